@@ -1,0 +1,291 @@
+"""Regenerate the generated sections of docs/format.md: the encoding measurement and the
+worked example (bytes at every stage). A test checks the file is current.
+
+    .venv/bin/python scripts/gen_format_doc.py          # rewrite docs/format.md
+    .venv/bin/python scripts/gen_format_doc.py --check  # exit 1 if it is out of date
+
+Deterministic: the test ES256 key signs with RFC 6979 deterministic ECDSA, at the fixed
+clock of qrseal.testing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import textwrap
+import zlib
+from pathlib import Path
+
+import cbor2
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from qrseal import Issuer, qr
+from qrseal.cose import Algorithm
+from qrseal.keys import kid_for
+from qrseal.licence import ALL_FIELDS
+from qrseal.profile import DL_FORMAT
+from qrseal.testing import FIXED_NOW, TEST_ISSUER, make_private_key, sample_licences
+from qrseal.textcodec import TextEncoding, TextFormat, b45encode, numeric_encode, pack, unpack
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "format.md"
+
+
+class DeterministicSigner:
+    """A Signer using RFC 6979 deterministic ECDSA, so the example bytes are reproducible."""
+
+    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
+        self._key = key
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return Algorithm.ES256
+
+    @property
+    def kid(self) -> bytes:
+        return kid_for(self._key)
+
+    def sign(self, message: bytes) -> bytes:
+        der = self._key.sign(message, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+        r, s = decode_dss_signature(der)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def _issuer(fields: frozenset[str] | None = None) -> Issuer:
+    key = make_private_key(Algorithm.ES256)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise TypeError("the ES256 test key is an EC key")
+    return Issuer(DeterministicSigner(key), issuer=TEST_ISSUER, fields=fields)
+
+
+def qr_bits(text: str) -> int:
+    """QR data bits for versions 10-26: header as an alphanumeric segment, then the body in
+    its own mode (numeric or alphanumeric), each with a 4-bit mode and a count field."""
+    header, body = text[: text.index(":") + 1], text[text.index(":") + 1 :]
+
+    def alnum(n: int) -> int:
+        return 4 + 11 + 11 * (n // 2) + 6 * (n % 2)
+
+    if body.isdigit():
+        return alnum(len(header)) + 4 + 12 + 10 * (len(body) // 3) + (0, 4, 7)[len(body) % 3]
+    return alnum(len(text))
+
+
+def measurement() -> str:
+    """The encoding comparison table over the five sample licences."""
+    b45 = TextFormat("DL", 1, TextEncoding.BASE45)
+    rows = [
+        "| sample | view | COSE bytes | zlib bytes | Base45 chars (QR bits) | numeric chars (QR bits) "
+        "| QR v (M) Base45 | Base45+zlib | numeric | numeric+zlib |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    totals = {"b45": 0, "b45z": 0, "num": 0, "numz": 0}
+    for view, fields in (("QR default", None), ("all fields", ALL_FIELDS)):
+        issuer = _issuer(fields)
+        for i, licence in enumerate(sample_licences(), 1):
+            cose = issuer.sign(licence, now=FIXED_NOW).cose
+            texts = {
+                "b45": pack(cose, b45, compress=False),
+                "b45z": pack(cose, b45, compress=True),
+                "num": pack(cose, DL_FORMAT, compress=False),
+                "numz": pack(cose, DL_FORMAT, compress=True),
+            }
+            versions = {k: qr.qr_version(t, qr.Ecc.M) for k, t in texts.items()}
+            if fields is None:
+                for k, v in versions.items():
+                    totals[k] += v
+            rows.append(
+                f"| {i} | {view} | {len(cose)} | {len(zlib.compress(cose, 9))} "
+                f"| {len(texts['b45'])} ({qr_bits(texts['b45'])}) "
+                f"| {len(texts['num'])} ({qr_bits(texts['num'])}) | {versions['b45']} | {versions['b45z']} | {versions['num']} "
+                f"| {versions['numz']} |"
+            )
+    rows.append("")
+    rows.append(
+        "Sum of QR versions over the five QR-default credentials: "
+        f"Base45 {totals['b45']}, Base45+zlib {totals['b45z']}, numeric {totals['num']}, "
+        f"numeric+zlib {totals['numz']}."
+    )
+    return "\n".join(rows)
+
+
+def _hex_block(data: bytes, width: int = 64) -> str:
+    return "\n".join(textwrap.wrap(data.hex(), width))
+
+
+def _diag(value: object) -> str:
+    if isinstance(value, cbor2.CBORTag):
+        return f"{value.tag}({_diag(value.value)})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_diag(k)}: {_diag(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_diag(v) for v in value) + "]"
+    if isinstance(value, bytes):
+        return f"h'{value.hex()}'"
+    if isinstance(value, str):
+        return '"' + value + '"'
+    return repr(value).lower() if isinstance(value, bool) else repr(value)
+
+
+def worked_example() -> str:
+    """Sample licence 1, ES256, at the fixed clock: every stage's bytes."""
+    from qrseal.cose import decode_sign1, strict_loads
+
+    licence = sample_licences()[0]
+    issuer = _issuer()
+    credential = issuer.sign(licence, now=FIXED_NOW)
+    msg = decode_sign1(credential.cose)
+    claims = strict_loads(msg.payload)
+    licence_map = licence.to_cbor_map()
+    text = credential.text
+    _, recovered = unpack(text, (DL_FORMAT,))
+    parts = [
+        f"Signed at `{FIXED_NOW.isoformat()}` with the deterministic ES256 test key "
+        f"(`qrseal.testing.make_private_key()`, kid `{msg.kid.hex() if msg.kid else ''}`), "
+        "RFC 6979 deterministic ECDSA so that these bytes are reproducible.",
+        "",
+        f"**1. Licence map** (claim {-65537}), {len(cbor2.dumps(licence_map))} bytes, in diagnostic notation:",
+        "",
+        "```",
+        textwrap.fill(_diag(licence_map), 100),
+        "```",
+        "",
+        f"**2. Claims set** (COSE payload), {len(msg.payload)} bytes:",
+        "",
+        "```",
+        textwrap.fill(_diag(claims), 100),
+        "```",
+        "```",
+        _hex_block(msg.payload),
+        "```",
+        "",
+        f"**3. Protected header** `{_diag(dict(msg.protected))}`, {len(msg.protected_bytes)} bytes: "
+        f"`{msg.protected_bytes.hex()}`",
+        "",
+        f"**4. Sig_structure** (what is signed), {len(msg.to_be_signed())} bytes:",
+        "",
+        "```",
+        _hex_block(msg.to_be_signed()),
+        "```",
+        "",
+        f"**5. COSE_Sign1** (tag 18), {len(credential.cose)} bytes; signature `r‖s` = "
+        f"`{msg.signature.hex()}`:",
+        "",
+        "```",
+        _hex_block(credential.cose),
+        "```",
+        "",
+        f"**6. Transport bytes**: zlib would give {len(zlib.compress(credential.cose, 9))} bytes, "
+        f"not shorter{' ' if len(zlib.compress(credential.cose, 9)) >= len(credential.cose) else ' (!)'}"
+        "so the COSE bytes travel raw (first byte `d2`).",
+        "",
+        f"**7. Text** ({len(text)} characters, QR version {qr.qr_version(text, qr.Ecc.M)} at ECC M; "
+        f"Base45 of the same bytes would be {len(b45encode(credential.cose))} characters):",
+        "",
+        "```",
+        "\n".join(textwrap.wrap(text, 100)),
+        "```",
+        "",
+        f"Decoding the text gives back the {len(recovered)} COSE bytes "
+        f"({'identical' if recovered == credential.cose else 'DIFFERENT'}); the first numeric block is "
+        f"`{numeric_encode(credential.cose)[:53]}` = the first 22 bytes "
+        f"`{credential.cose[:22].hex()}` as a 53-digit decimal number.",
+    ]
+    return "\n".join(parts)
+
+
+_ISO_ELEMENTS = {
+    "family_name", "given_name", "family_name_national_character", "given_name_national_character",
+    "birth_date", "sex", "nationality", "birth_place", "resident_address", "portrait",
+    "portrait_capture_date", "issuing_country", "issuing_jurisdiction", "issuing_authority",
+    "un_distinguishing_sign", "document_number", "administrative_number", "issue_date",
+    "expiry_date", "driving_privileges",
+}  # fmt: skip
+# CBOR types of fields that no sample licence carries.
+_TYPES_NOT_IN_SAMPLES = {"birth_place": "tstr (Latin-1)", "resident_address": "tstr (Latin-1)",
+                         "portrait": "bstr (JPEG / JPEG 2000)", "portrait_capture_date": "time",
+                         "points_scheme": "uint", "physical_exam_due": "date",
+                         "suspension_end_date": "date", "review_valid_until": "date"}  # fmt: skip
+
+
+def _cbor_type(value: object) -> str:
+    if isinstance(value, cbor2.CBORTag):
+        return {100: "date", 1: "time"}.get(value.tag, f"tag {value.tag}")
+    if isinstance(value, str):
+        return "tstr"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "uint"
+    if isinstance(value, list):
+        return "array"
+    return type(value).__name__
+
+
+def licence_keys() -> str:
+    """The licence map's key table, from the code."""
+    from qrseal.licence import QR_OMITTED_BY_DEFAULT, LicenceField
+
+    seen: dict[int, str] = {}
+    for licence in sample_licences():
+        for key, value in licence.to_cbor_map(ALL_FIELDS).items():
+            seen.setdefault(key, _cbor_type(value))
+    rows = [
+        "| key | field | CBOR type | ISO 18013-5 element | in the QR view |",
+        "|---|---|---|---|---|",
+    ]
+    for field in sorted(LicenceField, key=lambda f: f.key):
+        name = field.value
+        ctype = seen.get(field.key) or _TYPES_NOT_IN_SAMPLES.get(name, "derived, never sent")
+        if name in ("issuing_country", "un_distinguishing_sign", "full_name_national_character"):
+            in_qr = "derived (sent only when it differs)"
+        elif field in QR_OMITTED_BY_DEFAULT:
+            in_qr = "no (opt-in)"
+        else:
+            in_qr = "yes"
+        iso = "yes" if name in _ISO_ELEMENTS else "China profile"
+        rows.append(f"| {field.key} | `{name}` | {ctype} | {iso} | {in_qr} |")
+    return "\n".join(rows)
+
+
+SECTIONS = {
+    "licence-keys": licence_keys,
+    "measurement": measurement,
+    "worked-example": worked_example,
+}
+
+
+def render(doc: str) -> str:
+    """``doc`` with every generated section replaced by freshly generated content."""
+    for name, fn in SECTIONS.items():
+        pattern = re.compile(
+            rf"(<!-- BEGIN GENERATED {name} -->\n).*?(<!-- END GENERATED {name} -->)", re.DOTALL
+        )
+        if not pattern.search(doc):
+            raise SystemExit(f"docs/format.md has no generated section {name!r}")
+        content = fn()
+        doc = pattern.sub(lambda m, content=content: m.group(1) + content + "\n" + m.group(2), doc)
+    return doc
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="only check that docs/format.md is current"
+    )
+    args = parser.parse_args()
+    current = DOC.read_text(encoding="utf-8")
+    fresh = render(current)
+    if args.check:
+        if fresh != current:
+            print("docs/format.md is out of date: run scripts/gen_format_doc.py", file=sys.stderr)
+            return 1
+        return 0
+    DOC.write_text(fresh, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""qrseal: signed credentials in QR codes, verifiable offline. Electronic driving licences first.
+
+The high level: :class:`Issuer` (licence -> credential text) and :class:`Verifier`
+(text or image -> :class:`VerifiedLicence`, or a typed :class:`QrsealError`). The
+layers underneath are public too, for other signed-CBOR-in-QR formats:
+:mod:`qrseal.textcodec`, :mod:`qrseal.cose`, :mod:`qrseal.cwt`, :mod:`qrseal.qr`.
+"""
+
+from . import cose as cose
+from . import cwt as cwt
+from . import qr as qr
+from . import textcodec as textcodec
+from .cose import Algorithm as Algorithm
+from .errors import AlgorithmNotAllowed as AlgorithmNotAllowed
+from .errors import DataTooOld as DataTooOld
+from .errors import Expired as Expired
+from .errors import InvalidArgument as InvalidArgument
+from .errors import InvalidImage as InvalidImage
+from .errors import InvalidKey as InvalidKey
+from .errors import InvalidLicence as InvalidLicence
+from .errors import IssuedInFuture as IssuedInFuture
+from .errors import IssuerMismatch as IssuerMismatch
+from .errors import KeyNotValidAtTime as KeyNotValidAtTime
+from .errors import LicenceProblem as LicenceProblem
+from .errors import Malformed as Malformed
+from .errors import MalformedCbor as MalformedCbor
+from .errors import MalformedClaims as MalformedClaims
+from .errors import MalformedCompression as MalformedCompression
+from .errors import MalformedCose as MalformedCose
+from .errors import MalformedText as MalformedText
+from .errors import NoQrFound as NoQrFound
+from .errors import NotYetValid as NotYetValid
+from .errors import QrsealError as QrsealError
+from .errors import Reason as Reason
+from .errors import SignatureInvalid as SignatureInvalid
+from .errors import TooLarge as TooLarge
+from .errors import UnknownCriticalHeader as UnknownCriticalHeader
+from .errors import UnknownKey as UnknownKey
+from .errors import UnsupportedVersion as UnsupportedVersion
+from .issuer import Credential as Credential
+from .issuer import Issuer as Issuer
+from .keys import LocalSigner as LocalSigner
+from .keys import Signer as Signer
+from .keys import generate_private_key as generate_private_key
+from .keys import kid_for as kid_for
+from .keys import load_private_key_pem as load_private_key_pem
+from .keys import load_public_key_pem as load_public_key_pem
+from .keys import private_key_to_pem as private_key_to_pem
+from .keys import public_key_to_pem as public_key_to_pem
+from .licence import DomesticPrivilege as DomesticPrivilege
+from .licence import DrivePermitted as DrivePermitted
+from .licence import DrivingPrivilege as DrivingPrivilege
+from .licence import Licence as Licence
+from .licence import PrivilegeCode as PrivilegeCode
+from .qr import Ecc as Ecc
+from .qr import render_image as render_image
+from .qr import render_png as render_png
+from .qr import render_svg as render_svg
+from .qr import scan as scan
+from .verifier import Policy as Policy
+from .verifier import TrustedKey as TrustedKey
+from .verifier import TrustStore as TrustStore
+from .verifier import VerifiedLicence as VerifiedLicence
+from .verifier import Verifier as Verifier
+from .verifier import inspect_unverified as inspect_unverified
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Algorithm",
+    "AlgorithmNotAllowed",
+    "Credential",
+    "DataTooOld",
+    "DomesticPrivilege",
+    "DrivePermitted",
+    "DrivingPrivilege",
+    "Ecc",
+    "Expired",
+    "InvalidArgument",
+    "InvalidImage",
+    "InvalidKey",
+    "InvalidLicence",
+    "IssuedInFuture",
+    "Issuer",
+    "IssuerMismatch",
+    "KeyNotValidAtTime",
+    "Licence",
+    "LicenceProblem",
+    "LocalSigner",
+    "Malformed",
+    "MalformedCbor",
+    "MalformedClaims",
+    "MalformedCompression",
+    "MalformedCose",
+    "MalformedText",
+    "NoQrFound",
+    "NotYetValid",
+    "Policy",
+    "PrivilegeCode",
+    "QrsealError",
+    "Reason",
+    "SignatureInvalid",
+    "Signer",
+    "TooLarge",
+    "TrustStore",
+    "TrustedKey",
+    "UnknownCriticalHeader",
+    "UnknownKey",
+    "UnsupportedVersion",
+    "VerifiedLicence",
+    "Verifier",
+    "__version__",
+    "cose",
+    "cwt",
+    "generate_private_key",
+    "inspect_unverified",
+    "kid_for",
+    "load_private_key_pem",
+    "load_public_key_pem",
+    "private_key_to_pem",
+    "public_key_to_pem",
+    "qr",
+    "render_image",
+    "render_png",
+    "render_svg",
+    "scan",
+    "textcodec",
+]

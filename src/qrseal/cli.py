@@ -1,0 +1,402 @@
+"""The ``qrseal`` command: a thin shell over the public API.
+
+Exit codes: 0 success (``verify``: the credential is valid), 1 rejected or failed with a
+reason code printed, 2 usage error. ``main(argv)`` runs in-process for tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import qr
+from .cose import Algorithm
+from .errors import QrsealError
+from .issuer import Issuer
+from .keys import (
+    generate_private_key,
+    kid_for,
+    load_private_key_pem,
+    load_public_key_pem,
+    private_key_to_pem,
+    public_key_to_pem,
+)
+from .licence import Licence
+from .verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier, inspect_unverified
+
+__all__ = ["main", "make_parser"]
+
+_ALGS = {"ES256": Algorithm.ES256, "ES384": Algorithm.ES384, "EdDSA": Algorithm.EDDSA}
+
+
+class _UsageError(Exception):
+    """Bad command-line input (exit 2)."""
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-25T09:00:00Z")
+    return moment.astimezone(UTC)
+
+
+def _parse_duration(value: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        amount, unit = (int(value[:-1]), value[-1]) if value[-1] in units else (int(value), "s")
+    except (ValueError, IndexError) as exc:
+        raise argparse.ArgumentTypeError(f"not a duration like 72h, 30m, 7d: {value!r}") from exc
+    if amount <= 0:
+        raise argparse.ArgumentTypeError("a duration must be positive")
+    return timedelta(seconds=amount * units[unit])
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    now: datetime | None = args.now
+    return now if now is not None else datetime.now(UTC)
+
+
+def _password(args: argparse.Namespace) -> bytes | None:
+    name: str | None = getattr(args, "password_env", None)
+    if not name:
+        return None
+    value = os.environ.get(name)
+    if value is None:
+        raise _UsageError(f"environment variable {name} is not set")
+    return value.encode()
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise _UsageError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def _trust_store(specs: Sequence[str]) -> TrustStore:
+    if not specs:
+        raise _UsageError(
+            "give at least one --trust ISSUER=PUBLIC_KEY.pem (a verifier needs a trust store)"
+        )
+    keys = []
+    for spec in specs:
+        issuer, sep, path = spec.partition("=")
+        if not sep or not issuer or not path:
+            raise _UsageError(f"--trust takes ISSUER=PATH, got {spec!r}")
+        keys.append(TrustedKey(load_public_key_pem(_read(path)), issuer))
+    return TrustStore(keys)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def _cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
+    key = generate_private_key(_ALGS[args.alg])
+    private_path = Path(args.out)
+    public_path = Path(args.pub) if args.pub else private_path.with_suffix(".pub.pem")
+    _write_private(private_path, private_key_to_pem(key, _password(args)))
+    public_path.write_bytes(public_key_to_pem(key))
+    print(f"private key: {private_path} (keep secret)", file=out)
+    print(f"public key:  {public_path}", file=out)
+    print(f"kid:         {kid_for(key).hex()}  algorithm: {args.alg}", file=out)
+    return 0
+
+
+def _cmd_issue(args: argparse.Namespace, out: TextIO) -> int:
+    key = load_private_key_pem(_read(args.key), _password(args))
+    try:
+        data = json.loads(_read(args.licence).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _UsageError(f"{args.licence} is not JSON: {exc}") from exc
+    licence = Licence.from_json(data)
+    issuer = Issuer(key, issuer=args.issuer)
+    text = issuer.issue(licence, now=_now(args), valid_for=args.valid_for)
+    _write_images(text, args)
+    print(text, file=out)
+    return 0
+
+
+def _write_images(text: str, args: argparse.Namespace) -> None:
+    ecc = qr.Ecc(args.ecc)
+    if args.png:
+        Path(args.png).write_bytes(qr.render_png(text, ecc=ecc, scale=args.scale))
+    if args.svg:
+        Path(args.svg).write_text(qr.render_svg(text, ecc=ecc, scale=args.scale), encoding="utf-8")
+
+
+def _credential_text(args: argparse.Namespace) -> str:
+    if args.file:
+        return _read(args.file).decode("ascii", errors="replace").strip()
+    if args.text:
+        return str(args.text).strip()
+    raise _UsageError("give a credential TEXT, --file FILE or --image IMAGE")
+
+
+def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    policy = Policy(clock_skew=timedelta(seconds=args.clock_skew))
+    verifier = Verifier(_trust_store(args.trust), policy)
+    now = _now(args)
+    try:
+        if args.image:
+            verified = verifier.verify_image(args.image, now=now)
+        else:
+            verified = verifier.verify(_credential_text(args), now=now)
+    except QrsealError as exc:
+        if args.json:
+            json.dump(
+                {"valid": False, "reason": exc.reason.value, "message": exc.message},
+                out,
+                ensure_ascii=False,
+            )
+            print(file=out)
+        else:
+            print(f"REJECTED  {exc.reason.value}: {exc.message}", file=out)
+        return 1
+    if args.json:
+        json.dump(verified.to_json(), out, ensure_ascii=False, indent=2)
+        print(file=out)
+    else:
+        print(summary(verified), file=out)
+    return 0
+
+
+def _cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
+    for result in qr.scan(args.image):
+        print(result.text, file=out)
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
+    info = inspect_unverified(_credential_text(args))
+    report: dict[str, Any] = {
+        "WARNING": "NOT VERIFIED: nothing below is trustworthy",
+        "format": f"{info.prefix}{info.version}",
+        "cose_bytes": info.cose_bytes,
+        "protected": {str(k): _jsonable(v) for k, v in info.protected.items()},
+        "unprotected": {str(k): _jsonable(v) for k, v in info.unprotected.items()},
+    }
+    if info.claims is not None:
+        report["iss"] = info.claims.issuer
+        report["iat"] = info.claims.issued_at.isoformat()
+        report["exp"] = info.claims.expires_at.isoformat()
+    if info.licence is not None:
+        report["licence"] = info.licence.to_json()
+    if info.problem is not None:
+        report["problem"] = info.problem.reason.value
+    json.dump(report, out, ensure_ascii=False, indent=2)
+    print(file=out)
+    return 0
+
+
+def _jsonable(value: object) -> object:
+    return (
+        value.hex()
+        if isinstance(value, bytes)
+        else value
+        if isinstance(value, int | str)
+        else repr(value)
+    )
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from .testing import sample_licence
+
+    folder = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="qrseal-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    now = _now(args)
+    key = generate_private_key(Algorithm.ES256)
+    issuer = Issuer(key, issuer="CN-DEMO")
+    licence = sample_licence(args.sample)
+    text = issuer.issue(licence, now=now)
+    png = folder / "licence-qr.png"
+    png.write_bytes(qr.render_png(text))
+    print(
+        f"1. issued    {len(text)} characters, QR version {qr.qr_version(text, qr.Ecc.M)} (ECC M)",
+        file=out,
+    )
+    print(f"2. rendered  {png}", file=out)
+    scanned = qr.scan(png)
+    print(f"3. scanned   {len(scanned)} code(s) with {scanned[0].decoder}", file=out)
+    verifier = Verifier(TrustStore([TrustedKey(key.public_key(), "CN-DEMO")]))
+    verified = verifier.verify(scanned[0].text, now=now)
+    print("4. verified offline against the issuer's public key\n", file=out)
+    print(summary(verified), file=out)
+    return 0
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def _age(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 0:
+        return "in the future"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"
+
+
+def summary(verified: VerifiedLicence) -> str:
+    """A human-readable verdict for a verified licence."""
+    lic = verified.licence
+    today = verified.verified_at.date()
+    national = lic.full_name_national_character or (
+        (lic.family_name_national_character or "") + (lic.given_name_national_character or "")
+    )
+    classes = "".join(p.class_code for p in lic.domestic_privileges)
+    implied = " ".join(sorted(lic.permitted_classes()))
+    expiry = lic.expiry_date.isoformat() if lic.expiry_date else "long-term (长期)"
+    rows = [
+        ("name", f"{national} ({lic.family_name} {lic.given_name})".strip()),
+        ("number", lic.document_number),
+        ("classes", f"{classes} (permits {implied})"),
+        ("validity", f"{lic.issue_date.isoformat()} to {expiry}"),
+        (
+            "points",
+            f"{lic.points} (data as of {verified.data_as_of:%Y-%m-%d %H:%MZ}, {_age(verified.data_age)})",
+        ),
+        ("status", f"{lic.status} -> drive permitted: {lic.drive_permitted(today).value}"),
+    ]
+    probation = [
+        p.probation_end_date
+        for p in lic.domestic_privileges
+        if p.probation_end_date and p.probation_end_date >= today
+    ]
+    if probation:
+        rows.append(("probation", f"until {max(probation).isoformat()} (实习期)"))
+    rows.append(
+        ("issuer", f"{verified.issuer} (kid {verified.kid.hex()}, {verified.algorithm.name})")
+    )
+    rows.append(
+        (
+            "credential",
+            f"signed {verified.issued_at:%Y-%m-%d %H:%MZ}, valid until {verified.expires_at:%Y-%m-%d %H:%MZ}",
+        )
+    )
+    warnings = verified.warnings()
+    lines = ["VALID  electronic driving licence, signature verified offline"]
+    lines += [f"  {label:<11}{value}" for label, value in rows]
+    lines += [f"  warning    {w.field}: {w.message}" for w in warnings]
+    return "\n".join(lines)
+
+
+# --- parser -----------------------------------------------------------------------------
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser (separate so tests and docs can inspect it)."""
+    parser = argparse.ArgumentParser(
+        prog="qrseal", description="Signed driving licences in QR codes, verified offline."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def timed(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--now",
+            type=_parse_time,
+            help="use this time instead of the clock (ISO 8601 with zone)",
+        )
+
+    p = sub.add_parser("keygen", help="generate an issuer key pair")
+    p.add_argument("--alg", choices=sorted(_ALGS), default="ES256")
+    p.add_argument("--out", required=True, help="private key PEM (PKCS#8) to write")
+    p.add_argument("--pub", help="public key PEM to write (default: OUT with .pub.pem)")
+    p.add_argument(
+        "--password-env", help="encrypt the private key with the password in this env variable"
+    )
+
+    p = sub.add_parser("issue", help="sign a licence JSON file; print the credential text")
+    p.add_argument("licence", help="licence JSON (see docs/format.md)")
+    p.add_argument("--key", required=True, help="issuer private key PEM")
+    p.add_argument("--password-env", help="env variable holding the key's password")
+    p.add_argument(
+        "--issuer", required=True, help="issuer name (CWT iss), as verifiers' trust stores know it"
+    )
+    p.add_argument(
+        "--valid-for",
+        type=_parse_duration,
+        default=timedelta(hours=72),
+        help="e.g. 72h (default), 30m, 7d",
+    )
+    p.add_argument("--png", help="also write the QR code as PNG")
+    p.add_argument("--svg", help="also write the QR code as SVG")
+    p.add_argument("--ecc", choices=[e.value for e in qr.Ecc], default="M")
+    p.add_argument("--scale", type=int, default=qr.DEFAULT_SCALE, help="pixels per module")
+    timed(p)
+
+    p = sub.add_parser("verify", help="verify a credential text, text file or QR image offline")
+    p.add_argument("text", nargs="?", help="credential text (DL1:...)")
+    p.add_argument("--file", help="read the credential text from a file")
+    p.add_argument("--image", help="read the credential from a QR image (photo or screenshot)")
+    p.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="ISSUER=PUB.pem",
+        help="a trusted issuer key",
+    )
+    p.add_argument(
+        "--clock-skew", type=int, default=60, help="seconds of clock skew to tolerate (default 60)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    timed(p)
+
+    p = sub.add_parser("scan", help="print the text of every QR code in an image")
+    p.add_argument("image")
+
+    p = sub.add_parser("inspect", help="decode a credential WITHOUT verifying it (debugging)")
+    p.add_argument("text", nargs="?")
+    p.add_argument("--file")
+
+    p = sub.add_parser("demo", help="issue -> QR PNG -> scan -> verify, with a fresh key")
+    p.add_argument("--out", help="folder for the PNG (default: a temporary folder)")
+    p.add_argument(
+        "--sample", type=int, choices=range(5), default=0, help="which sample licence (0-4)"
+    )
+    timed(p)
+    return parser
+
+
+_COMMANDS = {
+    "keygen": _cmd_keygen,
+    "issue": _cmd_issue,
+    "verify": _cmd_verify,
+    "scan": _cmd_scan,
+    "inspect": _cmd_inspect,
+    "demo": _cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    stream = out if out is not None else sys.stdout
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse reports usage errors this way
+        return int(exc.code or 0) if exc.code in (0, None) else 2
+    try:
+        return _COMMANDS[args.command](args, stream)
+    except _UsageError as exc:
+        print(f"qrseal: error: {exc}", file=sys.stderr)
+        return 2
+    except QrsealError as exc:
+        print(f"qrseal: {exc.reason.value}: {exc.message}", file=sys.stderr)
+        return 1

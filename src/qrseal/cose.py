@@ -1,0 +1,439 @@
+"""COSE layer: strict CBOR, the algorithm registry and COSE_Sign1 (RFC 9052 / RFC 9053).
+
+Credential-agnostic: this module signs and verifies opaque payload bytes. It never
+looks inside the payload; the caller decodes it only after :func:`verify_sign1`
+returned.
+
+Lower-level API. Most users want :class:`qrseal.Issuer` and :class:`qrseal.Verifier`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+from types import MappingProxyType
+from typing import Final
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from .errors import (
+    AlgorithmNotAllowed,
+    InvalidArgument,
+    InvalidKey,
+    MalformedCbor,
+    MalformedCose,
+    SignatureInvalid,
+    TooLarge,
+    UnknownCriticalHeader,
+)
+
+__all__ = [
+    "COSE_SIGN1_TAG",
+    "MAX_CBOR_DEPTH",
+    "MAX_COSE_BYTES",
+    "Algorithm",
+    "HeaderLabel",
+    "PublicKey",
+    "Sign1",
+    "check_key_algorithm",
+    "decode_sign1",
+    "deterministic_dumps",
+    "deterministic_order",
+    "dumps_in_order",
+    "encode_sign1",
+    "parse_algorithm",
+    "sig_structure",
+    "sign_bytes",
+    "sort_key",
+    "strict_loads",
+    "verify_sign1",
+    "verify_signature",
+]
+
+COSE_SIGN1_TAG: Final = 18
+#: Cap on the bytes of one COSE message. A QR code (version 40) holds at most 2,953 bytes.
+MAX_COSE_BYTES: Final = 4096
+#: Deepest container nesting accepted anywhere (a licence needs 6 levels).
+MAX_CBOR_DEPTH: Final = 16
+
+PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+
+
+class Algorithm(IntEnum):
+    """COSE algorithm identifiers (IANA "COSE Algorithms") that qrseal implements."""
+
+    ES256 = -7
+    ES384 = -35
+    ES512 = -36
+    EDDSA = -8
+
+
+class HeaderLabel(IntEnum):
+    """COSE header parameter labels (RFC 9052 §3.1, RFC 9596)."""
+
+    ALG = 1
+    CRIT = 2
+    CONTENT_TYPE = 3
+    KID = 4
+    TYP = 16
+
+
+# Labels whose meaning this implementation knows; only these may be listed in `crit`.
+_UNDERSTOOD_LABELS: Final = frozenset(int(label) for label in HeaderLabel)
+
+# ECDSA: the hash and curve bound to each algorithm (RFC 9053 §2.1 suggests this binding;
+# qrseal enforces it so that a key can only be used with one hash).
+_ECDSA: Final = MappingProxyType(
+    {
+        Algorithm.ES256: (hashes.SHA256, "secp256r1", 32),
+        Algorithm.ES384: (hashes.SHA384, "secp384r1", 48),
+        Algorithm.ES512: (hashes.SHA512, "secp521r1", 66),
+    }
+)
+
+# Every tag cbor2 would otherwise turn into a Python object (datetime, Decimal, shared
+# references, string references, ...) is kept as a plain CBORTag instead, so hostile input
+# cannot build cyclic graphs or trigger converter code; layers above decide what a tag means.
+_BUILTIN_TAGS: Final = (
+    0, 1, 2, 3, 4, 5, 21, 22, 23, 24, 25, 28, 29, 30, 32, 33, 34, 35, 36, 37, 38,
+    100, 256, 258, 259, 260, 261, 262, 263, 270, 1004, 55799,
+)  # fmt: skip
+
+
+def _raw_tag(tag: int) -> Callable[[object, bool], cbor2.CBORTag]:
+    def keep(value: object, immutable: bool) -> cbor2.CBORTag:
+        return cbor2.CBORTag(tag, value)
+
+    return keep
+
+
+_RAW_TAGS: Final = MappingProxyType({tag: _raw_tag(tag) for tag in _BUILTIN_TAGS})
+
+
+def _unknown_tag(tag: cbor2.CBORTag, immutable: bool) -> cbor2.CBORTag:
+    return tag
+
+
+def strict_loads(
+    data: bytes,
+    *,
+    max_depth: int = MAX_CBOR_DEPTH,
+    max_bytes: int = MAX_COSE_BYTES,
+    raw_tags: bool = True,
+) -> object:
+    """Decode exactly one CBOR data item, strictly.
+
+    Rejects (``MalformedCbor``): indefinite lengths, duplicate map keys, nesting deeper
+    than ``max_depth``, truncation and trailing bytes. Raises ``TooLarge`` when
+    ``len(data) > max_bytes`` (checked first).
+
+    With ``raw_tags`` (the default, for anything not yet authenticated) every tag is
+    returned as a :class:`cbor2.CBORTag` without interpretation. ``raw_tags=False`` lets
+    cbor2 convert the tags it knows (1 -> datetime, 100 -> date, ...): about twice as
+    fast, and meant only for payloads whose signature has been verified.
+    """
+    if len(data) > max_bytes:
+        raise TooLarge(
+            f"CBOR item of {len(data)} bytes exceeds the cap",
+            what="cbor",
+            limit=max_bytes,
+            actual=len(data),
+        )
+    stream = io.BytesIO(data)
+    if raw_tags:
+        decoder = cbor2.CBORDecoder(
+            stream,
+            tag_hook=_unknown_tag,
+            semantic_decoders=_RAW_TAGS,
+            max_depth=max_depth,
+            allow_indefinite=False,
+            allow_duplicate_keys=False,
+        )
+    else:
+        decoder = cbor2.CBORDecoder(
+            stream, max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False
+        )
+    try:
+        value = decoder.decode()
+    except (cbor2.CBORDecodeError, RecursionError, MemoryError, ValueError, OverflowError) as exc:
+        raise MalformedCbor(f"not strictly valid CBOR: {exc}") from exc
+    if stream.tell() != len(data):
+        raise MalformedCbor(f"{len(data) - stream.tell()} trailing bytes after the CBOR item")
+    return value
+
+
+def sort_key(key: object) -> tuple[int, int, bytes]:
+    # RFC 8949 §4.2.1: map keys sorted by the bytewise order of their encodings. For the
+    # key types qrseal writes (ints and short text) that is: unsigned ints ascending,
+    # then negative ints by magnitude, then text by length and then bytes.
+    if isinstance(key, bool) or not isinstance(key, int | str):
+        raise InvalidArgument(f"unsupported map key type {type(key).__name__}")
+    if isinstance(key, str):
+        raw = key.encode("utf-8")
+        return (2, len(raw), raw)
+    return (0, key, b"") if key >= 0 else (1, -1 - key, b"")
+
+
+def deterministic_order(obj: object) -> object:
+    """A copy of ``obj`` whose maps (at every depth) iterate in RFC 8949 §4.2.1 key order."""
+    if isinstance(obj, Mapping):
+        return {k: deterministic_order(obj[k]) for k in sorted(obj, key=sort_key)}
+    if isinstance(obj, list | tuple):
+        return [deterministic_order(item) for item in obj]
+    if isinstance(obj, cbor2.CBORTag):
+        return cbor2.CBORTag(obj.tag, deterministic_order(obj.value))
+    return obj
+
+
+def dumps_in_order(obj: object) -> bytes:
+    """Encode ``obj`` keeping each map's iteration order (ints and lengths are always in
+    preferred serialisation). Deterministic when the maps were built in key order."""
+    try:
+        return cbor2.dumps(obj)
+    except (cbor2.CBOREncodeError, TypeError, ValueError) as exc:
+        raise InvalidArgument(f"cannot encode as CBOR: {exc}") from exc
+
+
+def deterministic_dumps(obj: object) -> bytes:
+    """Encode with RFC 8949 §4.2.1 core deterministic encoding (for ints, text, bytes,
+    bools, null, arrays, maps and tags: preferred serialisation, bytewise-sorted keys)."""
+    return dumps_in_order(deterministic_order(obj))
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1:
+    """A structurally valid COSE_Sign1 whose signature has NOT been checked yet."""
+
+    protected_bytes: bytes
+    protected: Mapping[object, object]
+    unprotected: Mapping[object, object]
+    payload: bytes
+    signature: bytes
+
+    @property
+    def alg(self) -> object:
+        """The ``alg`` header: protected if present there, else unprotected (may be None)."""
+        if HeaderLabel.ALG in self.protected:
+            return self.protected[HeaderLabel.ALG]
+        return self.unprotected.get(HeaderLabel.ALG)
+
+    def to_be_signed(self, external_aad: bytes = b"") -> bytes:
+        """The Sig_structure for this message. An empty protected map, however it was
+        encoded, counts as a zero-length bstr (RFC 9052 §4.4)."""
+        return sig_structure(
+            self.protected_bytes if self.protected else b"", self.payload, external_aad
+        )
+
+    @property
+    def kid(self) -> bytes | None:
+        """The ``kid`` header, protected first; None when absent."""
+        kid = self.protected.get(HeaderLabel.KID, self.unprotected.get(HeaderLabel.KID))
+        return kid if isinstance(kid, bytes) else None
+
+
+def _check_header_map(header: object, where: str) -> Mapping[object, object]:
+    if not isinstance(header, Mapping):
+        raise MalformedCose(f"{where} header is not a map")
+    for label, value in header.items():
+        if isinstance(label, bool) or not isinstance(label, int | str):
+            raise MalformedCose(f"{where} header label {label!r} is not an int or text")
+        if label == HeaderLabel.KID and not isinstance(value, bytes):
+            raise MalformedCose(f"{where} kid is not a byte string")
+        if label == HeaderLabel.ALG and (
+            isinstance(value, bool) or not isinstance(value, int | str)
+        ):
+            raise MalformedCose(f"{where} alg is not an int or text")
+    return MappingProxyType(dict(header))
+
+
+def decode_sign1(
+    data: bytes, *, require_tag: bool = True, max_bytes: int = MAX_COSE_BYTES
+) -> Sign1:
+    """Parse a COSE_Sign1 message without verifying it.
+
+    Checks: strict CBOR, tag 18 (or an untagged array when ``require_tag`` is False), a
+    4-element array ``[bstr protected, map unprotected, bstr payload, bstr signature]``,
+    a protected header that is empty or a strictly encoded map, no label in both
+    header buckets, and a ``crit`` header naming only understood labels that are present
+    in the protected header. Detached payloads (nil) are rejected.
+
+    Raises ``TooLarge``, ``MalformedCbor``, ``MalformedCose`` or ``UnknownCriticalHeader``.
+    """
+    item = strict_loads(data, max_bytes=max_bytes)
+    if isinstance(item, cbor2.CBORTag):
+        if item.tag != COSE_SIGN1_TAG:
+            raise MalformedCose(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
+        item = item.value
+    elif require_tag:
+        raise MalformedCose("COSE_Sign1 tag 18 is missing")
+    # cbor2 hands tag contents over as immutable containers (tuple, frozendict).
+    if not isinstance(item, list | tuple) or len(item) != 4:
+        raise MalformedCose("COSE_Sign1 is not an array of four elements")
+    protected_bytes, unprotected, payload, signature = item
+    if not isinstance(protected_bytes, bytes):
+        raise MalformedCose("protected header is not a byte string")
+    if not isinstance(payload, bytes):
+        raise MalformedCose("payload is not a byte string (detached payloads are not supported)")
+    if not isinstance(signature, bytes):
+        raise MalformedCose("signature is not a byte string")
+    protected: Mapping[object, object]
+    if protected_bytes:
+        try:
+            protected = _check_header_map(strict_loads(protected_bytes), "protected")
+        except MalformedCbor as exc:
+            raise MalformedCose(f"protected header is not strict CBOR: {exc.message}") from exc
+    else:
+        protected = MappingProxyType({})
+    unprotected_map = _check_header_map(unprotected, "unprotected")
+    both = set(protected) & set(unprotected_map)
+    if both:
+        raise MalformedCose(f"header labels {sorted(map(str, both))} appear in both buckets")
+    if HeaderLabel.CRIT in unprotected_map:
+        raise MalformedCose("crit must be in the protected header")
+    if HeaderLabel.CRIT in protected:
+        crit = protected[HeaderLabel.CRIT]
+        if not isinstance(crit, list) or not crit:
+            raise MalformedCose("crit is not a non-empty array")
+        unknown = tuple(label for label in crit if label not in _UNDERSTOOD_LABELS)
+        if unknown:
+            raise UnknownCriticalHeader(
+                f"critical header labels not understood: {unknown!r}", labels=unknown
+            )
+        if any(label not in protected for label in crit):
+            raise MalformedCose("crit lists a label that is not in the protected header")
+    return Sign1(protected_bytes, protected, unprotected_map, payload, signature)
+
+
+def sig_structure(protected_bytes: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
+    """The ``Sig_structure`` ("Signature1") that is signed (RFC 9052 §4.4)."""
+    return cbor2.dumps(["Signature1", protected_bytes, external_aad, payload])
+
+
+def _ecdsa_params(alg: Algorithm) -> tuple[type[hashes.HashAlgorithm], str, int]:
+    params = _ECDSA.get(alg)
+    if params is None:
+        raise AlgorithmNotAllowed(f"{alg!r} is not an ECDSA algorithm", alg=alg)
+    return params
+
+
+def check_key_algorithm(alg: Algorithm, key: object) -> None:
+    """Raise ``AlgorithmNotAllowed`` unless ``key`` (public or private) fits ``alg``."""
+    if alg is Algorithm.EDDSA:
+        ok = isinstance(
+            key,
+            ed25519.Ed25519PublicKey
+            | ed25519.Ed25519PrivateKey
+            | ed448.Ed448PublicKey
+            | ed448.Ed448PrivateKey,
+        )
+    else:
+        curve = _ecdsa_params(alg)[1]
+        ok = (
+            isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey)
+            and key.curve.name == curve
+        )
+    if not ok:
+        raise AlgorithmNotAllowed(
+            f"key of type {type(key).__name__} cannot be used with {alg.name}", alg=alg
+        )
+
+
+def sign_bytes(alg: Algorithm, private_key: object, message: bytes) -> bytes:
+    """Sign ``message`` in COSE form (ECDSA: fixed-size ``r || s``; EdDSA: raw)."""
+    check_key_algorithm(alg, private_key)
+    if isinstance(private_key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
+        return private_key.sign(message)
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey):
+        raise InvalidKey(f"not a private key: {type(private_key).__name__}")
+    hash_cls, _, size = _ecdsa_params(alg)
+    r, s = decode_dss_signature(private_key.sign(message, ec.ECDSA(hash_cls())))
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
+def verify_signature(
+    alg: Algorithm, public_key: PublicKey, signature: bytes, message: bytes
+) -> None:
+    """Verify a COSE-form signature. Returns None or raises ``SignatureInvalid``
+    (or ``AlgorithmNotAllowed`` when the key does not fit ``alg``)."""
+    check_key_algorithm(alg, public_key)
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            hash_cls, _, size = _ecdsa_params(alg)
+            if len(signature) != 2 * size:
+                raise SignatureInvalid(
+                    f"ECDSA signature must be {2 * size} bytes, got {len(signature)}"
+                )
+            der = encode_dss_signature(
+                int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+            )
+            public_key.verify(der, message, ec.ECDSA(hash_cls()))
+        else:
+            public_key.verify(signature, message)
+    except InvalidSignature as exc:
+        raise SignatureInvalid("signature does not verify") from exc
+
+
+def parse_algorithm(value: object) -> Algorithm:
+    """Map an ``alg`` header value to :class:`Algorithm` or raise ``AlgorithmNotAllowed``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return Algorithm(value)
+        except ValueError:
+            pass
+    raise AlgorithmNotAllowed(f"unsupported algorithm {value!r}", alg=value)
+
+
+def encode_sign1(
+    payload: bytes,
+    *,
+    alg: Algorithm,
+    sign: Callable[[bytes], bytes],
+    kid: bytes | None = None,
+    protected_extra: Mapping[int, object] | None = None,
+    unprotected: Mapping[int, object] | None = None,
+    external_aad: bytes = b"",
+) -> bytes:
+    """Build a tagged COSE_Sign1 with ``alg`` (and ``kid`` when given) in the protected
+    header. ``sign`` receives the Sig_structure bytes and returns the COSE-form signature."""
+    protected: dict[int, object] = {HeaderLabel.ALG: int(alg)}
+    if kid is not None:
+        protected[HeaderLabel.KID] = kid
+    if protected_extra:
+        protected.update(protected_extra)
+    protected_bytes = deterministic_dumps(protected)
+    signature = sign(sig_structure(protected_bytes, payload, external_aad))
+    message = [protected_bytes, dict(unprotected or {}), payload, signature]
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, message))
+
+
+def verify_sign1(
+    msg: Sign1,
+    public_key: PublicKey,
+    *,
+    allowed: frozenset[Algorithm] | None = None,
+    require_protected_alg: bool = True,
+    external_aad: bytes = b"",
+) -> Algorithm:
+    """Verify ``msg`` under ``public_key`` and return the algorithm used.
+
+    ``alg`` must be in the protected header unless ``require_protected_alg`` is False
+    (RFC 9052 allows it unprotected; qrseal's own formats never do), must be in
+    ``allowed`` (when given) and must fit the key. Raises ``AlgorithmNotAllowed`` or
+    ``SignatureInvalid``.
+    """
+    if require_protected_alg and HeaderLabel.ALG not in msg.protected:
+        raise AlgorithmNotAllowed("alg is not in the protected header", alg=msg.alg, kid=msg.kid)
+    alg = parse_algorithm(msg.alg)
+    if allowed is not None and alg not in allowed:
+        raise AlgorithmNotAllowed(f"{alg.name} is not allowed here", alg=alg, kid=msg.kid)
+    verify_signature(alg, public_key, msg.signature, msg.to_be_signed(external_aad))
+    return alg

@@ -1,0 +1,115 @@
+"""Helpers for tests of applications built on qrseal: deterministic keys, a fixed
+clock, the synthetic sample licences, and a matching issuer/verifier pair.
+
+Never use these keys outside tests: their private halves are derived from public seeds.
+
+>>> from qrseal.testing import FIXED_NOW, make_issuer, make_verifier, sample_licence
+>>> text = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
+>>> make_verifier().verify(text, now=FIXED_NOW).licence.document_number
+'510107200503151422'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any, Final
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from .cose import Algorithm
+from .errors import InvalidArgument
+from .issuer import Issuer
+from .keys import LocalSigner, PrivateKey
+from .licence import Licence
+from .verifier import Policy, TrustedKey, TrustStore, Verifier
+
+__all__ = [
+    "FIXED_NOW",
+    "TEST_ISSUER",
+    "make_issuer",
+    "make_private_key",
+    "make_signer",
+    "make_trust_store",
+    "make_verifier",
+    "sample_licence",
+    "sample_licence_json",
+    "sample_licences",
+]
+
+#: The sample licences are stated "as of" 2026-11-25T08:00Z; this clock is one hour later.
+FIXED_NOW: Final = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
+#: The ``iss`` name the test issuer signs with and the test trust store expects.
+TEST_ISSUER: Final = "CN-TEST"
+
+_CURVES: Final = {
+    Algorithm.ES256: ec.SECP256R1(),
+    Algorithm.ES384: ec.SECP384R1(),
+    Algorithm.ES512: ec.SECP521R1(),
+}
+
+
+def make_private_key(alg: Algorithm = Algorithm.ES256, index: int = 0) -> PrivateKey:
+    """A deterministic private key: the same ``(alg, index)`` always gives the same key."""
+    seed = hashlib.sha512(f"qrseal test key {alg.name} {index}".encode()).digest()
+    if alg is Algorithm.EDDSA:
+        return ed25519.Ed25519PrivateKey.from_private_bytes(seed[:32])
+    curve = _CURVES.get(alg)
+    if curve is None:
+        raise InvalidArgument(f"no test key for {alg!r}")
+    # Reducing a 512-bit value modulo the group order leaves a negligible bias: test keys only.
+    order = curve.group_order
+    return ec.derive_private_key(int.from_bytes(seed, "big") % (order - 1) + 1, curve)
+
+
+def make_signer(alg: Algorithm = Algorithm.ES256, index: int = 0) -> LocalSigner:
+    """A :class:`LocalSigner` over :func:`make_private_key`."""
+    return LocalSigner(make_private_key(alg, index))
+
+
+def make_issuer(
+    alg: Algorithm = Algorithm.ES256, index: int = 0, *, issuer: str = TEST_ISSUER
+) -> Issuer:
+    """An :class:`Issuer` signing with the deterministic test key."""
+    return Issuer(make_signer(alg, index), issuer=issuer)
+
+
+def make_trust_store(
+    algs: tuple[Algorithm, ...] = (Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA),
+    *,
+    issuer: str = TEST_ISSUER,
+) -> TrustStore:
+    """A trust store holding the public halves of the test keys (index 0) for ``algs``."""
+    return TrustStore(TrustedKey(make_private_key(alg).public_key(), issuer) for alg in algs)
+
+
+def make_verifier(policy: Policy | None = None) -> Verifier:
+    """A :class:`Verifier` trusting the test keys of every algorithm."""
+    return Verifier(make_trust_store(), policy)
+
+
+def sample_licence_json(index: int) -> dict[str, Any]:
+    """The ``index``-th synthetic sample licence (0-4) as a JSON object, comments included."""
+    samples = _load_samples()
+    if not 0 <= index < len(samples):
+        raise InvalidArgument(f"there are {len(samples)} sample licences")
+    sample: dict[str, Any] = json.loads(json.dumps(samples[index]))  # a private deep copy
+    return sample
+
+
+def sample_licence(index: int) -> Licence:
+    """The ``index``-th sample licence (0-4) as a :class:`Licence`."""
+    return Licence.from_json(sample_licence_json(index))
+
+
+def sample_licences() -> tuple[Licence, ...]:
+    """All five synthetic sample licences."""
+    return tuple(Licence.from_json(s) for s in _load_samples())
+
+
+def _load_samples() -> list[dict[str, Any]]:
+    raw = resources.files("qrseal").joinpath("data/samples.json").read_text(encoding="utf-8")
+    samples: list[dict[str, Any]] = json.loads(raw)
+    return samples

@@ -1,0 +1,51 @@
+"""Docs that cannot drift: README quick start runs, format.md generated sections are current,
+and the public root exports exactly what exists."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import qrseal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_readme_quick_start_runs() -> None:
+    """The README's Python quick start executes and prints what it promises."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+    assert blocks, "README has no python block"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(blocks[0], "README.md", "exec"), {})  # noqa: S102 - our own README
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "李子涵"
+    assert lines[1].startswith("yes ")
+    assert lines[2] == "expired"
+
+
+def test_format_doc_generated_sections_are_current() -> None:
+    """docs/format.md's generated sections equal what scripts/gen_format_doc.py produces now."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gen_format_doc.py"), "--check"],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_public_root_names_exist_and_are_sorted() -> None:
+    """Every name in qrseal.__all__ exists, and __all__ is sorted."""
+    for name in qrseal.__all__:
+        assert hasattr(qrseal, name), name
+    assert list(qrseal.__all__) == sorted(qrseal.__all__)
+
+
+def test_docs_exist() -> None:
+    """The documents the README links to are present."""
+    for doc in ("docs/format.md", "docs/architecture.md", "CHANGELOG.md", "LICENSE"):
+        assert (ROOT / doc).is_file(), doc
