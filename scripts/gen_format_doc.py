@@ -15,6 +15,7 @@ import re
 import sys
 import textwrap
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import cbor2
@@ -257,6 +258,13 @@ SECTIONS = {
 }
 
 
+def _replacement(content: str) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        return match.group(1) + content + "\n" + match.group(2)
+
+    return replace
+
+
 def render(doc: str) -> str:
     """``doc`` with every generated section replaced by freshly generated content."""
     for name, fn in SECTIONS.items():
@@ -266,7 +274,7 @@ def render(doc: str) -> str:
         if not pattern.search(doc):
             raise SystemExit(f"docs/format.md has no generated section {name!r}")
         content = fn()
-        doc = pattern.sub(lambda m, content=content: m.group(1) + content + "\n" + m.group(2), doc)
+        doc = pattern.sub(_replacement(content), doc)
     return doc
 
 

@@ -33,7 +33,9 @@ def test_format_doc_generated_sections_are_current() -> None:
     """docs/format.md's generated sections equal what scripts/gen_format_doc.py produces now."""
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_format_doc.py"), "--check"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
 

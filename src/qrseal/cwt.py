@@ -56,7 +56,9 @@ class Claim(IntEnum):
 
 
 _EMPTY: Final[Mapping[int, object]] = MappingProxyType({})
-_ISS, _EXP, _NBF, _IAT, _CTI = (int(c) for c in (Claim.ISS, Claim.EXP, Claim.NBF, Claim.IAT, Claim.CTI))
+_ISS, _EXP, _NBF, _IAT, _CTI = (
+    int(c) for c in (Claim.ISS, Claim.EXP, Claim.NBF, Claim.IAT, Claim.CTI)
+)
 _MODELLED: Final = frozenset((_ISS, _EXP, _NBF, _IAT, _CTI))
 
 

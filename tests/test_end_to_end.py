@@ -1,0 +1,100 @@
+"""Issue -> QR image -> scan -> verify, through each real decoder, as a verifier app sees it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from qrseal import Algorithm, QrsealError, Reason, qr
+from qrseal.qr import Decoder
+from qrseal.testing import FIXED_NOW, make_issuer, make_verifier, sample_licence
+
+DECODERS = [d for d in (Decoder.ZBAR, Decoder.ZXING) if d in qr.available_decoders()]
+
+
+def _jpeg(image: Image.Image, quality: int) -> Image.Image:
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buf.getvalue()))
+
+
+def _screenshot(code: Image.Image, angle: float = 0) -> Image.Image:
+    canvas = Image.new("RGB", (1280, 720), (245, 245, 245))
+    code = code.convert("RGB").rotate(angle, expand=True, fillcolor=(255, 255, 255))
+    canvas.paste(code, ((1280 - code.width) // 2, (720 - code.height) // 2))
+    return canvas
+
+
+def test_zxing_decoder_is_always_available() -> None:
+    """The wheel-installed fallback decoder is present, so scanning works on a fresh machine."""
+    assert Decoder.ZXING in qr.available_decoders()
+
+
+@pytest.mark.parametrize("decoder", DECODERS)
+@pytest.mark.parametrize("index", range(5))
+def test_every_sample_through_each_decoder(decoder: Decoder, index: int) -> None:
+    """Every sample licence survives render -> scan (each decoder alone) -> verify."""
+    licence = sample_licence(index)
+    text = make_issuer().issue(licence, now=FIXED_NOW)
+    found = qr.scan(qr.render_image(text), decoders=(decoder,))
+    assert [r.text for r in found] == [text]
+    assert (
+        make_verifier().verify(found[0].text, now=FIXED_NOW).licence.document_number
+        == licence.document_number
+    )
+
+
+@pytest.mark.parametrize("decoder", DECODERS)
+@pytest.mark.parametrize(
+    ("scale", "angle", "quality"),
+    [(3, 0, None), (5, 90, None), (8, 180, None), (4, 270, 60), (6, 12, 75), (4, 0, 50)],
+)
+def test_screenshots_scales_rotations_and_jpeg(
+    decoder: Decoder, scale: int, angle: float, quality: int | None
+) -> None:
+    """A code in a 1280x720 screenshot verifies at several scales, rotations and JPEG qualities."""
+    text = make_issuer(Algorithm.EDDSA).issue(sample_licence(3), now=FIXED_NOW)
+    image = _screenshot(qr.render_image(text, scale=scale), angle)
+    if quality is not None:
+        image = _jpeg(image, quality)
+    result = make_verifier().verify_image(image, now=FIXED_NOW)
+    assert result.licence.document_number == "32050519760508205X"
+    assert qr.scan(image, decoders=(decoder,))[0].text == text
+
+
+def test_verify_image_reports_the_credentials_reason() -> None:
+    """An image whose code is an expired credential is rejected as expired, not as an image error."""
+    text = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
+    png = qr.render_png(text)
+    with pytest.raises(QrsealError) as info:
+        make_verifier().verify_image(png, now=FIXED_NOW.replace(year=2027))
+    assert info.value.reason is Reason.EXPIRED
+
+
+def test_verify_image_picks_the_credential_among_other_codes() -> None:
+    """With an unrelated QR code beside the credential, the credential is found and verified."""
+    text = make_issuer().issue(sample_licence(1), now=FIXED_NOW)
+    canvas = Image.new("L", (1400, 800), 255)
+    canvas.paste(qr.render_image("HTTPS://EXAMPLE.COM/PAY", scale=6), (20, 20))
+    canvas.paste(qr.render_image(text, scale=6), (600, 100))
+    assert make_verifier().verify_image(canvas, now=FIXED_NOW).licence.points == 0
+
+
+@pytest.mark.parametrize(
+    ("image", "reason"),
+    [
+        (b"", Reason.INVALID_IMAGE),
+        (b"not an image at all", Reason.INVALID_IMAGE),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, Reason.INVALID_IMAGE),
+        (Image.new("L", (640, 480), 255), Reason.NO_QR_FOUND),
+        (qr.render_png("HTTPS://EXAMPLE.COM"), Reason.MALFORMED_TEXT),
+        (qr.render_png("XY7:0123"), Reason.UNSUPPORTED_VERSION),
+    ],
+)
+def test_garbage_images_rejected(image: object, reason: Reason) -> None:
+    """Non-images, blank images and images with a foreign code each get their reason."""
+    with pytest.raises(QrsealError) as info:
+        make_verifier().verify_image(image, now=FIXED_NOW)  # type: ignore[arg-type]
+    assert info.value.reason is reason
