@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repeat, budget = (5, 0.02) if args.quick else (9, 0.1)
 
-    print(f"{'sample':>6} {'from_cbor_map':>14} {'(tags)':>9} {'to_cbor_map':>12} {'from_json':>10}")
+    print(
+        f"{'sample':>6} {'from_cbor_map':>14} {'(tags)':>9} {'to_cbor_map':>12} {'from_json':>10}"
+    )
     for index, licence in enumerate(sample_licences()):
         decoded = cbor2.loads(cbor2.dumps(licence.to_cbor_map(), canonical=True))
         tagged = strict_loads(deterministic_dumps(licence.to_cbor_map()))

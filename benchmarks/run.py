@@ -9,6 +9,7 @@ Not a test: nothing here asserts. Targets are printed next to the figures.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import statistics
 import time
@@ -21,9 +22,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image, ImageFilter
 
-from qrseal import Algorithm, Issuer, TrustedKey, TrustStore, Verifier, qr
-from qrseal.profile import DL_FORMAT
-from qrseal.testing import FIXED_NOW, make_private_key, sample_licences
+from qrseal import Algorithm, Holder, Issuer, TrustedKey, TrustStore, Verifier, qr
+from qrseal.licence import Licence
+from qrseal.profile import DL_FORMAT, DP_FORMAT
+from qrseal.testing import (
+    FIXED_NOW,
+    TEST_ISSUER,
+    make_device_signer,
+    make_private_key,
+    sample_licences,
+)
 from qrseal.textcodec import unpack
 
 
@@ -161,6 +169,73 @@ def main() -> None:
         f"  target: all <= v14 -> {verdict(max(versions) <= 14)}; "
         f"most <= v13 -> {sum(v <= 13 for v in versions)}/{len(versions)}"
     )
+
+    live_codes(licences, raw, budget)
+
+
+def live_codes(
+    licences: tuple[Licence, ...], raw: dict[Algorithm, tuple[float, float]], budget: float
+) -> None:
+    """Live codes (DP1): generation with and without rendering, verification against two raw
+    verifies (issuer + device), and size per sample (ES256 issuer key, as in docs/format.md)."""
+    issuer_key = make_private_key(Algorithm.ES256)
+    issuer = Issuer(issuer_key, issuer=TEST_ISSUER)
+    verifier = Verifier(TrustStore([TrustedKey(issuer_key.public_key(), TEST_ISSUER)]))
+    print("\n== live codes (DP1): generate and verify (sample licence 1, ES256 issuer) ==")
+    for device_alg in (Algorithm.ES256, Algorithm.EDDSA):
+        device = make_device_signer(device_alg)
+        credential = issuer.sign(licences[0], now=FIXED_NOW, holder_key=device.public_key)
+        holder = Holder(credential, device)
+        code = holder.present(now=FIXED_NOW)
+        present = partial(holder.present, now=FIXED_NOW)
+        gen_t = per_call(present, budget=budget)
+        image_t = per_call(lambda: qr.render_image(present()), budget=budget)  # noqa: B023
+        png_t = per_call(lambda: qr.render_png(present()), budget=budget)  # noqa: B023
+        live_t = per_call(partial(verifier.verify, code, now=FIXED_NOW), budget=budget)
+        static_t = per_call(partial(verifier.verify, credential.text, now=FIXED_NOW), budget=budget)
+        two_raw = raw[Algorithm.ES256][1] + raw[device_alg][1]
+        name = f"{device_alg.name} device"
+        print(f"  {name:<13} present            {ms(gen_t)}")
+        print(
+            f"  {name:<13} present + PIL image {ms(image_t)}   target <= 50 ms: {verdict(image_t <= 0.05)}"
+        )
+        print(
+            f"  {name:<13} present + PNG bytes {ms(png_t)}   target <= 50 ms: {verdict(png_t <= 0.05)}"
+        )
+        print(f"  {name:<13} verify static DL1   {us(static_t)}")
+        print(
+            f"  {name:<13} verify live DP1     {us(live_t)}  = {live_t / two_raw:4.2f}x "
+            f"(ES256 + {device_alg.name}) raw verifies, target <= 1.5x: {verdict(live_t <= 1.5 * two_raw)}"
+        )
+        print(
+            f"  {name:<13} live - static       {us(live_t - static_t)}  (raw {device_alg.name} verify {us(raw[device_alg][1])})"
+        )
+
+    print("\n== live code sizes per sample licence (ES256 issuer, QR default fields) ==")
+    print(
+        "  #  bound cred  DP1 bytes (raw)  DP1 chars  QR v (M): ES256 dev  EdDSA dev  +8 B nonce  +16 B nonce"
+    )
+    worst = 0
+    for i, licence in enumerate(licences, 1):
+        cells = []
+        for device_alg in (Algorithm.ES256, Algorithm.EDDSA):
+            device = make_device_signer(device_alg)
+            credential = issuer.sign(licence, now=FIXED_NOW, holder_key=device.public_key)
+            holder = Holder(credential, device)
+            code = holder.present(now=FIXED_NOW)
+            version = qr.qr_version(code, qr.Ecc.M)
+            worst = max(worst, version)
+            cells.append((credential, code, version, holder))
+        (credential, code, es_v, holder), (_, _, ed_v, _) = cells
+        nonce = hashlib.sha256(b"qrseal bench nonce").digest()  # incompressible, like a real one
+        nonce8_v = qr.qr_version(holder.present(now=FIXED_NOW, nonce=nonce[:8]), qr.Ecc.M)
+        nonce16_v = qr.qr_version(holder.present(now=FIXED_NOW, nonce=nonce[:16]), qr.Ecc.M)
+        size = len(unpack(code, (DP_FORMAT,))[1])
+        print(
+            f"  {i}  {len(credential.cose):10d}  {size:15d}  {len(code):9d}  "
+            f"{es_v:19d}  {ed_v:9d}  {nonce8_v:10d}  {nonce16_v:11d}"
+        )
+    print(f"  target: every live code <= v16 at ECC M -> v{worst}, {verdict(worst <= 16)}")
 
 
 if __name__ == "__main__":

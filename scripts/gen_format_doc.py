@@ -1,16 +1,18 @@
-"""Regenerate the generated sections of docs/format.md: the encoding measurement and the
-worked example (bytes at every stage). A test checks the file is current.
+"""Regenerate the generated sections of docs/format.md: the encoding measurement, the
+worked example (bytes at every stage), and the live-code (DP1) measurement and worked example.
+A test checks the file is current.
 
     .venv/bin/python scripts/gen_format_doc.py          # rewrite docs/format.md
     .venv/bin/python scripts/gen_format_doc.py --check  # exit 1 if it is out of date
 
-Deterministic: the test ES256 key signs with RFC 6979 deterministic ECDSA, at the fixed
-clock of qrseal.testing.
+Deterministic: the test ES256 keys (issuer and device) sign with RFC 6979 deterministic
+ECDSA, Ed25519 is deterministic anyway, at the fixed clock of qrseal.testing.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import sys
 import textwrap
@@ -23,13 +25,28 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from qrseal import Issuer, qr
-from qrseal.cose import Algorithm
-from qrseal.keys import kid_for
+from qrseal import Holder, Issuer, qr
+from qrseal.cose import Algorithm, PublicKey, sig_structure
+from qrseal.keys import LocalSigner, kid_for
 from qrseal.licence import ALL_FIELDS
-from qrseal.profile import DL_FORMAT
-from qrseal.testing import FIXED_NOW, TEST_ISSUER, make_private_key, sample_licences
-from qrseal.textcodec import TextEncoding, TextFormat, b45encode, numeric_encode, pack, unpack
+from qrseal.presentation import decode_presentation
+from qrseal.profile import DL_FORMAT, DP_FORMAT
+from qrseal.testing import (
+    FIXED_NOW,
+    TEST_ISSUER,
+    make_device_key,
+    make_private_key,
+    sample_licences,
+)
+from qrseal.textcodec import (
+    TextEncoding,
+    TextFormat,
+    b45encode,
+    numeric_decode,
+    numeric_encode,
+    pack,
+    unpack,
+)
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "format.md"
 
@@ -48,10 +65,30 @@ class DeterministicSigner:
     def kid(self) -> bytes:
         return kid_for(self._key)
 
+    @property
+    def public_key(self) -> PublicKey:
+        return self._key.public_key()
+
     def sign(self, message: bytes) -> bytes:
         der = self._key.sign(message, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
         r, s = decode_dss_signature(der)
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def _device(alg: Algorithm) -> DeterministicSigner | LocalSigner:
+    """The test device key of ``alg``, signing deterministically."""
+    key = make_device_key(alg)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return DeterministicSigner(key)
+    return LocalSigner(key)  # Ed25519 signatures are deterministic
+
+
+def _holder(index: int, alg: Algorithm) -> Holder:
+    device = _device(alg)
+    credential = _issuer().sign(
+        sample_licences()[index], now=FIXED_NOW, holder_key=device.public_key
+    )
+    return Holder(credential, device)
 
 
 def _issuer(fields: frozenset[str] | None = None) -> Issuer:
@@ -251,10 +288,117 @@ def licence_keys() -> str:
     return "\n".join(rows)
 
 
+_NONCE = hashlib.sha256(b"qrseal doc nonce").digest()[:16]  # as incompressible as a real one
+
+
+def live_measurement() -> str:
+    """Sizes and QR versions of the live codes of the five samples (ES256 issuer key)."""
+    rows = [
+        "| sample | static COSE bytes | bound credential bytes | presentation bytes (ES256 device), raw / zlib "
+        "| DP1 chars | QR v (M) static | live, ES256 device | live, EdDSA device "
+        "| ES256, 8-byte nonce | ES256, 16-byte nonce |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    worst = 0
+    for i, licence in enumerate(sample_licences()):
+        static = _issuer().sign(licence, now=FIXED_NOW)
+        es = _holder(i, Algorithm.ES256)
+        ed = _holder(i, Algorithm.EDDSA)
+        code = es.present(now=FIXED_NOW)
+        data = unpack(code, (DP_FORMAT,))[1]
+        raw = zlib.decompress(data) if data[:1] == b"\x78" else data
+        versions = [
+            qr.qr_version(static.text, qr.Ecc.M),
+            qr.qr_version(code, qr.Ecc.M),
+            qr.qr_version(ed.present(now=FIXED_NOW), qr.Ecc.M),
+            qr.qr_version(es.present(now=FIXED_NOW, nonce=_NONCE[:8]), qr.Ecc.M),
+            qr.qr_version(es.present(now=FIXED_NOW, nonce=_NONCE), qr.Ecc.M),
+        ]
+        worst = max(worst, *versions[1:3])
+        rows.append(
+            f"| {i + 1} | {len(static.cose)} | {len(es.credential)} | {len(raw)} / "
+            f"{len(zlib.compress(raw, 9))} | {len(code)} | " + " | ".join(map(str, versions)) + " |"
+        )
+    rows.append("")
+    rows.append(
+        f"Largest live code without a nonce: QR version {worst} at ECC M. The holder deflates "
+        "when that is shorter (`Holder(compress=None)`, the default), so the DP1 characters "
+        "count the shorter of the two."
+    )
+    return "\n".join(rows)
+
+
+def live_example() -> str:
+    """Sample licence 1, ES256 issuer and device keys, presented at the fixed clock."""
+    from qrseal.cose import strict_loads
+
+    holder = _holder(0, Algorithm.ES256)
+    credential = holder.credential
+    claims = strict_loads(decode_sign1_payload(credential))
+    cnf = claims[8] if isinstance(claims, dict) else None
+    code = holder.present(now=FIXED_NOW)
+    transport = numeric_decode(code[len(DP_FORMAT.header) :])
+    raw = unpack(code, (DP_FORMAT,))[1]
+    deflated = transport[:1] == b"\x78"
+    parts = decode_presentation(raw)
+    tbs = sig_structure(parts.proof.protected_bytes, parts.proof.payload, credential)
+    lines = [
+        "Sample licence 1 and the issuer key of §9, issued with a `cnf` claim naming the "
+        "deterministic ES256 test device key (`qrseal.testing.make_device_key()`), presented at "
+        f"`{FIXED_NOW.isoformat()}`; the device also signs with RFC 6979 deterministic ECDSA.",
+        "",
+        f"**1. cnf claim** (key 8 of the claims set): `{_diag(cnf)}`, a {len(cbor2.dumps(cnf))}-byte "
+        f"value (the claim entry with its key is one byte more): `{cbor2.dumps(cnf).hex()}`. The bound credential is "
+        f"{len(credential)} bytes (the unbound one: {len(_issuer().sign(sample_licences()[0], now=FIXED_NOW).cose)}).",
+        "",
+        f"**2. Proof protected header** `{_diag(dict(parts.proof.protected))}`: "
+        f"`{parts.proof.protected_bytes.hex()}`",
+        "",
+        f"**3. Proof payload** `{_diag(strict_loads(parts.proof.payload))}`, "
+        f"{len(parts.proof.payload)} bytes: `{parts.proof.payload.hex()}`",
+        "",
+        f'**4. Sig_structure** `["Signature1", protected, external_aad = credential, payload]`, '
+        f"{len(tbs)} bytes:",
+        "",
+        "```",
+        _hex_block(tbs),
+        "```",
+        "",
+        f"**5. Presentation** `[credential, proof]`, {len(raw)} bytes; device signature `r‖s` = "
+        f"`{parts.proof.signature.hex()}`:",
+        "",
+        "```",
+        _hex_block(raw),
+        "```",
+        "",
+        f"**6. Transport bytes**: zlib gives {len(zlib.compress(raw, 9))} bytes, so the "
+        + (
+            "deflated stream travels (first byte `78`): `Holder` deflates when that is shorter."
+            if deflated
+            else "raw bytes travel (first byte `82`)."
+        ),
+        "",
+        f"**7. Text** ({len(code)} characters, QR version {qr.qr_version(code, qr.Ecc.M)} at ECC M):",
+        "",
+        "```",
+        "\n".join(textwrap.wrap(code, 100)),
+        "```",
+    ]
+    return "\n".join(lines)
+
+
+def decode_sign1_payload(cose: bytes) -> bytes:
+    from qrseal.cose import decode_sign1
+
+    return decode_sign1(cose).payload
+
+
 SECTIONS = {
     "licence-keys": licence_keys,
     "measurement": measurement,
     "worked-example": worked_example,
+    "live-measurement": live_measurement,
+    "live-example": live_example,
 }
 
 

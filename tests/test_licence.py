@@ -7,6 +7,9 @@ import contextlib
 import dataclasses
 import json
 import re
+import subprocess
+import sys
+import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
@@ -16,7 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qrseal import cnprofile
+from qrseal import cnprofile, licence_wire
+from qrseal import licence as licence_module
+from qrseal.cose import deterministic_dumps, strict_loads
 from qrseal.errors import InvalidArgument, InvalidLicence, QrsealError
 from qrseal.licence import (
     ALL_FIELDS,
@@ -721,3 +726,187 @@ def test_accepted_licences_are_stable(data: st.DataObject) -> None:
     licence.warnings(AS_OF)
     licence.drive_permitted(AS_OF)
     licence.permitted_classes(include_c5=True)
+
+
+# --- the quick paths ----------------------------------------------------------------------
+# Construction and compact decoding try a quick check first and fall back to the full one.
+# These tests hold the quick paths to "never accept what the full path rejects" and make
+# sure the samples, as a verifier sees them, take the quick path.
+
+
+def _quick_views(licence: Licence) -> list[Any]:
+    """The QR map as to_cbor_map gives it, as cbor2.loads gives it, and as the verifier
+    gets it (strict_loads keeps tags as CBORTag)."""
+    compact = licence.to_cbor_map()
+    return [compact, cbor2.loads(_compact(licence)), strict_loads(deterministic_dumps(compact))]
+
+
+def _full_problems(cls: type[Any], fields: dict[str, Any]) -> list[Any]:
+    """What the full check finds in an instance holding ``fields``, made without checks."""
+    problems: list[Any] = licence_module._made(cls, dict(fields))._problems()
+    return problems
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_samples_take_the_quick_paths(index: int) -> None:
+    """Each sample and each form of its QR map pass the quick reader and quick check."""
+    licence = _licence(index)
+    assert licence_module._licence_ok(vars(licence))
+    expected = _replace(licence, **dict.fromkeys(QR_OMITTED_BY_DEFAULT))
+    for view in _quick_views(licence):
+        values = licence_wire._quick_read(view)
+        assert values is not None
+        quick = Licence._quick(values)  # None unless the quick check accepts
+        assert quick == expected  # and holds what __init__ would have built, in order:
+        assert quick is not None and list(vars(quick).items()) == list(vars(expected).items())
+
+
+def test_astral_name_characters_take_the_quick_path() -> None:
+    """A CJK extension B character (𠮷) is a valid name character; an unassigned astral
+    code point is refused with its number."""
+    licence = _replace(_licence(0), given_name_national_character="𠮷子")
+    assert licence_module._licence_ok(vars(licence))
+    assert Licence.from_cbor_map(cbor2.loads(_compact(licence, ALL_FIELDS))) == licence
+    with pytest.raises(InvalidLicence) as info:
+        _replace(licence, given_name_national_character="\U0003fffe子")
+    assert info.value.problems[0].code == Problem.FORBIDDEN_CHARACTER
+    assert info.value.problems[0].message == "U+3FFFE is not allowed"
+
+
+def test_forbidden_character_table_matches_the_rule() -> None:
+    """The precomputed BMP class holds exactly the §3.6 forbidden characters; astral ones
+    are forbidden exactly when unassigned."""
+    forbidden = {
+        c
+        for c in map(chr, range(0x10000))
+        if c in licence_module._FORBIDDEN
+        or unicodedata.category(c) in licence_module._FORBIDDEN_CATEGORIES
+    }
+    bmp = "".join(map(chr, range(0x10000)))
+    table = re.compile(f"[{licence_module._BAD_BMP}]")
+    assert {m.group() for m in table.finditer(bmp)} == forbidden
+    for char in ("\U00020bb7", "\U0001f600", "\U000e0001", "\U0003fffe", "\U000f0000"):
+        unassigned = unicodedata.category(char) == "Cn"
+        assert (licence_module._first_forbidden(f"a{char}") == char) is unassigned
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_id_check_character_shortcut_matches_the_weights(body: str) -> None:
+    """The base-13 shortcut gives the MOD 11-2 character of the §3.1 weighted sum."""
+    total = sum(int(d) * w for d, w in zip(body, cnprofile.ID_WEIGHTS, strict=True))
+    assert cnprofile.id_check_character(body) == cnprofile.ID_CHECK_CHARACTERS[total % 11]
+
+
+def test_licence_wire_imports_first() -> None:
+    """Importing the wire module before the model resolves the import cycle."""
+    code = "import qrseal.licence_wire as w; print(w.read_cbor.__name__)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+_LATIN_EDGE = st.one_of(
+    st.text(alphabet="AZaz09 -.'\xa0\xa8\xad\xb2\xbd\xdc\xff\x7f\tĀﬁＡ", max_size=8),
+    st.sampled_from(["", " ", "A  B", "A B", " A", "x" * 150, "x" * 151, "Ü", "ÿ"]),
+)
+_NATIONAL_EDGE = st.one_of(
+    st.text(
+        alphabet="李子涵安娜穆勒·•‧・ 𠮷\U0003fffe\u3000\u200b\u202e\u0301\uf900\ufffdA", max_size=5
+    ),
+    st.sampled_from(["李" * 30, "李" * 31, "李" * 150, "李" * 151, "安娜·穆勒", "e\u0301"]),
+)
+_CODE_EDGE = st.sampled_from([
+    "", " ", "CN", "DE", "cn", "C N", "CHN", "RC", "D", "ABCD", "CN-SC", "CN-ZZ", "CN-HK", "DE-BY",
+    "CN-SC ", "A", "HS", "SH", "AB", "HH", "Z", "AQ", "C1", "C6", "B", "CE", "M", "Ａ",
+])  # fmt: skip
+_NUMBER_EDGE = st.sampled_from([
+    "510126031875", "990126031875", "51012603187", "510107200503151422", "510107200503151423",
+    "11010519491231002X", "11010519491231002x", "931276199007140021", "810107200503151429",
+    "ABC123456789012", "E12345678", "",
+])  # fmt: skip
+_EDGE_DATES = st.one_of(
+    st.dates(min_value=date(1890, 1, 1), max_value=date(3010, 1, 1)),
+    st.sampled_from([date(1899, 12, 31), date(1900, 1, 1), date(2999, 12, 31), date(3000, 1, 1)]),
+    st.sampled_from([date(2005, 3, 15), date(2023, 5, 20), date(2026, 5, 20), date(2032, 5, 20)]),
+)
+_EDGE_TIMES = st.datetimes(
+    min_value=datetime(1899, 12, 31),
+    max_value=datetime(3000, 1, 2),
+    timezones=st.sampled_from([None, UTC, timezone(timedelta(0)), timezone(timedelta(hours=8))]),
+).map(lambda t: t.replace(microsecond=0) if t.microsecond % 2 else t) | st.sampled_from(
+    [datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC)]
+)
+_EDGE_CODES = st.lists(st.builds(PrivilegeCode, st.sampled_from(["01", "02"])), max_size=2)
+_EDGE_PRIVILEGES = st.lists(
+    st.builds(DomesticPrivilege, st.sampled_from(sorted(cnprofile.CLASS_CODES)))
+    | st.builds(DrivingPrivilege, st.sampled_from(sorted(cnprofile.ISO_CATEGORIES))),
+    max_size=3,
+)
+#: Mostly plausible values per kind of field (many pass), and some of the wrong kind.
+_EDGE_BY_KIND: dict[str, st.SearchStrategy[Any]] = {
+    "LATIN": _LATIN_EDGE | _NUMBER_EDGE,
+    "NAME": _NATIONAL_EDGE,
+    "NATIONAL": _NATIONAL_EDGE,
+    "CODE": _CODE_EDGE,
+    "DATE": _EDGE_DATES,
+    "TIME": _EDGE_TIMES,
+    "UINT": st.integers(-1, 256) | st.booleans(),
+    "BYTES": st.sampled_from([b"", b"\xff\xd8\xff", b"\xff\x4f\xff\x51x", b"GIF89a"]),
+    "DOMESTIC": _EDGE_PRIVILEGES.map(tuple),
+    "DRIVING": _EDGE_PRIVILEGES.map(tuple),
+}
+_WRONG_KIND = st.one_of(
+    st.none(), _EDGE_PRIVILEGES, _EDGE_CODES.map(tuple), _EDGE_DATES, st.integers(0, 9)
+)
+
+
+def _edge_value(data: st.DataObject, name: str) -> Any:
+    """Mostly a plausible value for field ``name`` (many pass), sometimes another kind."""
+    spec = licence_module._SPECS[name]
+    plausible = st.sampled_from([*spec.enum, 1]) if spec.enum else _EDGE_BY_KIND.get(spec.kind.name)
+    if plausible is None or data.draw(st.integers(0, 4)) == 0:
+        return data.draw(_WRONG_KIND)
+    return data.draw(plausible)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_quick_check_never_accepts_what_the_full_check_rejects(data: st.DataObject) -> None:
+    """Fields of a sample replaced by edge values: quick acceptance implies a clean full check."""
+    fields = dict(vars(_licence(data.draw(st.integers(0, 4)))))
+    for name in data.draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=3)):
+        fields[name] = _edge_value(data, name)
+    if licence_module._licence_ok(fields):
+        assert _full_problems(Licence, fields) == []
+    code = data.draw(_CODE_EDGE | _EDGE_DATES)
+    dates = data.draw(_EDGE_DATES | st.none()), data.draw(_EDGE_DATES | st.none())
+    codes = data.draw(_EDGE_CODES.map(tuple) | _EDGE_CODES | _EDGE_PRIVILEGES.map(tuple))
+    for cls, quick, struct in (
+        (DomesticPrivilege, licence_module._domestic_ok, licence_module._DOMESTIC),
+        (DrivingPrivilege, licence_module._driving_ok, licence_module._DRIVING),
+        (PrivilegeCode, licence_module._code_ok, licence_module._CODE),
+    ):
+        if cls is PrivilegeCode:
+            values: tuple[Any, ...] = tuple(data.draw(_LATIN_EDGE | st.none()) for _ in range(3))
+        else:
+            values = (code, *dates, codes)
+        if quick(*values):
+            assert _full_problems(cls, dict(zip(struct.specs, values, strict=True))) == []
+
+
+def _outcome(decode: Any, obj: object) -> object:
+    try:
+        return decode(obj)
+    except InvalidLicence as exc:
+        return exc.field, [(p.field, p.code, p.message) for p in exc.problems]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_quick_compact_reader_agrees_with_the_full_reader(data: st.DataObject) -> None:
+    """Mutated QR maps in every form decode to the same licence or the same problems."""
+    views = _quick_views(_licence(data.draw(st.integers(0, 4))))
+    view = _copy(views[data.draw(st.integers(0, 2))])
+    mutated = _mutate(data, view, _KEYS) if data.draw(st.booleans()) else view
+    full = _outcome(lambda m: licence_wire._read_cbor_fully(Licence, m), _copy(mutated))
+    assert _outcome(Licence.from_cbor_map, _copy(mutated)) == full

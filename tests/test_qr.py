@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
-from qrseal import qr
+from qrseal import qr, scanpipeline
 from qrseal.errors import (
     InvalidArgument,
     InvalidImage,
@@ -558,16 +558,26 @@ def test_zxing_is_always_available() -> None:
 
 
 @needs_zbar
-def test_zbar_is_tried_first_by_default() -> None:
-    """With both decoders available, zbar's result is the one returned."""
+def test_zxing_is_tried_first_by_default() -> None:
+    """With both decoders available, zxing (the faster) reads a clean code first."""
     (result,) = qr.scan(code("DL1:ORDER", 3))
+    assert result.decoder is Decoder.ZXING
+    assert qr.available_decoders() == qr.DEFAULT_DECODERS == (Decoder.ZXING, Decoder.ZBAR)
+
+
+@needs_zbar
+def test_decoder_order_is_the_callers() -> None:
+    """Decoders are tried in the order given: zbar first when asked."""
+    (result,) = qr.scan(code("DL1:ORDER", 3), decoders=(Decoder.ZBAR, Decoder.ZXING))
     assert result.decoder is Decoder.ZBAR
 
 
 def test_without_zbar_library_zxing_still_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
     """When importing pyzbar fails (no libzbar), scanning falls back to zxing."""
     monkeypatch.setitem(sys.modules, "pyzbar.pyzbar", None)  # import now raises ImportError
-    monkeypatch.setattr(qr, "_load_pyzbar", functools.cache(qr._load_pyzbar.__wrapped__))
+    monkeypatch.setattr(
+        scanpipeline, "_load_pyzbar", functools.cache(scanpipeline._load_pyzbar.__wrapped__)
+    )
     assert qr.available_decoders() == (Decoder.ZXING,)
     (result,) = qr.scan(qr.render_png("DL1:NOZBAR", scale=3))
     assert (result.text, result.decoder) == ("DL1:NOZBAR", Decoder.ZXING)

@@ -4,16 +4,22 @@ The high level: :class:`Issuer` (licence -> credential text) and :class:`Verifie
 (text or image -> :class:`VerifiedLicence`, or a typed :class:`QrsealError`). The
 layers underneath are public too, for other signed-CBOR-in-QR formats:
 :mod:`qrseal.textcodec`, :mod:`qrseal.cose`, :mod:`qrseal.cwt`, :mod:`qrseal.qr`.
+
+Live codes: :class:`Holder` (a device-bound credential -> a fresh ``DP1:`` code every few
+seconds, signed by the phone's device key); :class:`Verifier` tells live from static.
 """
 
 from . import cose as cose
 from . import cwt as cwt
+from . import presentation as presentation
 from . import qr as qr
 from . import textcodec as textcodec
 from .cose import Algorithm as Algorithm
 from .errors import AlgorithmNotAllowed as AlgorithmNotAllowed
+from .errors import AudienceMismatch as AudienceMismatch
 from .errors import DataTooOld as DataTooOld
 from .errors import Expired as Expired
+from .errors import HolderBindingInvalid as HolderBindingInvalid
 from .errors import InvalidArgument as InvalidArgument
 from .errors import InvalidImage as InvalidImage
 from .errors import InvalidKey as InvalidKey
@@ -28,15 +34,23 @@ from .errors import MalformedClaims as MalformedClaims
 from .errors import MalformedCompression as MalformedCompression
 from .errors import MalformedCose as MalformedCose
 from .errors import MalformedText as MalformedText
+from .errors import NonceMismatch as NonceMismatch
 from .errors import NoQrFound as NoQrFound
 from .errors import NotYetValid as NotYetValid
+from .errors import PresentationInFuture as PresentationInFuture
+from .errors import PresentationReplayed as PresentationReplayed
+from .errors import PresentationRequired as PresentationRequired
 from .errors import QrsealError as QrsealError
 from .errors import Reason as Reason
 from .errors import SignatureInvalid as SignatureInvalid
+from .errors import StalePresentation as StalePresentation
 from .errors import TooLarge as TooLarge
 from .errors import UnknownCriticalHeader as UnknownCriticalHeader
 from .errors import UnknownKey as UnknownKey
 from .errors import UnsupportedVersion as UnsupportedVersion
+from .holder import DeviceSigner as DeviceSigner
+from .holder import Holder as Holder
+from .holder import generate_device_key as generate_device_key
 from .issuer import Credential as Credential
 from .issuer import Issuer as Issuer
 from .keys import LocalSigner as LocalSigner
@@ -52,6 +66,9 @@ from .licence import DrivePermitted as DrivePermitted
 from .licence import DrivingPrivilege as DrivingPrivilege
 from .licence import Licence as Licence
 from .licence import PrivilegeCode as PrivilegeCode
+from .presentation import LivePresentation as LivePresentation
+from .presentation import PresentationKind as PresentationKind
+from .presentation import ReplayCache as ReplayCache
 from .qr import Ecc as Ecc
 from .qr import render_image as render_image
 from .qr import render_png as render_png
@@ -69,13 +86,17 @@ __version__ = "0.1.0"
 __all__ = [
     "Algorithm",
     "AlgorithmNotAllowed",
+    "AudienceMismatch",
     "Credential",
     "DataTooOld",
+    "DeviceSigner",
     "DomesticPrivilege",
     "DrivePermitted",
     "DrivingPrivilege",
     "Ecc",
     "Expired",
+    "Holder",
+    "HolderBindingInvalid",
     "InvalidArgument",
     "InvalidImage",
     "InvalidKey",
@@ -86,6 +107,7 @@ __all__ = [
     "KeyNotValidAtTime",
     "Licence",
     "LicenceProblem",
+    "LivePresentation",
     "LocalSigner",
     "Malformed",
     "MalformedCbor",
@@ -94,13 +116,20 @@ __all__ = [
     "MalformedCose",
     "MalformedText",
     "NoQrFound",
+    "NonceMismatch",
     "NotYetValid",
     "Policy",
+    "PresentationInFuture",
+    "PresentationKind",
+    "PresentationReplayed",
+    "PresentationRequired",
     "PrivilegeCode",
     "QrsealError",
     "Reason",
+    "ReplayCache",
     "SignatureInvalid",
     "Signer",
+    "StalePresentation",
     "TooLarge",
     "TrustStore",
     "TrustedKey",
@@ -112,11 +141,13 @@ __all__ = [
     "__version__",
     "cose",
     "cwt",
+    "generate_device_key",
     "generate_private_key",
     "inspect_unverified",
     "kid_for",
     "load_private_key_pem",
     "load_public_key_pem",
+    "presentation",
     "private_key_to_pem",
     "public_key_to_pem",
     "qr",

@@ -7,18 +7,26 @@ reason code printed, 2 usage error. ``main(argv)`` runs in-process for tests.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+import qrcode
+import qrcode.constants
+import qrcode.exceptions
+
 from . import qr
 from .cose import Algorithm
-from .errors import QrsealError
+from .cwt import Claim
+from .errors import QrsealError, TooLarge
+from .holder import Holder, generate_device_key
 from .issuer import Issuer
 from .keys import (
     generate_private_key,
@@ -29,11 +37,16 @@ from .keys import (
     public_key_to_pem,
 )
 from .licence import Licence
+from .presentation import MAX_NONCE_BYTES, MIN_NONCE_BYTES, PresentationKind
+from .profile import DEFAULT_MAX_PRESENTATION_AGE, DEFAULT_MAX_PRESENTATION_SKEW, DEFAULT_REFRESH
 from .verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier, inspect_unverified
 
-__all__ = ["main", "make_parser"]
+__all__ = ["main", "make_parser", "terminal_qr"]
 
 _ALGS = {"ES256": Algorithm.ES256, "ES384": Algorithm.ES384, "EdDSA": Algorithm.EDDSA}
+_DEVICE_ALGS = {"ES256": Algorithm.ES256, "EdDSA": Algorithm.EDDSA}
+# The renderer's segmenting (qrseal.qr): header alphanumeric, digits in numeric mode.
+_SEGMENT_MIN_RUN = 20
 
 
 class _UsageError(Exception):
@@ -59,6 +72,29 @@ def _parse_duration(value: str) -> timedelta:
     if amount <= 0:
         raise argparse.ArgumentTypeError("a duration must be positive")
     return timedelta(seconds=amount * units[unit])
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return number
+
+
+def _parse_nonce(value: str) -> bytes:
+    try:
+        nonce = bytes.fromhex(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not hexadecimal: {value!r}") from exc
+    if not MIN_NONCE_BYTES <= len(nonce) <= MAX_NONCE_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"a nonce is {MIN_NONCE_BYTES}-{MAX_NONCE_BYTES} bytes ({2 * MIN_NONCE_BYTES}-"
+            f"{2 * MAX_NONCE_BYTES} hex digits)"
+        )
+    return nonce
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -118,15 +154,30 @@ def _cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_device_keygen(args: argparse.Namespace, out: TextIO) -> int:
+    key = generate_device_key(_DEVICE_ALGS[args.alg])
+    private_path = Path(args.out)
+    public_path = Path(args.pub) if args.pub else private_path.with_suffix(".pub.pem")
+    _write_private(private_path, private_key_to_pem(key, _password(args)))
+    public_path.write_bytes(public_key_to_pem(key))
+    print(f"device private key: {private_path} (stays on the device)", file=out)
+    print(
+        f"device public key:  {public_path} (give it to the issuer: issue --holder-key)", file=out
+    )
+    print(f"algorithm:          {args.alg}", file=out)
+    return 0
+
+
 def _cmd_issue(args: argparse.Namespace, out: TextIO) -> int:
     key = load_private_key_pem(_read(args.key), _password(args))
+    holder_key = load_public_key_pem(_read(args.holder_key)) if args.holder_key else None
     try:
         data = json.loads(_read(args.licence).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _UsageError(f"{args.licence} is not JSON: {exc}") from exc
     licence = Licence.from_json(data)
     issuer = Issuer(key, issuer=args.issuer)
-    text = issuer.issue(licence, now=_now(args), valid_for=args.valid_for)
+    text = issuer.issue(licence, now=_now(args), valid_for=args.valid_for, holder_key=holder_key)
     _write_images(text, args)
     print(text, file=out)
     return 0
@@ -148,8 +199,67 @@ def _credential_text(args: argparse.Namespace) -> str:
     raise _UsageError("give a credential TEXT, --file FILE or --image IMAGE")
 
 
+def terminal_qr(text: str, *, invert: bool = True, border: int = 2) -> str:
+    """``text`` as a QR code (ECC M) drawn with Unicode half blocks, two module rows per
+    line, by qrcode's ``print_ascii``. ``invert`` (the default) suits a terminal with a
+    dark background. A version-16 code needs 81 + 2 x ``border`` columns. Raises
+    ``TooLarge`` if the text fits no QR code."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
+    code.add_data(text, optimize=_SEGMENT_MIN_RUN)
+    try:
+        code.make(fit=True)
+    except (qrcode.exceptions.DataOverflowError, ValueError) as exc:
+        raise TooLarge("text does not fit in a QR code", what="qr version", limit=40) from exc
+    buffer = io.StringIO()
+    code.print_ascii(out=buffer, invert=invert)
+    return buffer.getvalue()
+
+
+def _cmd_present(args: argparse.Namespace, out: TextIO) -> int:
+    device_key = load_private_key_pem(_read(args.device_key), _password(args))
+    if args.watch and args.now is not None and args.count is None:
+        raise _UsageError("with --now the clock is simulated: give --count to end --watch")
+    holder = Holder(_credential_text(args), device_key)
+    interval = timedelta(seconds=args.watch) if args.watch else DEFAULT_REFRESH
+    frames: int | None = args.count if args.count is not None else (None if args.watch else 1)
+    # With --now the clock is simulated: frames are `interval` apart without waiting.
+    start: datetime | None = args.now
+    frame = 0
+    try:
+        while frames is None or frame < frames:
+            now = start + frame * interval if start is not None else datetime.now(UTC)
+            code = holder.present(now=now, nonce=args.nonce, audience=args.audience)
+            if args.png:
+                Path(args.png).write_bytes(qr.render_png(code, ecc=qr.Ecc.M, scale=args.scale))
+            if args.watch:
+                if out.isatty():
+                    out.write("\x1b[H\x1b[2J")  # home + clear: redraw in place
+                out.write(terminal_qr(code, invert=not args.light_terminal))
+                print(
+                    f"live code signed {now:%Y-%m-%d %H:%M:%SZ} by this device; a new one every "
+                    f"{int(interval.total_seconds())} s (frame {frame + 1}; Ctrl-C stops)",
+                    file=out,
+                )
+            else:
+                print(code, file=out)
+            out.flush()
+            frame += 1
+            if start is None and (frames is None or frame < frames):
+                time.sleep(interval.total_seconds())
+    except KeyboardInterrupt:
+        print("stopped", file=out)
+    return 0
+
+
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
-    policy = Policy(clock_skew=timedelta(seconds=args.clock_skew))
+    policy = Policy(
+        clock_skew=timedelta(seconds=args.clock_skew),
+        require_live=args.require_live,
+        max_presentation_age=args.max_age,
+        max_presentation_skew=args.max_future_skew,
+        expected_nonce=args.nonce,
+        expected_audience=args.audience,
+    )
     verifier = Verifier(_trust_store(args.trust), policy)
     now = _now(args)
     try:
@@ -177,9 +287,62 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_scan(args: argparse.Namespace, out: TextIO) -> int:
-    for result in qr.scan(args.image):
+    if args.debug is None:
+        results = qr.scan(args.image)
+    else:
+        report = qr.scan_report(args.image, keep_images=True)
+        _write_scan_debug(report, Path(args.debug))
+        results = report.require_results()
+    for result in results:
         print(result.text, file=out)
     return 0
+
+
+def _write_scan_debug(report: qr.ScanReport, folder: Path) -> None:
+    """Each variant tried as ``NN-variant.png`` plus ``report.json`` (attempts, timings,
+    decoders skipped), for working out in the field why a code does not scan."""
+    files: dict[str, str] = {}
+    attempts = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for attempt in report.attempts:
+            name = files.get(attempt.variant)
+            if name is None and attempt.image is not None:
+                name = files[attempt.variant] = f"{len(files):02d}-{attempt.variant.value}.png"
+                attempt.image.save(folder / name)
+            attempts.append(
+                {
+                    "variant": attempt.variant.value,
+                    "decoder": attempt.decoder.value,
+                    "codes_found": attempt.found,
+                    "ms": round(attempt.seconds * 1e3, 2),
+                    "image": name,
+                }
+            )
+        summary = {
+            "results": [
+                {
+                    "text": r.text,
+                    "decoder": r.decoder.value,
+                    "variant": r.variant.value,
+                    "position": r.position,
+                }
+                for r in report.results
+            ],
+            "attempts": attempts,
+            "skipped_decoders": [
+                {"decoder": d.value, "why": why} for d, why in report.skipped_decoders
+            ],
+            "budget_exhausted": report.budget_exhausted,
+            "ms": round(report.seconds * 1e3, 2),
+        }
+        (folder / "report.json").write_text(json.dumps(summary, indent=2) + "\n")
+    except OSError as exc:
+        raise _UsageError(f"cannot write debug output to {folder}: {exc.strerror}") from exc
+    print(
+        f"qrseal: {len(files)} variant image(s) and report.json written to {folder}",
+        file=sys.stderr,
+    )
 
 
 def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
@@ -195,6 +358,16 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
         report["iss"] = info.claims.issuer
         report["iat"] = info.claims.issued_at.isoformat()
         report["exp"] = info.claims.expires_at.isoformat()
+    if info.claims is not None:
+        report["holder_bound"] = Claim.CNF in info.claims.extra
+    if info.proof_algorithm is not None:
+        report["proof_algorithm"] = info.proof_algorithm.name
+    if info.presented_at is not None:
+        report["presented_at"] = info.presented_at.isoformat()
+    if info.nonce is not None:
+        report["nonce"] = info.nonce.hex()
+    if info.audience is not None:
+        report["audience"] = info.audience
     if info.licence is not None:
         report["licence"] = info.licence.to_json()
     if info.problem is not None:
@@ -290,6 +463,18 @@ def summary(verified: VerifiedLicence) -> str:
             f"signed {verified.issued_at:%Y-%m-%d %H:%MZ}, valid until {verified.expires_at:%Y-%m-%d %H:%MZ}",
         )
     )
+    if verified.presentation is PresentationKind.LIVE and verified.presentation_age is not None:
+        seconds = int(verified.presentation_age.total_seconds())
+        when = f"{seconds} s ago" if seconds >= 0 else f"{-seconds} s ahead of this clock"
+        rows.insert(
+            0,
+            ("shown as", f"LIVE code, signed by the holder's device key {when} (亮码)"),
+        )
+    else:
+        bound = ", device-bound" if verified.holder_bound else ""
+        rows.insert(
+            0, ("shown as", f"STATIC credential{bound}: a screenshot or copy would look the same")
+        )
     warnings = verified.warnings()
     lines = ["VALID  electronic driving licence, signature verified offline"]
     lines += [f"  {label:<11}{value}" for label, value in rows]
@@ -322,6 +507,14 @@ def make_parser() -> argparse.ArgumentParser:
         "--password-env", help="encrypt the private key with the password in this env variable"
     )
 
+    p = sub.add_parser("device-keygen", help="generate a holder device key pair (for live codes)")
+    p.add_argument("--alg", choices=sorted(_DEVICE_ALGS), default="ES256")
+    p.add_argument("--out", required=True, help="device private key PEM (PKCS#8) to write")
+    p.add_argument("--pub", help="public key PEM to write (default: OUT with .pub.pem)")
+    p.add_argument(
+        "--password-env", help="encrypt the private key with the password in this env variable"
+    )
+
     p = sub.add_parser("issue", help="sign a licence JSON file; print the credential text")
     p.add_argument("licence", help="licence JSON (see docs/format.md)")
     p.add_argument("--key", required=True, help="issuer private key PEM")
@@ -334,6 +527,11 @@ def make_parser() -> argparse.ArgumentParser:
         type=_parse_duration,
         default=timedelta(hours=72),
         help="e.g. 72h (default), 30m, 7d",
+    )
+    p.add_argument(
+        "--holder-key",
+        metavar="DEVICE.pub.pem",
+        help="bind the credential to this holder device public key (cnf), for live codes",
     )
     p.add_argument("--png", help="also write the QR code as PNG")
     p.add_argument("--svg", help="also write the QR code as SVG")
@@ -355,11 +553,59 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--clock-skew", type=int, default=60, help="seconds of clock skew to tolerate (default 60)"
     )
+    p.add_argument(
+        "--require-live",
+        action="store_true",
+        help="accept only live codes (DP1); refuse static credentials and screenshots of them",
+    )
+    p.add_argument(
+        "--max-age",
+        type=_parse_duration,
+        default=DEFAULT_MAX_PRESENTATION_AGE,
+        help="oldest live code accepted, e.g. 60s (default), 2m",
+    )
+    p.add_argument(
+        "--max-future-skew",
+        type=_parse_duration,
+        default=DEFAULT_MAX_PRESENTATION_SKEW,
+        help="how far a live code may be dated ahead of this clock (default 30s)",
+    )
+    p.add_argument("--nonce", type=_parse_nonce, help="the nonce (hex) the live code must carry")
+    p.add_argument("--audience", help="the audience the live code must be addressed to")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    timed(p)
+
+    p = sub.add_parser("present", help="show a fresh live code (DP1) signed by the device key")
+    p.add_argument("text", nargs="?", help="the device-bound credential text (DL1:...)")
+    p.add_argument("--file", help="read the credential text from a file")
+    p.add_argument("--device-key", required=True, help="the holder device private key PEM")
+    p.add_argument("--password-env", help="env variable holding the device key's password")
+    p.add_argument("--nonce", type=_parse_nonce, help="a verifier's challenge (hex) to include")
+    p.add_argument("--audience", help="the verifier the code is meant for")
+    p.add_argument("--png", help="also write the code as PNG (rewritten at every refresh)")
+    p.add_argument("--scale", type=int, default=qr.DEFAULT_SCALE, help="pixels per module")
+    p.add_argument(
+        "--watch",
+        type=_positive_int,
+        nargs="?",
+        const=int(DEFAULT_REFRESH.total_seconds()),
+        metavar="SECONDS",
+        help="draw the code in the terminal and redraw a fresh one every SECONDS (default 30) "
+        "until interrupted",
+    )
+    p.add_argument("--count", type=_positive_int, help="stop after this many codes")
+    p.add_argument(
+        "--light-terminal", action="store_true", help="draw for a light terminal background"
+    )
     timed(p)
 
     p = sub.add_parser("scan", help="print the text of every QR code in an image")
     p.add_argument("image")
+    p.add_argument(
+        "--debug",
+        metavar="DIR",
+        help="write every image variant tried, and report.json with timings, into DIR",
+    )
 
     p = sub.add_parser("inspect", help="decode a credential WITHOUT verifying it (debugging)")
     p.add_argument("text", nargs="?")
@@ -376,8 +622,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 _COMMANDS = {
     "keygen": _cmd_keygen,
+    "device-keygen": _cmd_device_keygen,
     "issue": _cmd_issue,
     "verify": _cmd_verify,
+    "present": _cmd_present,
     "scan": _cmd_scan,
     "inspect": _cmd_inspect,
     "demo": _cmd_demo,

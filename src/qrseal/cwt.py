@@ -1,4 +1,5 @@
-"""CWT layer: the claims set (RFC 8392) carried as a COSE_Sign1 payload, and time checks.
+"""CWT layer: the claims set (RFC 8392) carried as a COSE_Sign1 payload, time checks, and the
+proof-of-possession key a credential is bound to (``cnf``, RFC 8747, as a COSE_Key).
 
 Credential-agnostic: a credential type puts its data under a private claim key that the
 caller names. Claims are decoded only after the signature has been verified.
@@ -15,10 +16,21 @@ from enum import IntEnum
 from types import MappingProxyType
 from typing import Final
 
-from .cose import deterministic_order, dumps_in_order, sort_key, strict_loads
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+
+from .cose import (
+    Algorithm,
+    PublicKey,
+    deterministic_order,
+    dumps_in_order,
+    sort_key,
+    strict_loads,
+)
 from .errors import (
     Expired,
     InvalidArgument,
+    InvalidKey,
     IssuedInFuture,
     MalformedCbor,
     MalformedClaims,
@@ -30,9 +42,14 @@ __all__ = [
     "MAX_NUMERIC_DATE",
     "Claim",
     "Claims",
+    "CoseKeyParam",
     "check_times",
     "decode_claims",
+    "decode_cnf",
+    "decode_cose_key",
     "encode_claims",
+    "encode_cnf",
+    "encode_cose_key",
     "from_numeric_date",
     "require_utc",
     "to_numeric_date",
@@ -173,3 +190,132 @@ def check_times(claims: Claims, *, now: datetime, leeway: timedelta = timedelta(
         raise NotYetValid("credential is not valid yet", not_before=claims.not_before, now=now)
     if now >= claims.expires_at + leeway:
         raise Expired("credential has expired", expired_at=claims.expires_at, now=now)
+
+
+# --- proof-of-possession key (cnf, RFC 8747) as a COSE_Key (RFC 9052 §7, RFC 9053) ----------
+
+
+class CoseKeyParam(IntEnum):
+    """COSE_Key labels (IANA "COSE Key Common Parameters" / "COSE Key Type Parameters")."""
+
+    KTY = 1
+    KID = 2
+    ALG = 3
+    CRV = -1
+    X = -2
+    Y = -3
+
+
+_KTY_OKP: Final = 1
+_KTY_EC2: Final = 2
+_CRV_P256: Final = 1
+_CRV_ED25519: Final = 6
+_CNF: Final = int(Claim.CNF)
+_CNF_COSE_KEY: Final = 1  # RFC 8747 §3.1: the confirmation method "COSE_Key"
+_KTY, _KID, _ALG, _CRV, _X, _Y = (int(p) for p in CoseKeyParam)
+_OKP_LABELS: Final = frozenset((_KTY, _KID, _ALG, _CRV, _X))
+_EC2_LABELS: Final = frozenset((_KTY, _KID, _ALG, _CRV, _X, _Y))
+# Ed25519 public keys under which anyone can make signatures that verify (OpenSSL accepts
+# the identity key with R = identity, S = 0 for every message): the points of order 1, 2, 4
+# and 8, compared without the sign bit, as libsodium does; plus every non-canonical y >= p.
+_ED25519_P: Final = 2**255 - 19
+_ED25519_SMALL_ORDER: Final = frozenset(
+    bytes.fromhex(point)
+    for point in (
+        "0000000000000000000000000000000000000000000000000000000000000000",  # order 4
+        "0100000000000000000000000000000000000000000000000000000000000000",  # identity
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  # order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # order 2
+    )
+)
+
+
+def _weak_ed25519(raw: bytes) -> bool:
+    y = raw[:31] + bytes((raw[31] & 0x7F,))
+    return y in _ED25519_SMALL_ORDER or int.from_bytes(y, "little") >= _ED25519_P
+
+
+def encode_cose_key(public_key: PublicKey) -> dict[int, object]:
+    """The compact COSE_Key of a P-256 or Ed25519 public key, in deterministic key order.
+
+    Ed25519: ``{1: 1 (OKP), -1: 6 (Ed25519), -2: x}``; P-256: ``{1: 2 (EC2), -1: 1 (P-256),
+    -2: x, -3: sign bit of y}`` with point compression (RFC 9053 §7.1.1), 33 bytes shorter
+    than the uncompressed point. No ``alg``: qrseal uses one algorithm per key type. Raises
+    ``InvalidArgument`` for a private key (only the public half ever leaves the device) and
+    ``InvalidKey`` for any other key type or curve, or a small-order Ed25519 key.
+    """
+    if isinstance(
+        public_key,
+        ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey,
+    ):
+        raise InvalidArgument(
+            "a holder key must be a public key (the private half stays on the device)"
+        )
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if _weak_ed25519(raw):
+            raise InvalidKey("a small-order Ed25519 key binds nothing: anyone can sign for it")
+        return {_KTY: _KTY_OKP, _CRV: _CRV_ED25519, _X: raw}
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1":
+        point = public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
+        )
+        return {_KTY: _KTY_EC2, _CRV: _CRV_P256, _X: point[1:], _Y: point[0] == 3}
+    raise InvalidKey(f"a holder key must be P-256 or Ed25519, not {type(public_key).__name__}")
+
+
+def decode_cose_key(value: object) -> PublicKey:
+    """Decode a COSE_Key holding a P-256 (compressed or uncompressed) or Ed25519 public key.
+
+    Accepts the labels kty, crv, x (and y for EC2) plus an optional ``kid`` (ignored) and an
+    optional ``alg`` that must be the key type's one algorithm (ES256, EdDSA). Raises
+    ``MalformedClaims`` for anything else, including a point not on the curve and an Ed25519
+    key of small order (under which anyone can sign) or with a non-canonical encoding.
+    """
+    if not isinstance(value, Mapping):
+        raise MalformedClaims("COSE_Key is not a map")
+    kty, crv, x = value.get(_KTY), value.get(_CRV), value.get(_X)
+    if kty == _KTY_OKP and crv == _CRV_ED25519 and type(kty) is int and type(crv) is int:
+        labels, alg = _OKP_LABELS, int(Algorithm.EDDSA)
+    elif kty == _KTY_EC2 and crv == _CRV_P256 and type(kty) is int and type(crv) is int:
+        labels, alg = _EC2_LABELS, int(Algorithm.ES256)
+    else:
+        raise MalformedClaims("COSE_Key is not an Ed25519 (OKP) or P-256 (EC2) key")
+    if not set(value) <= labels:
+        raise MalformedClaims("COSE_Key has labels qrseal does not use")
+    if _ALG in value and (type(value[_ALG]) is not int or value[_ALG] != alg):
+        raise MalformedClaims("COSE_Key alg does not match its key type")
+    if _KID in value and not isinstance(value[_KID], bytes):
+        raise MalformedClaims("COSE_Key kid is not a byte string")
+    if not isinstance(x, bytes) or len(x) != 32:
+        raise MalformedClaims("COSE_Key x is not 32 bytes")
+    try:
+        if kty == _KTY_OKP:
+            if _weak_ed25519(x):
+                raise MalformedClaims("COSE_Key is a small-order or non-canonical Ed25519 key")
+            return ed25519.Ed25519PublicKey.from_public_bytes(x)
+        y = value.get(_Y)
+        if isinstance(y, bool):
+            point = (b"\x03" if y else b"\x02") + x
+        elif isinstance(y, bytes) and len(y) == 32:
+            point = b"\x04" + x + y
+        else:
+            raise MalformedClaims("COSE_Key y is neither a sign bit nor 32 bytes")
+        return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError as exc:  # not a point on the curve
+        raise MalformedClaims("COSE_Key is not a valid public key") from exc
+
+
+def encode_cnf(public_key: PublicKey) -> dict[int, object]:
+    """The value of the ``cnf`` claim binding a credential to ``public_key``: ``{1: COSE_Key}``
+    (RFC 8747 §3.2). Raises as :func:`encode_cose_key`."""
+    return {_CNF_COSE_KEY: encode_cose_key(public_key)}
+
+
+def decode_cnf(value: object) -> PublicKey:
+    """The public key of a ``cnf`` claim value ``{1: COSE_Key}``. Other confirmation methods
+    (encrypted keys, key ids) are not supported. Raises ``MalformedClaims``."""
+    if not isinstance(value, Mapping) or set(value) != {_CNF_COSE_KEY}:
+        raise MalformedClaims("cnf is not a map holding exactly one COSE_Key (label 1)")
+    return decode_cose_key(value[_CNF_COSE_KEY])

@@ -12,21 +12,27 @@ are translated at the layer that calls the dependency and chained as
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar
 
 __all__ = [
     "AlgorithmNotAllowed",
+    "AudienceMismatch",
+    "CertificateInvalid",
+    "CertificateUntrusted",
     "DataTooOld",
     "Expired",
+    "HolderBindingInvalid",
     "InvalidArgument",
     "InvalidImage",
     "InvalidKey",
     "InvalidLicence",
     "IssuedInFuture",
     "IssuerMismatch",
+    "KeyNotAuthorised",
     "KeyNotValidAtTime",
+    "KeyRevoked",
     "LicenceProblem",
     "Malformed",
     "MalformedCbor",
@@ -34,12 +40,27 @@ __all__ = [
     "MalformedCompression",
     "MalformedCose",
     "MalformedText",
+    "MalformedTrustList",
     "NoQrFound",
+    "NonceMismatch",
     "NotYetValid",
+    "PresentationInFuture",
+    "PresentationReplayed",
+    "PresentationRequired",
     "QrsealError",
     "Reason",
+    "Revoked",
     "SignatureInvalid",
+    "StalePresentation",
+    "StatusListInvalid",
+    "StatusUnavailable",
+    "StorageFailed",
+    "Suspended",
     "TooLarge",
+    "TrustListExpired",
+    "TrustListMismatch",
+    "TrustListMissing",
+    "TrustListRollback",
     "UnknownCriticalHeader",
     "UnknownKey",
     "UnsupportedVersion",
@@ -78,6 +99,30 @@ class Reason(StrEnum):
     # images
     NO_QR_FOUND = "no_qr_found"
     INVALID_IMAGE = "invalid_image"
+    # live presentations (docs/format.md §10)
+    PRESENTATION_REQUIRED = "presentation_required"
+    HOLDER_BINDING_INVALID = "holder_binding_invalid"
+    STALE_PRESENTATION = "stale_presentation"
+    PRESENTATION_IN_FUTURE = "presentation_in_future"
+    NONCE_MISMATCH = "nonce_mismatch"
+    AUDIENCE_MISMATCH = "audience_mismatch"
+    PRESENTATION_REPLAYED = "presentation_replayed"
+    # trust lists (docs/trustlist.md) and X.509 document signers
+    KEY_REVOKED = "key_revoked"
+    KEY_NOT_AUTHORISED = "key_not_authorised"
+    MALFORMED_TRUST_LIST = "malformed_trust_list"
+    TRUST_LIST_ROLLBACK = "trust_list_rollback"
+    TRUST_LIST_EXPIRED = "trust_list_expired"
+    TRUST_LIST_MISMATCH = "trust_list_mismatch"
+    TRUST_LIST_MISSING = "trust_list_missing"
+    STORAGE_FAILED = "storage_failed"
+    CERTIFICATE_INVALID = "certificate_invalid"
+    CERTIFICATE_UNTRUSTED = "certificate_untrusted"
+    # credential status (Token Status List, docs/status.md)
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    STATUS_UNAVAILABLE = "status_unavailable"
+    STATUS_LIST_INVALID = "status_list_invalid"
 
 
 class QrsealError(Exception):
@@ -318,3 +363,253 @@ class InvalidImage(QrsealError):
     """The input is not a decodable image, or exceeds the pixel cap."""
 
     reason = Reason.INVALID_IMAGE
+
+
+# --- trust lists and X.509 document signers (docs/trustlist.md) ---------------------------
+
+
+class KeyRevoked(QrsealError):
+    """The signing key was revoked before the credential was signed, or is flagged as
+    compromised (then every credential it signed is refused)."""
+
+    reason = Reason.KEY_REVOKED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kid: bytes | None,
+        revoked_at: datetime | None,
+        compromised: bool,
+        signed_at: datetime | None,
+    ) -> None:
+        super().__init__(message)
+        self.kid = kid
+        self.revoked_at = revoked_at
+        self.compromised = compromised
+        self.signed_at = signed_at
+
+
+class KeyNotAuthorised(QrsealError):
+    """The signing key may not sign for this jurisdiction, credential type or licence class.
+    ``scope`` is ``"jurisdiction"``, ``"credential_type"`` or ``"class"``."""
+
+    reason = Reason.KEY_NOT_AUTHORISED
+
+    def __init__(self, message: str, *, kid: bytes | None, scope: str, value: str | None) -> None:
+        super().__init__(message)
+        self.kid = kid
+        self.scope = scope
+        self.value = value
+
+
+class MalformedTrustList(Malformed):
+    """A trust list's payload (checked only after its signature) is not a valid trust list,
+    or its protected ``typ`` does not name one."""
+
+    reason = Reason.MALFORMED_TRUST_LIST
+
+
+class TrustListRollback(QrsealError):
+    """A trust list whose sequence number is not above the one already held."""
+
+    reason = Reason.TRUST_LIST_ROLLBACK
+
+    def __init__(self, message: str, *, sequence: int, held: int) -> None:
+        super().__init__(message)
+        self.sequence = sequence
+        self.held = held
+
+
+class TrustListExpired(QrsealError):
+    """The trust list is past its expiry (plus any grace period the caller allows)."""
+
+    reason = Reason.TRUST_LIST_EXPIRED
+
+    def __init__(self, message: str, *, expired_at: datetime, now: datetime) -> None:
+        super().__init__(message)
+        self.expired_at = expired_at
+        self.now = now
+
+
+class TrustListMismatch(QrsealError):
+    """An update carries a different list id than the list already held."""
+
+    reason = Reason.TRUST_LIST_MISMATCH
+
+    def __init__(self, message: str, *, list_id: str, held: str) -> None:
+        super().__init__(message)
+        self.list_id = list_id
+        self.held = held
+
+
+class TrustListMissing(QrsealError):
+    """No trust list has been loaded or stored yet, so nothing can be verified."""
+
+    reason = Reason.TRUST_LIST_MISSING
+
+
+class StorageFailed(QrsealError):
+    """Reading or atomically writing a stored file failed; the previous file is intact."""
+
+    reason = Reason.STORAGE_FAILED
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class CertificateInvalid(QrsealError):
+    """An X.509 certificate is unusable for its role (key usage, basic constraints, key type)."""
+
+    reason = Reason.CERTIFICATE_INVALID
+
+    def __init__(self, message: str, *, subject: str | None = None) -> None:
+        super().__init__(message)
+        self.subject = subject
+
+
+class CertificateUntrusted(QrsealError):
+    """An X.509 document-signer certificate does not chain to a trusted issuing authority."""
+
+    reason = Reason.CERTIFICATE_UNTRUSTED
+
+    def __init__(self, message: str, *, subject: str | None = None) -> None:
+        super().__init__(message)
+        self.subject = subject
+
+
+# --- live presentations (docs/format.md §10) ----------------------------------------------
+
+
+class PresentationRequired(QrsealError):
+    """The policy requires a live presentation (``DP1:``) and a static credential was shown."""
+
+    reason = Reason.PRESENTATION_REQUIRED
+
+
+class HolderBindingInvalid(QrsealError):
+    """The device signature of a live presentation does not verify under the device key the
+    credential names (``cnf``): made by another key, altered, or the credential is not bound
+    to a device key at all (``bound`` is False then)."""
+
+    reason = Reason.HOLDER_BINDING_INVALID
+
+    def __init__(self, message: str, *, bound: bool = True) -> None:
+        super().__init__(message)
+        self.bound = bound
+
+
+class StalePresentation(QrsealError):
+    """The live presentation is older than the policy allows (a replayed screenshot)."""
+
+    reason = Reason.STALE_PRESENTATION
+
+    def __init__(
+        self, message: str, *, presented_at: datetime, now: datetime, max_age: timedelta
+    ) -> None:
+        super().__init__(message)
+        self.presented_at = presented_at
+        self.now = now
+        self.max_age = max_age
+
+
+class PresentationInFuture(QrsealError):
+    """The live presentation is dated later than now plus the allowed clock skew."""
+
+    reason = Reason.PRESENTATION_IN_FUTURE
+
+    def __init__(self, message: str, *, presented_at: datetime, now: datetime) -> None:
+        super().__init__(message)
+        self.presented_at = presented_at
+        self.now = now
+
+
+class NonceMismatch(QrsealError):
+    """The presentation does not carry the nonce the verifier expects (``actual`` may be None)."""
+
+    reason = Reason.NONCE_MISMATCH
+
+    def __init__(self, message: str, *, expected: bytes | None, actual: bytes | None) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
+class AudienceMismatch(QrsealError):
+    """The presentation is addressed to another audience, or to one this verifier does not
+    expect, or lacks the audience the verifier requires."""
+
+    reason = Reason.AUDIENCE_MISMATCH
+
+    def __init__(self, message: str, *, expected: str | None, actual: str | None) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
+class PresentationReplayed(QrsealError):
+    """The same live presentation (same signed content) was already accepted by this
+    verifier's replay cache within its validity window."""
+
+    reason = Reason.PRESENTATION_REPLAYED
+
+    def __init__(self, message: str, *, presented_at: datetime) -> None:
+        super().__init__(message)
+        self.presented_at = presented_at
+
+
+# --- credential status (Token Status List, docs/status.md) -------------------------------
+
+
+class StatusListInvalid(Malformed):
+    """A Status List Token or status list is well-formed CBOR/COSE but not a valid status list:
+    a wrong protected ``typ``, a bad ``bits`` or ``lst``, a ``sub`` other than the URI asked
+    for, or an index outside the list."""
+
+    reason = Reason.STATUS_LIST_INVALID
+
+
+class StatusUnavailable(QrsealError):
+    """No statement about a credential's status can be made: no verified list for its URI, the
+    list is expired or older than the policy allows (``age``), or the status value has no
+    meaning configured (``status``)."""
+
+    reason = Reason.STATUS_UNAVAILABLE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        uri: str,
+        age: timedelta | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.uri = uri
+        self.age = age
+        self.status = status
+
+
+class Revoked(QrsealError):
+    """The credential's status list entry is INVALID (1): revoked, irreversibly."""
+
+    reason = Reason.REVOKED
+
+    def __init__(self, message: str, *, uri: str, idx: int, status: int) -> None:
+        super().__init__(message)
+        self.uri = uri
+        self.idx = idx
+        self.status = status
+
+
+class Suspended(QrsealError):
+    """The credential's status list entry is SUSPENDED (2): temporarily invalid, reversible."""
+
+    reason = Reason.SUSPENDED
+
+    def __init__(self, message: str, *, uri: str, idx: int, status: int) -> None:
+        super().__init__(message)
+        self.uri = uri
+        self.idx = idx
+        self.status = status

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .cose import encode_sign1
-from .cwt import Claims, encode_claims, require_utc
+from .cose import PublicKey, encode_sign1
+from .cwt import Claim, Claims, encode_claims, encode_cnf, require_utc
 from .errors import InvalidArgument
 from .keys import LocalSigner, PrivateKey, Signer
 from .licence import Licence
@@ -25,6 +25,9 @@ class Credential:
     cose: bytes
     issued_at: datetime
     expires_at: datetime
+
+
+_CNF = int(Claim.CNF)
 
 
 def _sorted_top(mapping: dict[int, object]) -> dict[int, object]:
@@ -79,23 +82,33 @@ class Issuer:
         valid_for: timedelta = DEFAULT_VALIDITY,
         not_before: datetime | None = None,
         cti: bytes | None = None,
+        holder_key: PublicKey | None = None,
     ) -> Credential:
         """Sign ``licence`` at ``now`` for ``valid_for``; return text and bytes.
 
-        Raises ``InvalidArgument`` (naive ``now``, validity outside (0, MAX_VALIDITY]) or
-        ``InvalidLicence`` (the licence is not valid at ``now``, e.g. issued in the future).
+        ``holder_key`` binds the credential to the holder's device public key (the ``cnf``
+        claim, RFC 8747): only presentations signed by that key are then accepted as live
+        (docs/format.md §10). The issuer never needs the device's private key; it should
+        receive the public key over an authenticated channel with proof of possession.
+
+        Raises ``InvalidArgument`` (naive ``now``, validity outside (0, MAX_VALIDITY], a
+        private key as ``holder_key``), ``InvalidKey`` (a holder key other than P-256 or
+        Ed25519) or ``InvalidLicence`` (the licence is not valid at ``now``).
         """
         now = require_utc(now)
         if not timedelta(0) < valid_for <= MAX_VALIDITY:
             raise InvalidArgument(f"valid_for must be in (0, {MAX_VALIDITY}]")
         licence.check_at(now)
+        extra: dict[int, object] = {LICENCE_CLAIM: _sorted_top(licence.to_cbor_map(self._fields))}
+        if holder_key is not None:
+            extra[_CNF] = encode_cnf(holder_key)  # built in deterministic key order
         claims = Claims(
             issuer=self._issuer,
             issued_at=now,
             expires_at=now + valid_for,
             not_before=not_before,
             cti=cti,
-            extra={LICENCE_CLAIM: _sorted_top(licence.to_cbor_map(self._fields))},
+            extra=extra,
         )
         # The licence map's keys are unsigned ints, whose numeric order is their bytewise
         # order, and its sub-maps are built in key order (a test re-encodes every sample to
@@ -119,9 +132,17 @@ class Issuer:
         valid_for: timedelta = DEFAULT_VALIDITY,
         not_before: datetime | None = None,
         cti: bytes | None = None,
+        holder_key: PublicKey | None = None,
     ) -> str:
         """Sign ``licence`` and return the credential text for the QR code (``DL1:...``)."""
-        return self.sign(licence, now=now, valid_for=valid_for, not_before=not_before, cti=cti).text
+        return self.sign(
+            licence,
+            now=now,
+            valid_for=valid_for,
+            not_before=not_before,
+            cti=cti,
+            holder_key=holder_key,
+        ).text
 
     def __repr__(self) -> str:
         return f"Issuer(issuer={self._issuer!r}, signer={self._signer!r})"

@@ -1,6 +1,8 @@
-"""The driving-licence data model (ISO/IEC 18013-5 names + China profile) and its two
-wire forms: the unified JSON object and the compact integer-keyed CBOR map that is
-signed into the QR code. Section numbers (§) refer to ``licence-model.md``.
+"""The driving-licence data model (ISO/IEC 18013-5 names + China profile): fields,
+validation and derived values. Its two wire forms, the unified JSON object and the
+compact integer-keyed CBOR map that is signed into the QR code, are read and written by
+:mod:`qrseal.licence_wire` behind the ``from_*``/``to_*`` methods. Section numbers (§)
+refer to ``licence-model.md``.
 
 A :class:`Licence` is immutable and valid by construction: the constructor checks every
 time-independent error rule of §3 and raises :class:`InvalidLicence` listing all
@@ -23,22 +25,24 @@ Optional in the model, required elsewhere:
   an explicit ``null`` (as the §5 samples do); ``from_json`` also accepts the key
   missing, and the compact map omits key 5. A missing expiry date never slips through
   unnoticed: it must agree with ``validity_term = long_term``.
+
+Validation has two tiers. A quick check (straight-line code, one regex per text class,
+exact types) accepts a valid licence without building anything; only when it does not
+accept does the full check run, collecting every problem with its field path. The quick
+check is a sufficient condition for the full one: it may pass a valid licence on to the
+full check, but never accepts one the full check would reject.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import unicodedata
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum, IntEnum, StrEnum, auto
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple, TypeVar
-
-import cbor2
 
 from . import cnprofile as cn
 from .cnprofile import DrivePermitted, StatusTable
@@ -346,10 +350,6 @@ _MODEL_OPTIONAL: Final = frozenset({
 _LICENCE: Final = _struct(
     _SPECS, set(_SPECS) - _MODEL_OPTIONAL - {_F.EXPIRY_DATE}, {_F.EXPIRY_DATE}
 )
-#: Required in JSON input although the compact form may leave them out.
-_JSON_REQUIRED: Final = _LICENCE.required | {
-    _F.ISSUING_AUTHORITY, _F.ISSUING_AUTHORITY_NATIONAL_CHARACTER,
-}  # fmt: skip
 #: Every licence data element.
 ALL_FIELDS: Final = frozenset(LicenceField)
 #: Elements an issuer may leave out of the compact map (``to_cbor_map(fields=...)``);
@@ -380,12 +380,49 @@ _FORBIDDEN: Final = frozenset(map(chr, (
 # Cc: C0/C1 controls and DEL; Cs: lone surrogates; Cn: unassigned in this Python's
 # Unicode database (a character too new to check is refused rather than signed unseen).
 _FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cs", "Cn"})
-_MIDDLE_DOTS: Final = str.maketrans(dict.fromkeys("\u2022\u2027\u30fb\uff65\u22c5", "\u00b7"))
+_OTHER_DOTS: Final = "\u2022\u2027\u30fb\uff65\u22c5"  # bullets and dots that mean U+00B7
+_MIDDLE_DOTS: Final = str.maketrans(dict.fromkeys(_OTHER_DOTS, "\u00b7"))
 _SPACES: Final = re.compile(r"\s+")
 _CJK_COMPATIBILITY: Final = ((0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
 _DATE_MIN: Final = date(1900, 1, 1)
 #: A sanity cap, so that date arithmetic on a validated licence cannot overflow.
 _DATE_MAX: Final = date(2999, 12, 31)
+_TIME_MIN: Final = datetime(1900, 1, 1, tzinfo=UTC)
+_TIME_END: Final = datetime(3000, 1, 1, tzinfo=UTC)  # exclusive: the day after _DATE_MAX
+
+
+def _forbidden_bmp_class() -> str:
+    """The body of a regex character class holding every forbidden BMP character: the
+    _FORBIDDEN ones and categories Cc, Cs, Cn. One pass over the BMP at import (~8 ms);
+    astral characters are few in practice and are looked up one by one instead (a class
+    with their ~350 unassigned ranges would make every search slow)."""
+    flags = bytearray(
+        map(_FORBIDDEN_CATEGORIES.__contains__, map(unicodedata.category, map(chr, range(0x10000))))
+    )
+    for char in _FORBIDDEN:
+        flags[ord(char)] = 1
+    return "".join(
+        f"\\u{run.start():04x}-\\u{run.end() - 1:04x}" for run in re.finditer(b"\x01+", flags)
+    )
+
+
+_BAD_BMP: Final = _forbidden_bmp_class()
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+#: Candidates for a forbidden character: every forbidden BMP character, every astral one.
+_SUSPECT: Final = re.compile(f"[{_BAD_BMP}\U00010000-\U0010ffff]")
+_LATIN1_PRINTABLE: Final = re.compile("[ -~\xa0-\xff]*")
+# Quick checks, one per text class: a full match means the text rules hold, except
+# normalisation, which the _ok functions ask about separately. Astral characters do not
+# match; _national_ok deals with them.
+_LATIN_QUICK: Final = re.compile(
+    f"(?!.{{{_MAX_TEXT + 1}}})[!-~\xa1-\xff]+(?: [!-~\xa1-\xff]+)*", re.DOTALL
+)
+_NATIONAL_QUICK: Final = re.compile(
+    f"(?!\\s)[^{_BAD_BMP}\U00010000-\U0010ffff]{{1,{_MAX_TEXT}}}(?<!\\s)"
+)
+_NAME_QUICK: Final = re.compile(
+    f"[^\\s{_BAD_BMP}{_OTHER_DOTS}\U00010000-\U0010ffff]{{1,{_MAX_NATIONAL_NAME}}}"
+)
 
 
 def _normalise_text(kind: _Kind, text: str) -> str:
@@ -396,17 +433,24 @@ def _normalise_text(kind: _Kind, text: str) -> str:
     return text.translate(_MIDDLE_DOTS) if kind is _Kind.NAME else text
 
 
+def _first_forbidden(text: str) -> str | None:
+    for match in _SUSPECT.finditer(text):
+        char = match.group()
+        if char <= "\uffff" or unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
+            return char
+    return None
+
+
 def _text_problem(kind: _Kind, text: str) -> tuple[Problem, str] | None:
     if not text:
         return Problem.EMPTY, "must not be empty"
-    for char in text:
-        if char in _FORBIDDEN or unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
-            return Problem.FORBIDDEN_CHARACTER, f"U+{ord(char):04X} is not allowed"
+    if (char := _first_forbidden(text)) is not None:
+        return Problem.FORBIDDEN_CHARACTER, f"U+{ord(char):04X} is not allowed"
     if text != text.strip():
         return Problem.WHITESPACE, "leading or trailing whitespace"
     if _normalise_text(kind, text) != text:
         return Problem.NOT_NORMALISED, "not normalised (NFC/NFKC, single spaces, U+00B7 dots)"
-    if kind is _Kind.LATIN and not all(" " <= c <= "~" or "\xa0" <= c <= "\xff" for c in text):
+    if kind is _Kind.LATIN and not _LATIN1_PRINTABLE.fullmatch(text):
         return Problem.NOT_LATIN1, "only printable Latin-1 characters are allowed"
     limit = _MAX_NATIONAL_NAME if kind is _Kind.NAME else _MAX_TEXT
     if len(text) > limit:
@@ -414,6 +458,60 @@ def _text_problem(kind: _Kind, text: str) -> tuple[Problem, str] | None:
     if kind is _Kind.NAME and any(c.isspace() for c in text):
         return Problem.WHITESPACE, "a national-character name has no spaces"
     return None
+
+
+# Quick checks: True only if _kind_problem finds nothing; False decides nothing.
+
+
+def _latin_ok(text: object) -> bool:
+    # Printable Latin-1 without U+00A0, single inner spaces, 1-150 code points; ASCII is
+    # NFKC-stable, other Latin-1 text is asked.
+    return (
+        type(text) is str
+        and _LATIN_QUICK.fullmatch(text) is not None
+        and (text.isascii() or unicodedata.is_normalized("NFKC", text))
+    )
+
+
+def _national_ok(text: object) -> bool:
+    if type(text) is not str:
+        return False
+    if _NATIONAL_QUICK.fullmatch(text) is None and not _astral_ok(text, _NATIONAL_QUICK):
+        return False
+    return unicodedata.is_normalized("NFC", text)
+
+
+def _name_ok(text: object) -> bool:
+    if type(text) is not str:
+        return False
+    if _NAME_QUICK.fullmatch(text) is None and not _astral_ok(text, _NAME_QUICK):
+        return False
+    return unicodedata.is_normalized("NFC", text)
+
+
+def _astral_ok(text: str, pattern: re.Pattern[str]) -> bool:
+    """Whether national text the quick pattern refused passes once its astral characters
+    (CJK extensions B+ occur in names) are dealt with: each must be assigned, and the
+    rest must match with an ordinary ideograph in their place."""
+    return (
+        _ASTRAL.search(text) is not None
+        and _first_forbidden(text) is None
+        and pattern.fullmatch(_ASTRAL.sub("\u4e00", text)) is not None
+    )
+
+
+def _date_ok(value: object) -> bool:
+    return type(value) is date and _DATE_MIN <= value <= _DATE_MAX
+
+
+def _time_ok(value: object) -> bool:
+    # Whole seconds in UTC proper; another zero-offset tzinfo is left to the full check.
+    return (
+        type(value) is datetime
+        and value.tzinfo is UTC
+        and not value.microsecond
+        and _TIME_MIN <= value < _TIME_END
+    )
 
 
 def _kind_problem(spec: _Spec, value: object) -> tuple[Problem, str] | None:
@@ -488,18 +586,6 @@ def _invalid(found: Iterable[_Found | LicenceProblem], ordered: bool = False) ->
     return InvalidLicence(message, field=first.field, problems=tuple(problems))
 
 
-def _missing(
-    values: Mapping[str, object] | None, required: Iterable[str], path: str
-) -> list[_Found]:
-    if values is None:
-        return []  # already reported: not a mapping
-    return [
-        (_join(path, name), Problem.REQUIRED, "is required")
-        for name in required
-        if name not in values
-    ]
-
-
 def _require_date(value: object, name: str) -> date:
     # datetime is a subclass of date, and comparing one with a date raises TypeError.
     if type(value) is not date:
@@ -510,7 +596,11 @@ def _require_date(value: object, name: str) -> date:
 # --- privileges --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+# Privileges and codes, like the licence, are frozen dataclasses without slots: readers
+# make checked ones in one step through __dict__ (see _made).
+
+
+@dataclass(frozen=True)
 class PrivilegeCode:
     """A restriction or condition code (ISO/IEC 18013-2 Annex A shape), e.g. ``02``."""
 
@@ -519,12 +609,23 @@ class PrivilegeCode:
     value: str | None = None
 
     def __post_init__(self) -> None:
+        if not _code_ok(self.code, self.sign, self.value):
+            _raise_if_any(self._problems())
+
+    def _problems(self) -> list[_Found]:
         found: list[_Found] = []
         _check_struct(self, _CODE, found)
-        _raise_if_any(found)
+        return found
+
+    @classmethod
+    def _quick(cls, code: object, sign: object, value: object) -> PrivilegeCode | None:
+        """The code holding these values if the quick check accepts them, else None."""
+        if not _code_ok(code, sign, value):
+            return None
+        return _made(cls, {"code": code, "sign": sign, "value": value})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DomesticPrivilege:
     """One granted 准驾车型 class (§2.5) with its 增驾 date and inclusive 实习期 end."""
 
@@ -534,14 +635,32 @@ class DomesticPrivilege:
     codes: tuple[PrivilegeCode, ...] = ()
 
     def __post_init__(self) -> None:
+        if not _domestic_ok(self.class_code, self.issue_date, self.probation_end_date, self.codes):
+            _raise_if_any(self._problems())
+
+    def _problems(self) -> list[_Found]:
         found: list[_Found] = []
         ok = _check_struct(self, _DOMESTIC, found)
         if "class_code" in ok and self.class_code not in cn.CLASS_CODES:
             found.append(("class_code", Problem.UNKNOWN_CLASS, "not a 2022 class code"))
-        _raise_if_any(found)
+        return found
+
+    @classmethod
+    def _quick(
+        cls, class_code: object, issue_date: object, probation_end_date: object, codes: object
+    ) -> DomesticPrivilege | None:
+        """The privilege holding these values if the quick check accepts them, else None."""
+        if not _domestic_ok(class_code, issue_date, probation_end_date, codes):
+            return None
+        made = object.__new__(cls)  # as _made does; spelled out, it runs for every privilege
+        object.__setattr__(made, "__dict__", {
+            "class_code": class_code, "issue_date": issue_date,
+            "probation_end_date": probation_end_date, "codes": codes,
+        })  # fmt: skip
+        return made
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DrivingPrivilege:
     """One ISO/IEC 18013-1 Annex B vehicle category (never a Chinese class code)."""
 
@@ -551,6 +670,12 @@ class DrivingPrivilege:
     codes: tuple[PrivilegeCode, ...] = ()
 
     def __post_init__(self) -> None:
+        if not _driving_ok(
+            self.vehicle_category_code, self.issue_date, self.expiry_date, self.codes
+        ):
+            _raise_if_any(self._problems())
+
+    def _problems(self) -> list[_Found]:
         found: list[_Found] = []
         ok = _check_struct(self, _DRIVING, found)
         if "vehicle_category_code" in ok and self.vehicle_category_code not in cn.ISO_CATEGORIES:
@@ -558,7 +683,82 @@ class DrivingPrivilege:
         issued, expires = self.issue_date, self.expiry_date
         if {"issue_date", "expiry_date"} <= ok and issued and expires and issued > expires:
             found.append(("expiry_date", Problem.DATE_ORDER, "before issue_date"))
-        _raise_if_any(found)
+        return found
+
+    @classmethod
+    def _quick(
+        cls, vehicle_category_code: object, issue_date: object, expiry_date: object, codes: object
+    ) -> DrivingPrivilege | None:
+        """The privilege holding these values if the quick check accepts them, else None."""
+        if not _driving_ok(vehicle_category_code, issue_date, expiry_date, codes):
+            return None
+        made = object.__new__(cls)  # as _made does; spelled out, it runs for every privilege
+        object.__setattr__(made, "__dict__", {
+            "vehicle_category_code": vehicle_category_code, "issue_date": issue_date,
+            "expiry_date": expiry_date, "codes": codes,
+        })  # fmt: skip
+        return made
+
+
+# Quick checks of privileges (True only if __post_init__ would find nothing). Vocabulary
+# codes are clean ASCII, so membership also settles the text rules. Exact types for codes:
+# a PrivilegeCode checked itself when it was made.
+
+
+def _code_ok(code: object, sign: object, value: object) -> bool:
+    return (
+        _latin_ok(code)
+        and (sign is None or _latin_ok(sign))
+        and (value is None or _latin_ok(value))
+    )
+
+
+_NO_CODES: Final[tuple[()]] = ()  # the empty tuple: CPython has only one
+
+
+def _codes_ok(codes: object) -> bool:
+    return type(codes) is tuple and (not codes or all(type(c) is PrivilegeCode for c in codes))
+
+
+# The date checks are spelled out: these run for every privilege a verifier reads.
+
+
+def _domestic_ok(class_code: object, issued: object, end: object, codes: object) -> bool:
+    return (
+        type(class_code) is str
+        and class_code in cn.CLASS_CODES
+        and (issued is None or (type(issued) is date and _DATE_MIN <= issued <= _DATE_MAX))
+        and (end is None or (type(end) is date and _DATE_MIN <= end <= _DATE_MAX))
+        and (codes is _NO_CODES or _codes_ok(codes))
+    )
+
+
+def _driving_ok(category: object, issued: object, expires: object, codes: object) -> bool:
+    if not (
+        type(category) is str
+        and category in cn.ISO_CATEGORIES
+        and (codes is _NO_CODES or _codes_ok(codes))
+    ):
+        return False
+    if issued is None or expires is None:
+        return (issued is None or _date_ok(issued)) and (expires is None or _date_ok(expires))
+    return (
+        type(issued) is date
+        and type(expires) is date
+        and _DATE_MIN <= issued <= expires <= _DATE_MAX
+    )
+
+
+_Made = TypeVar("_Made")
+
+
+def _made(cls: type[_Made], fields: dict[str, Any]) -> _Made:
+    """An instance of a frozen dataclass holding ``fields`` (every field by name, in field
+    order: what __init__ would have built) without running __init__. Only for values
+    the quick check accepted, so that __post_init__ would have had nothing to say."""
+    made = object.__new__(cls)
+    object.__setattr__(made, "__dict__", fields)
+    return made
 
 
 _ITEMS: Final[Mapping[_Kind, tuple[type[Any], _Struct]]] = MappingProxyType({
@@ -570,14 +770,21 @@ _Privilege = TypeVar("_Privilege", DomesticPrivilege, DrivingPrivilege)
 
 # --- identifier patterns -----------------------------------------------------------------
 
-#: Format rules: (field, pattern, what it must be).
+_ALPHA2: Final = re.compile("[A-Z]{2}")
+_SUBDIVISION: Final = re.compile("[A-Z]{2}-[A-Z0-9]{1,3}")
+_UN_SIGN: Final = re.compile("[A-Z]{1,3}")
+_ADMIN_NUMBER: Final = re.compile("[0-9]{12}")
+#: Format rules: (field, pattern, what it must be). Each pattern admits only clean ASCII,
+#: so a match also satisfies the text rules.
 _FORMATS: Final = (
-    (_F.NATIONALITY, re.compile("[A-Z]{2}"), "an ISO 3166-1 alpha-2 code"),
-    (_F.ISSUING_COUNTRY, re.compile("[A-Z]{2}"), "an ISO 3166-1 alpha-2 code"),
-    (_F.ISSUING_JURISDICTION, re.compile("[A-Z]{2}-[A-Z0-9]{1,3}"), "an ISO 3166-2 code"),
-    (_F.UN_DISTINGUISHING_SIGN, re.compile("[A-Z]{1,3}"), "1-3 capital letters"),
-    (_F.ADMINISTRATIVE_NUMBER, re.compile("[0-9]{12}"), "12 digits"),
+    (_F.NATIONALITY, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
+    (_F.ISSUING_COUNTRY, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
+    (_F.ISSUING_JURISDICTION, _SUBDIVISION, "an ISO 3166-2 code"),
+    (_F.UN_DISTINGUISHING_SIGN, _UN_SIGN, "1-3 capital letters"),
+    (_F.ADMINISTRATIVE_NUMBER, _ADMIN_NUMBER, "12 digits"),
 )
+#: A valid status other than "A": known letters, A excluded (it stands alone).
+_STATUS_NOT_A: Final = re.compile(f"[{''.join(sorted(cn.STATUS_LETTERS - {'A'}))}]+")
 _ID18: Final = re.compile("[0-9]{17}[0-9X]")
 _PR2017: Final = re.compile("[A-Z]{3}[0-9]{12}")
 _ID_TYPES: Final = frozenset({
@@ -619,10 +826,165 @@ def _id_problems(
         yield Problem.ID_SEX, "digit 17 parity does not match sex"
 
 
+# --- the quick check of a licence --------------------------------------------------------
+
+# Enum members as module constants: class attribute access on an Enum is slow.
+_MALE, _FEMALE, _LONG_TERM = Sex.MALE, Sex.FEMALE, ValidityTerm.LONG_TERM
+_PR_2017 = DocumentNumberType.CN_FOREIGN_PR_ID_2017
+_PR_2023 = DocumentNumberType.CN_FOREIGN_PR_ID_2023
+_HMT = DocumentNumberType.CN_HMT_RESIDENCE_PERMIT
+
+
+def _licence_ok(v: Mapping[str, Any]) -> bool:
+    """The quick check of a licence, given every field by name: True only if the full
+    check (``Licence._problems``) would find nothing, so a True lets construction skip
+    it. False decides nothing; the full check then runs and names the problems.
+
+    Straight-line code, for speed: a verifier runs it on every credential. Types must be
+    exact (``type(x) is str``, never a subclass): the compact reader hands text, numbers
+    and bytes over as they arrived and relies on that. Keep it in step with the full
+    check; the tests compare the two on mutated licences."""
+    born, first, issued, expiry = (
+        v["birth_date"], v["first_issue_date"], v["issue_date"], v["expiry_date"],
+    )  # fmt: skip
+    term = v["validity_term"]
+    if not (
+        type(born) is date
+        and type(first) is date
+        and type(issued) is date
+        # 1900-01-01 <= born < first <= issued <= expiry <= 2999-12-31: all in range
+        and born >= _DATE_MIN
+        and first <= issued <= _DATE_MAX
+        and cn.full_years(born, first) >= 18
+        and (
+            term is _LONG_TERM
+            if expiry is None
+            else type(expiry) is date
+            and issued <= expiry <= _DATE_MAX
+            and type(term) is ValidityTerm
+            and term is not _LONG_TERM
+        )
+    ):
+        return False
+    sex, kind, points = v["sex"], v["document_number_type"], v["points"]
+    country, jurisdiction = v["issuing_country"], v["issuing_jurisdiction"]
+    sign, admin, portrait = v["un_distinguishing_sign"], v["administrative_number"], v["portrait"]
+    if not (
+        type(v["profile"]) is Profile
+        and type(sex) is Sex
+        and type(kind) is DocumentNumberType
+        and (v["points_scheme"] is None or type(v["points_scheme"]) is PointsScheme)
+        and _latin_ok(v["family_name"])
+        and _latin_ok(v["given_name"])
+        and _name_ok(v["family_name_national_character"])
+        and _name_ok(v["given_name_national_character"])
+        # The formats admit only clean ASCII: a match also satisfies the text rules.
+        and type(v["nationality"]) is str
+        and _ALPHA2.fullmatch(v["nationality"]) is not None
+        and type(country) is str
+        and type(jurisdiction) is str
+        and (
+            jurisdiction in cn.JURISDICTIONS  # each a well-formed code starting "CN-"
+            if country == "CN"
+            else _ALPHA2.fullmatch(country) is not None
+            and _SUBDIVISION.fullmatch(jurisdiction) is not None
+            and jurisdiction.startswith(country + "-")
+        )
+        and type(sign) is str
+        and (
+            sign == cn.UN_SIGN_DEFAULT
+            or (_UN_SIGN.fullmatch(sign) is not None and sign != cn.UN_SIGN_FORBIDDEN)
+        )
+        and type(admin) is str
+        and _ADMIN_NUMBER.fullmatch(admin) is not None
+        and admin[:2] in cn.PROVINCE_CODES
+        and _document_ok(v["document_number"], kind, born, sex)
+        and type(points) is int
+        and 0 <= points <= 255
+        and _status_ok(v["status"])
+        and (portrait is None or (type(portrait) is bytes and portrait.startswith(_PORTRAIT_MAGIC)))
+    ):
+        return False
+    # Optional fields (usually absent): spelled out, a loop would cost more than the checks.
+    if (
+        ((text := v["full_name_national_character"]) is not None and not _name_ok(text))
+        or ((text := v["birth_place"]) is not None and not _latin_ok(text))
+        or ((text := v["resident_address"]) is not None and not _latin_ok(text))
+        or (
+            (text := v["resident_address_national_character"]) is not None
+            and not _national_ok(text)
+        )
+        or ((moment := v["portrait_capture_date"]) is not None and not _time_ok(moment))
+        or ((text := v["issuing_authority"]) is not None and not _latin_ok(text))
+        or (
+            (text := v["issuing_authority_national_character"]) is not None
+            and not _national_ok(text)
+        )
+        or ((moment := v["points_as_of"]) is not None and not _time_ok(moment))
+        or ((day := v["scoring_cycle_end"]) is not None and not _date_ok(day))
+        or ((day := v["suspension_end_date"]) is not None and not _date_ok(day))
+        or ((day := v["review_valid_until"]) is not None and not _date_ok(day))
+        or ((day := v["physical_exam_due"]) is not None and not _date_ok(day))
+    ):
+        return False
+    domestic, driving = v["domestic_privileges"], v["driving_privileges"]
+    if type(domestic) is not tuple or type(driving) is not tuple:
+        return False
+    classes = []
+    for privilege in domestic:
+        if type(privilege) is not DomesticPrivilege:  # exact: it checked itself when made
+            return False
+        classes.append(privilege.class_code)
+    if len(set(classes)) != len(classes):
+        return False
+    if not driving:
+        return True
+    categories = []
+    for other in driving:
+        if type(other) is not DrivingPrivilege:
+            return False
+        categories.append(other.vehicle_category_code)
+    return len(set(categories)) == len(categories) and cn.derivable_iso_categories(
+        classes, issued
+    ).issuperset(categories)
+
+
+def _document_ok(number: object, kind: DocumentNumberType, born: date, sex: Sex) -> bool:
+    """Quick form of the document number rules (with _id_problems for ID numbers), for a
+    valid ``born`` and ``sex``: True only if they find nothing."""
+    if type(number) is not str:
+        return False
+    if kind is _PR_2017:
+        return _PR2017.fullmatch(number) is not None
+    if kind not in _ID_TYPES:
+        return _latin_ok(number)  # opaque Latin-1 text
+    # The ID pattern implies the text rules.
+    if _ID18.fullmatch(number) is None or cn.id_check_character(number[:17]) != number[17]:
+        return False
+    # A valid date equal to born exactly when the eight digits spell it.
+    if int(number[6:14]) != born.year * 10000 + born.month * 100 + born.day:
+        return False
+    if kind is _PR_2023:
+        return number[0] == "9"
+    if number[:2] not in cn.PROVINCE_CODES:
+        return False
+    if kind is _HMT and number[:6] not in cn.HMT_ADDRESS_CODES:
+        return False
+    # Sequence parity encodes sex on citizen IDs (odd: male).
+    return (sex is not _MALE and sex is not _FEMALE) or (number[16] in "13579") == (sex is _MALE)
+
+
+def _status_ok(status: object) -> bool:
+    return type(status) is str and (
+        status == "A"
+        or (_STATUS_NOT_A.fullmatch(status) is not None and len(set(status)) == len(status))
+    )
+
+
 # --- the licence -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Licence:
     """A driving licence in the unified model (§4.2). Field names are the JSON names.
 
@@ -670,13 +1032,25 @@ class Licence:
     physical_exam_due: date | None = None
 
     def __post_init__(self) -> None:
+        if not _licence_ok(self.__dict__):
+            _raise_if_any(self._problems(), ordered=True)
+
+    @classmethod
+    def _quick(cls, values: dict[str, Any]) -> Licence | None:
+        """The licence holding ``values`` (every field by name, in field order) if the
+        quick check accepts them, made without a pass through ``__init__``; None when only
+        the full check can decide."""
+        return _made(cls, values) if _licence_ok(values) else None
+
+    # -- error rules (time-independent) --
+
+    def _problems(self) -> list[_Found]:
+        """The full check: every error, each rule run only on fields that passed theirs."""
         found: list[_Found] = []
         ok = _check_struct(self, _LICENCE, found)
         found += self._field_errors(ok)
         found += self._cross_errors(ok - {name for name, _, _ in found})
-        _raise_if_any(found, ordered=True)
-
-    # -- error rules (time-independent) --
+        return found
 
     def _field_errors(self, ok: frozenset[str]) -> Iterator[_Found]:
         """Rules on one field each (identifier formats, points, status, portrait)."""
@@ -880,6 +1254,8 @@ class Licence:
                 today = instant.astimezone(cn.CN_UTC_OFFSET).date()
             except OverflowError as exc:
                 raise InvalidArgument("check_at time is out of range") from exc
+        if self._nothing_after(today, instant):
+            return
         F = LicenceField
         dated: list[tuple[str, date | None]] = [
             (F.BIRTH_DATE, self.birth_date),
@@ -900,7 +1276,22 @@ class Licence:
                 found.append((name, Problem.IN_FUTURE, f"after {at}"))
         _raise_if_any(found)
 
-    # -- JSON --
+    def _nothing_after(self, today: date, instant: datetime | None) -> bool:
+        """The quick form of check_at: True only if it would find nothing."""
+        if self.birth_date > today or self.first_issue_date > today or self.issue_date > today:
+            return False
+        for privileges in (self.domestic_privileges, self.driving_privileges):
+            for privilege in privileges:
+                if privilege.issue_date is not None and privilege.issue_date > today:
+                    return False
+        for moment in (self.portrait_capture_date, self.points_as_of):
+            if moment is not None and (
+                moment > instant if instant else moment.astimezone(cn.CN_UTC_OFFSET).date() > today
+            ):
+                return False
+        return True
+
+    # -- wire forms (qrseal.licence_wire) --
 
     @classmethod
     def from_json(cls, obj: Mapping[str, object] | str) -> Licence:
@@ -910,50 +1301,23 @@ class Licence:
         spaces in Latin fields; NFC and U+00B7 middle dots in national-character names; ID
         numbers without spaces or hyphens, upper-cased) and sorts classes into canonical
         order. Raises only :class:`InvalidLicence`."""
-        if isinstance(obj, str):
-            try:
-                obj = json.loads(obj, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
-            except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
-                raise _invalid([("$", Problem.MALFORMED_JSON, f"not JSON: {exc}")]) from exc
-        found: list[_Found | LicenceProblem] = []
-        values = _read(_JSON, _LICENCE, obj, "", found)
-        found += _missing(values, _JSON_REQUIRED, "")
-        if values is None or found:
-            raise _invalid(found, ordered=True)
-        F = LicenceField
-        values.setdefault(F.EXPIRY_DATE, None)
-        if values[F.DOCUMENT_NUMBER_TYPE] in _ID_TYPES | {DocumentNumberType.CN_FOREIGN_PR_ID_2017}:
-            values[F.DOCUMENT_NUMBER] = re.sub("[ -]", "", values[F.DOCUMENT_NUMBER]).upper()
-        order = cn.CLASS_ORDER.index
-        values[F.DOMESTIC_PRIVILEGES] = tuple(
-            sorted(values[F.DOMESTIC_PRIVILEGES], key=lambda p: order(p.class_code))
-        )
-        return cls(**values)
+        return _wire.read_json(cls, obj)
 
     def to_json(self) -> dict[str, object]:
         """The unified JSON object (§4.2 names): None fields omitted except ``expiry_date``
         (explicit null = long-term); dates ``YYYY-MM-DD``, times ``YYYY-MM-DDTHH:MM:SSZ``,
         enums by name (``sex`` by number), ``portrait`` in standard base64."""
-        return _write(_JSON, _LICENCE, self, ALL_FIELDS)
-
-    # -- compact CBOR (§4.5) --
+        return _wire.write_json(self)
 
     def to_cbor_map(self, fields: frozenset[str] | None = None) -> dict[int, object]:
-        """The compact integer-keyed map to sign, as plain values for
+        """The compact integer-keyed map to sign (§4.5), as plain values for
         ``cbor2.dumps(..., canonical=True)``: dates as tag 100, times as tag 1 (integer
         seconds), enums as integers, key 0 = profile version.
 
         ``fields`` names the :data:`SELECTABLE_FIELDS` to include (default
         :data:`QR_DEFAULT_FIELDS`); other fields always travel, except values the decoder
         can restore. Raises ``InvalidArgument`` for anything but a set of field names."""
-        if fields is None:
-            fields = QR_DEFAULT_FIELDS
-        elif not isinstance(fields, set | frozenset) or not fields <= ALL_FIELDS:
-            raise InvalidArgument(f"fields must be a set of LicenceField names, not {fields!r}")
-        defaults = _derived_defaults(self.issuing_jurisdiction, self._name_parts())
-        restorable = {name for name, value in defaults.items() if getattr(self, name) == value}
-        names = {n for n in ALL_FIELDS if n in fields or n not in SELECTABLE_FIELDS} - restorable
-        return _write(_CBOR, _LICENCE, self, names)
+        return _wire.write_cbor(self, fields)
 
     @classmethod
     def from_cbor_map(cls, obj: object) -> Licence:
@@ -961,21 +1325,7 @@ class Licence:
         may arrive as ``CBORTag`` or already as ``date``/``datetime``) and restore the
         derivable fields. Text is taken exactly as signed. Raises only
         :class:`InvalidLicence`; an unknown key is named by its number."""
-        found: list[_Found | LicenceProblem] = []
-        values = _read(_CBOR, _LICENCE, obj, "", found)
-        if values is None:
-            raise _invalid(found)
-        F = LicenceField
-        parts = (
-            values.get(F.FAMILY_NAME_NATIONAL_CHARACTER),
-            values.get(F.GIVEN_NAME_NATIONAL_CHARACTER),
-        )
-        for name, value in _derived_defaults(values.get(F.ISSUING_JURISDICTION), parts).items():
-            values.setdefault(name, value)
-        values.setdefault(F.EXPIRY_DATE, None)
-        found += _missing(values, _LICENCE.required, "")
-        _raise_if_any(found, ordered=True)
-        return cls(**values)
+        return _wire.read_cbor(cls, obj)
 
 
 def _duplicates(group: str, codes: tuple[str, ...]) -> Iterator[_Found]:
@@ -988,233 +1338,5 @@ def _indexed(group: str, items: tuple[_Privilege, ...]) -> Iterator[tuple[str, _
     return ((f"{group}[{i}]", item) for i, item in enumerate(items))
 
 
-def _derived_defaults(jurisdiction: object, parts: tuple[object, object]) -> dict[str, object]:
-    """Values the compact form leaves out because the decoder restores them."""
-    out: dict[str, object] = {LicenceField.UN_DISTINGUISHING_SIGN: cn.UN_SIGN_DEFAULT}
-    if isinstance(jurisdiction, str) and "-" in jurisdiction:
-        out[LicenceField.ISSUING_COUNTRY] = jurisdiction.partition("-")[0]
-    family, given = parts
-    if isinstance(family, str) and isinstance(given, str):
-        out[LicenceField.FULL_NAME_NATIONAL_CHARACTER] = family + given
-    return out
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    if len(out := dict(pairs)) != len(pairs):
-        raise ValueError("duplicate key in JSON object")
-    return out
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
-
-
-# --- the two wire forms --------------------------------------------------------------------
-
-
-class _Bad(Exception):
-    """Internal: one value cannot be decoded. Always caught inside this module."""
-
-    def __init__(self, code: Problem, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-_T = TypeVar("_T")
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_JSON_DATE: Final = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_JSON_TIME: Final = re.compile(
-    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})"
-)
-
-
-def _typed(raw: object, wanted: type[_T]) -> _T:
-    # Exact type: a bool is not an int here.
-    if type(raw) is not wanted:
-        raise _Bad(Problem.WRONG_TYPE, f"must be {wanted.__name__}, not {type(raw).__name__}")
-    return raw
-
-
-def _parsed(parse: Callable[[Any], object], raw: object) -> Any:
-    try:
-        return parse(raw)
-    except (ValueError, KeyError, OverflowError) as exc:  # calendar, base64, enum, range
-        raise _Bad(Problem.INVALID_VALUE, f"invalid value {raw!r:.40}") from exc
-
-
-class _JsonForm:
-    """Unified JSON: string keys (``_`` keys are comments), names for enums."""
-
-    label = "a JSON object"
-
-    @staticmethod
-    def key(name: str, spec: _Spec) -> str:
-        return name
-
-    @staticmethod
-    def name(key: object, struct: _Struct) -> str | None:
-        return key if isinstance(key, str) and key in struct.specs else None
-
-    @staticmethod
-    def read(spec: _Spec, raw: object) -> object:
-        kind = spec.kind
-        if kind in _TEXT_KINDS:
-            return _normalise_text(kind, _typed(raw, str))
-        if kind is _Kind.DATE or kind is _Kind.TIME:
-            text = _typed(raw, str)
-            if not (_JSON_DATE if kind is _Kind.DATE else _JSON_TIME).fullmatch(text):
-                raise _Bad(Problem.INVALID_VALUE, "must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
-            if kind is _Kind.DATE:
-                return _parsed(date.fromisoformat, text)
-            return _parsed(lambda t: datetime.fromisoformat(t).astimezone(UTC), text)
-        if kind is _Kind.BYTES:
-            return _parsed(lambda t: base64.b64decode(t, validate=True), _typed(raw, str))
-        if kind is _Kind.PROFILE:
-            return _parsed(Profile, _typed(raw, str))
-        if spec.enum is not None and issubclass(spec.enum, _Named):
-            names = {member.json_name: member for member in spec.enum}
-            return _parsed(names.__getitem__, _typed(raw, str))
-        number = _typed(raw, int)
-        return number if spec.enum is None else _parsed(spec.enum, number)
-
-    @staticmethod
-    def write(value: object) -> object:
-        if isinstance(value, datetime):
-            return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, bytes):
-            return base64.b64encode(value).decode("ascii")
-        if isinstance(value, _Named):
-            return value.json_name
-        if isinstance(value, IntEnum):
-            return int(value)  # sex: the ISO/IEC 5218 number
-        return str(value) if isinstance(value, str) else value  # StrEnum -> plain str
-
-
-class _CborForm:
-    """Compact map: integer keys, tag 100 dates, tag 1 times, enums as integers."""
-
-    label = "a map"
-
-    @staticmethod
-    def key(name: str, spec: _Spec) -> int:
-        return spec.key
-
-    @staticmethod
-    def name(key: object, struct: _Struct) -> str | None:
-        # type() rather than isinstance(): True must not pass for key 1.
-        return struct.by_key.get(key) if type(key) is int else None
-
-    @staticmethod
-    def read(spec: _Spec, raw: object) -> object:
-        kind = spec.kind
-        if kind in _TEXT_KINDS:
-            return _typed(raw, str)
-        # cbor2 already turns tags 100 and 1 into date/datetime; other decoders may not.
-        if kind is _Kind.DATE:
-            if type(raw) is date:
-                return raw
-            return _parsed(lambda days: _EPOCH.date() + timedelta(days=days), _tag(raw, 100))
-        if kind is _Kind.TIME:
-            if isinstance(raw, datetime):
-                return raw  # the constructor insists on UTC and whole seconds
-            return _parsed(lambda seconds: _EPOCH + timedelta(seconds=seconds), _tag(raw, 1))
-        if kind is _Kind.BYTES:
-            return _typed(raw, bytes)
-        number = _typed(raw, int)
-        if kind is _Kind.PROFILE:
-            return _parsed(_PROFILE_VERSIONS.__getitem__, number)
-        return number if spec.enum is None else _parsed(spec.enum, number)
-
-    @staticmethod
-    def write(value: object) -> object:
-        if isinstance(value, datetime):
-            return cbor2.CBORTag(1, (value - _EPOCH) // timedelta(seconds=1))
-        if isinstance(value, date):
-            return cbor2.CBORTag(100, (value - _EPOCH.date()).days)
-        if isinstance(value, Profile):
-            return next(number for number, p in _PROFILE_VERSIONS.items() if p is value)
-        return int(value) if isinstance(value, IntEnum) else value
-
-
-def _tag(raw: object, tag: int) -> int:
-    if not isinstance(raw, cbor2.CBORTag) or raw.tag != tag or type(raw.value) is not int:
-        raise _Bad(Problem.WRONG_TYPE, f"must be CBOR tag {tag} holding an integer")
-    return raw.value
-
-
-_JSON: Final = _JsonForm()
-_CBOR: Final = _CborForm()
-_Form = _JsonForm | _CborForm
-_Problems = list[_Found | LicenceProblem]
-
-
-def _read(
-    form: _Form, struct: _Struct, obj: object, path: str, found: _Problems
-) -> dict[str, Any] | None:
-    """Decode one structure into constructor arguments (None if ``obj`` is no mapping);
-    problems carry absolute paths."""
-    if not isinstance(obj, Mapping):
-        found.append((path or "$", Problem.WRONG_TYPE, f"must be {form.label}"))
-        return None
-    values: dict[str, Any] = {}
-    for key, raw in obj.items():
-        name = form.name(key, struct)
-        if name is None:
-            if not (form is _JSON and isinstance(key, str) and key.startswith("_")):
-                label = key if isinstance(key, str | int) else f"{key!r:.40}"
-                found.append((_join(path, str(label)), Problem.UNKNOWN_FIELD, "unknown field"))
-            continue
-        spec, where = struct.specs[name], _join(path, name)
-        try:
-            if raw is None and form is _JSON and name in struct.json_nullable:
-                values[name] = None
-            elif spec.kind in _LIST_KINDS:
-                values[name] = _read_list(form, spec.kind, raw, where, found)
-            else:
-                values[name] = form.read(spec, raw)
-        except _Bad as bad:
-            found.append((where, bad.code, bad.message))
-    return values
-
-
-def _read_list(
-    form: _Form, kind: _Kind, raw: object, path: str, found: _Problems
-) -> tuple[Any, ...]:
-    if not isinstance(raw, list | tuple):
-        raise _Bad(Problem.WRONG_TYPE, "must be an array")
-    if kind is _Kind.CODES and not raw:
-        raise _Bad(Problem.EMPTY, "omit codes rather than send an empty array")
-    item_type, struct = _ITEMS[kind]
-    items = []
-    for i, item in enumerate(raw):
-        where, before = f"{path}[{i}]", len(found)
-        values = _read(form, struct, item, where, found)
-        found += _missing(values, struct.required, where)
-        if values is not None and len(found) == before:
-            try:
-                items.append(item_type(**values))
-            except InvalidLicence as exc:
-                found += (
-                    LicenceProblem(_join(where, p.field), p.code, p.message) for p in exc.problems
-                )
-    return tuple(items)
-
-
-def _write(form: _Form, struct: _Struct, obj: object, names: Container[str]) -> dict[Any, object]:
-    out: dict[Any, object] = {}
-    for name, spec in struct.specs.items():
-        value = getattr(obj, name)
-        if name not in names or (
-            value is None and not (form is _JSON and name in struct.json_nullable)
-        ):
-            continue
-        if spec.kind is _Kind.CODES and not value:
-            continue  # absent, never an empty array (CDDL [+ code])
-        if spec.kind in _LIST_KINDS:
-            sub = _ITEMS[spec.kind][1]
-            out[form.key(name, spec)] = [_write(form, sub, item, sub.specs) for item in value]
-        else:
-            out[form.key(name, spec)] = None if value is None else form.write(value)
-    return out
+# The wire forms need the model above; importing them last keeps the cycle harmless.
+from . import licence_wire as _wire  # noqa: E402

@@ -12,8 +12,13 @@ from .textcodec import TextEncoding, TextFormat
 
 __all__ = [
     "DEFAULT_ALGORITHMS",
+    "DEFAULT_MAX_PRESENTATION_AGE",
+    "DEFAULT_MAX_PRESENTATION_SKEW",
+    "DEFAULT_REFRESH",
     "DEFAULT_VALIDITY",
+    "DEVICE_ALGORITHMS",
     "DL_FORMAT",
+    "DP_FORMAT",
     "LICENCE_CLAIM",
     "MAX_VALIDITY",
 ]
@@ -26,6 +31,10 @@ LICENCE_CLAIM: Final = -65537
 #: Numeric mode was chosen over Base45 by measurement (docs/format.md, "Text encoding").
 DL_FORMAT: Final = TextFormat("DL", 1, TextEncoding.NUMERIC)
 
+#: Text framing of a live presentation (docs/format.md §10): ``DP1:`` + decimal digits, the
+#: same text layer as ``DL1:`` so that one scanner and one QR segmenting serve both.
+DP_FORMAT: Final = TextFormat("DP", 1, TextEncoding.NUMERIC)
+
 #: Algorithms a verifier accepts unless its policy says otherwise.
 DEFAULT_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA})
 
@@ -34,3 +43,14 @@ DEFAULT_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.ES384, Algorit
 DEFAULT_VALIDITY: Final = timedelta(hours=72)
 #: Longest credential validity the issuer accepts.
 MAX_VALIDITY: Final = timedelta(days=366)
+
+#: Device (holder) key algorithms: P-256 and Ed25519, the keys phone secure elements hold
+#: (Secure Enclave and StrongBox offer P-256). One algorithm per key type.
+DEVICE_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.EDDSA})
+#: How often a holder app regenerates its live code. Half the default maximum age, so a
+#: code shown at the end of its refresh period still has half its window left.
+DEFAULT_REFRESH: Final = timedelta(seconds=30)
+#: How old a live presentation may be when verified (verifier clock minus presentation time).
+DEFAULT_MAX_PRESENTATION_AGE: Final = timedelta(seconds=60)
+#: How far a live presentation may be dated ahead of the verifier's clock (phone clocks drift).
+DEFAULT_MAX_PRESENTATION_SKEW: Final = timedelta(seconds=30)

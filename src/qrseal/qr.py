@@ -6,35 +6,45 @@ This module knows nothing about credentials: it turns ASCII text into a QR symbo
 Rendering uses ``qrcode`` with mode segmenting, so ``DL1:`` followed by a long
 run of digits is stored in numeric mode and Base45 text in alphanumeric mode.
 
-Scanning tries the decoders in order (by default zbar through ``pyzbar``, then
-``zxing-cpp``) and stops at the first that finds something. zbar is optional at
-run time: when its shared library is missing it is skipped. Every error leaving
-this module is a :class:`~qrseal.errors.QrsealError`.
+Scanning opens and normalises the input here (format allow-list, pixel cap, EXIF
+orientation, transparency, 16-bit and palette images, numpy arrays) and hands an
+upright greyscale image to :mod:`qrseal.scanpipeline`, which tries zxing-cpp and
+zbar (through ``pyzbar``) on the image and then on preprocessed variants within a
+time budget. zbar is optional at run time: without its shared library it is
+skipped. Every error leaving this module is a :class:`~qrseal.errors.QrsealError`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import importlib
 import io
 import itertools
 import math
 import os
 import struct
+import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 import qrcode
 import qrcode.constants
 import qrcode.exceptions
-import zxingcpp
 from PIL import Image, ImageOps
 
-from .errors import InvalidArgument, InvalidImage, NoQrFound, QrsealError, TooLarge
+from .errors import InvalidArgument, InvalidImage, QrsealError, TooLarge
+from .scanpipeline import (
+    DEFAULT_BUDGET_S,
+    MAX_BUDGET_S,
+    Attempt,
+    Clock,
+    Decoder,
+    ScanReport,
+    ScanResult,
+    Variant,
+    available_decoders,
+    run_pipeline,
+)
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -42,16 +52,23 @@ if TYPE_CHECKING:
 __all__ = [
     "ALLOWED_FORMATS",
     "DEFAULT_BORDER",
+    "DEFAULT_BUDGET_S",
+    "DEFAULT_DECODERS",
     "DEFAULT_SCALE",
     "MAX_BORDER",
+    "MAX_BUDGET_S",
     "MAX_PIXELS",
     "MAX_SCALE",
     "MAX_TEXT_CHARS",
     "SCAN_MAX_SIDE",
+    "Attempt",
+    "Clock",
     "Decoder",
     "Ecc",
     "ImageSource",
+    "ScanReport",
     "ScanResult",
+    "Variant",
     "available_decoders",
     "qr_version",
     "render_image",
@@ -59,6 +76,7 @@ __all__ = [
     "render_svg",
     "scan",
     "scan_one",
+    "scan_report",
 ]
 
 #: Pixels per module: a version 13 code (69 modules + 2 x 4 quiet zone) is 616 px wide.
@@ -73,6 +91,9 @@ MAX_TEXT_CHARS: Final = 7089
 MAX_PIXELS: Final = 40_000_000
 #: Images with a longer side are downscaled to this before decoding.
 SCAN_MAX_SIDE: Final = 2000
+#: Decoders ``scan`` tries by default, fastest first (zxing-cpp ~3 ms on a 1280x720
+#: frame, zbar ~12 ms); a code either reads is returned with the one that read it.
+DEFAULT_DECODERS: Final = (Decoder.ZXING, Decoder.ZBAR)
 #: Image formats ``scan`` opens from bytes or paths; others are rejected unread.
 ALLOWED_FORMATS: Final = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 # A run of digits (or alphanumerics inside byte text) at least this long gets its own
@@ -102,26 +123,6 @@ class Ecc(StrEnum):
     M = "M"
     Q = "Q"
     H = "H"
-
-
-class Decoder(StrEnum):
-    """QR decoders ``scan`` can use."""
-
-    ZBAR = "zbar"
-    ZXING = "zxing"
-
-
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    """One QR code found in an image.
-
-    ``position`` is ``(left, top, width, height)`` in pixels of the upright
-    (EXIF-rotated) input image, or ``None`` when the decoder gives none.
-    """
-
-    text: str
-    decoder: Decoder
-    position: tuple[int, int, int, int] | None
 
 
 # --------------------------------------------------------------------------- rendering
@@ -246,71 +247,6 @@ def render_svg(
     )
 
 
-# --------------------------------------------------------------------------- decoders
-
-
-@functools.cache
-def _load_pyzbar() -> ModuleType | None:
-    """``pyzbar.pyzbar``, or None without libzbar (cached: a failed import shells out)."""
-    try:
-        return importlib.import_module("pyzbar.pyzbar")
-    except (ImportError, OSError):
-        return None
-
-
-def available_decoders() -> tuple[Decoder, ...]:
-    """The decoders usable on this machine, in default order."""
-    return tuple(d for d in Decoder if d is Decoder.ZXING or _load_pyzbar() is not None)
-
-
-def _result(
-    data: bytes, decoder: Decoder, xs: Sequence[int], ys: Sequence[int], factor: float
-) -> list[ScanResult]:
-    """One result with its bounding box scaled back to input pixels; none if not UTF-8."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return []
-    left, top, right, bottom = (round(v * factor) for v in (min(xs), min(ys), max(xs), max(ys)))
-    return [ScanResult(text, decoder, (left, top, right - left, bottom - top))]
-
-
-def _scan_zbar(grey: Image.Image, factor: float) -> list[ScanResult]:
-    pyzbar = _load_pyzbar()
-    if pyzbar is None:
-        return []
-    try:
-        symbols = pyzbar.decode(grey, symbols=[pyzbar.ZBarSymbol.QRCODE])
-    except pyzbar.PyZbarError:
-        # Raised only when zbar cannot allocate its image or scanner: treat as no result
-        # so the next decoder gets its turn.
-        return []
-    found = []
-    for symbol in symbols:
-        r = symbol.rect
-        xs, ys = (r.left, r.left + r.width), (r.top, r.top + r.height)
-        found += _result(symbol.data, Decoder.ZBAR, xs, ys, factor)
-    return found
-
-
-_ZXING_QR: Final = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-
-
-def _scan_zxing(grey: Image.Image, factor: float) -> list[ScanResult]:
-    view = memoryview(grey.tobytes()).cast("B", (grey.height, grey.width))
-    try:
-        barcodes = zxingcpp.read_barcodes(view, formats=_ZXING_QR)
-    except (ValueError, RuntimeError):  # what its bindings raise for unusable buffers
-        return []
-    found = []
-    for barcode in barcodes:
-        p = barcode.position
-        corners = (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
-        xs, ys = [c.x for c in corners], [c.y for c in corners]
-        found += _result(barcode.bytes, Decoder.ZXING, xs, ys, factor)
-    return found
-
-
 # --------------------------------------------------------------------------- image input
 
 
@@ -423,49 +359,93 @@ def _prepare(image: ImageSource, max_pixels: int) -> tuple[Image.Image, float]:
 # --------------------------------------------------------------------------- scanning
 
 
+def _check_options(decoders: Sequence[str], max_pixels: int, budget_s: float) -> list[Decoder]:
+    if isinstance(decoders, str):
+        raise InvalidArgument("decoders must be a sequence of names, not one str")
+    try:
+        chosen = list(dict.fromkeys(Decoder(d) for d in decoders))
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgument(f"unknown decoder in {decoders!r}") from exc
+    if not any(d in available_decoders() for d in chosen):
+        raise InvalidArgument(f"none of the decoders {decoders!r} is available")
+    _check_int("max_pixels", max_pixels, 1, 2**62)
+    if (
+        isinstance(budget_s, bool)
+        or not isinstance(budget_s, int | float)
+        or not 0 <= budget_s <= MAX_BUDGET_S  # also rejects NaN
+    ):
+        raise InvalidArgument(f"budget_s must be a number in 0..{MAX_BUDGET_S}, got {budget_s!r}")
+    return chosen
+
+
+def scan_report(
+    image: ImageSource,
+    *,
+    decoders: Sequence[str] = DEFAULT_DECODERS,
+    max_pixels: int = MAX_PIXELS,
+    budget_s: float = DEFAULT_BUDGET_S,
+    clock: Clock = time.perf_counter,
+    keep_images: bool = False,
+) -> ScanReport:
+    """Scan as :func:`scan` does, but return what was tried, even when nothing decodes.
+
+    The report lists every attempt (variant, decoder, codes found, seconds, and the
+    variant image itself when ``keep_images`` is true), the requested decoders that were
+    skipped as unavailable, and whether the budget stopped the search. For field
+    debugging (``qrseal scan --debug DIR``). Raises as :func:`scan` does, except NoQrFound.
+    """
+    start = clock()
+    chosen = _check_options(decoders, max_pixels, budget_s)
+    grey, factor = _prepare(image, max_pixels)
+    return run_pipeline(
+        grey,
+        factor=factor,
+        decoders=chosen,
+        budget_s=float(budget_s),
+        clock=clock,
+        start=start,
+        keep_images=keep_images,
+    )
+
+
 def scan(
     image: ImageSource,
     *,
-    decoders: Sequence[str] = (Decoder.ZBAR, Decoder.ZXING),
+    decoders: Sequence[str] = DEFAULT_DECODERS,
     max_pixels: int = MAX_PIXELS,
+    budget_s: float = DEFAULT_BUDGET_S,
+    clock: Clock = time.perf_counter,
 ) -> tuple[ScanResult, ...]:
-    """Every QR code in ``image``, deduplicated by text, in decoder order.
+    """Every QR code found in ``image``, deduplicated by text.
 
     ``image`` is encoded image bytes, a file path, a PIL image or a numpy array
-    (HxW grey or HxWx3/4 colour; non-uint8 values are scaled to 0..255). Decoders
-    are tried in order; the first that finds a code wins. Unavailable decoders
-    (zbar without libzbar) are skipped. Only symbols whose bytes are UTF-8 count.
+    (HxW grey or HxWx3/4 colour; non-uint8 values are scaled to 0..255). The image
+    as it is goes to each decoder in ``decoders`` order; if none reads a code,
+    preprocessed variants follow (see :mod:`qrseal.scanpipeline`) while ``budget_s``
+    seconds of ``clock`` (counted from this call) predictably allow. The first attempt
+    that reads anything wins: all the codes it read are returned, each with the
+    decoder and :class:`Variant` that read it. With ``budget_s=0`` only the image as it
+    is is tried. Unavailable decoders (zbar without libzbar) are skipped. Only symbols
+    whose bytes are UTF-8 count.
 
     Raises InvalidArgument (bad options, no requested decoder available, unsupported
     input type), InvalidImage (not a readable image), TooLarge (more than
     ``max_pixels``, checked from the header before decoding) or NoQrFound.
     """
-    if isinstance(decoders, str):
-        raise InvalidArgument("decoders must be a sequence of names, not one str")
-    try:
-        chosen = [Decoder(d) for d in decoders]
-    except (TypeError, ValueError) as exc:
-        raise InvalidArgument(f"unknown decoder in {decoders!r}") from exc
-    runnable = [d for d in dict.fromkeys(chosen) if d in available_decoders()]
-    if not runnable:
-        raise InvalidArgument(f"none of the decoders {decoders!r} is available")
-    _check_int("max_pixels", max_pixels, 1, 2**62)
-    grey, factor = _prepare(image, max_pixels)
-    for decoder in runnable:
-        found: dict[str, ScanResult] = {}
-        run = _scan_zbar if decoder is Decoder.ZBAR else _scan_zxing
-        for result in run(grey, factor):
-            found.setdefault(result.text, result)
-        if found:
-            return tuple(found.values())
-    raise NoQrFound("no QR code found in the image")
+    report = scan_report(
+        image, decoders=decoders, max_pixels=max_pixels, budget_s=budget_s, clock=clock
+    )
+    return report.require_results()
 
 
 def scan_one(
     image: ImageSource,
     *,
-    decoders: Sequence[str] = (Decoder.ZBAR, Decoder.ZXING),
+    decoders: Sequence[str] = DEFAULT_DECODERS,
     max_pixels: int = MAX_PIXELS,
+    budget_s: float = DEFAULT_BUDGET_S,
+    clock: Clock = time.perf_counter,
 ) -> str:
     """The text of the first QR code :func:`scan` finds; raises as :func:`scan` does."""
-    return scan(image, decoders=decoders, max_pixels=max_pixels)[0].text
+    found = scan(image, decoders=decoders, max_pixels=max_pixels, budget_s=budget_s, clock=clock)
+    return found[0].text

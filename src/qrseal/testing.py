@@ -7,13 +7,15 @@ Never use these keys outside tests: their private halves are derived from public
 >>> text = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
 >>> make_verifier().verify(text, now=FIXED_NOW).licence.document_number
 '510107200503151422'
+>>> make_verifier().verify(make_holder().present(now=FIXED_NOW), now=FIXED_NOW).presentation.value
+'live'
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, Final
 
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from .cose import Algorithm
 from .errors import InvalidArgument
+from .holder import Holder
 from .issuer import Issuer
 from .keys import LocalSigner, PrivateKey
 from .licence import Licence
@@ -29,6 +32,9 @@ from .verifier import Policy, TrustedKey, TrustStore, Verifier
 __all__ = [
     "FIXED_NOW",
     "TEST_ISSUER",
+    "make_device_key",
+    "make_device_signer",
+    "make_holder",
     "make_issuer",
     "make_private_key",
     "make_signer",
@@ -53,7 +59,11 @@ _CURVES: Final = {
 
 def make_private_key(alg: Algorithm = Algorithm.ES256, index: int = 0) -> PrivateKey:
     """A deterministic private key: the same ``(alg, index)`` always gives the same key."""
-    seed = hashlib.sha512(f"qrseal test key {alg.name} {index}".encode()).digest()
+    return _derive_key(alg, f"qrseal test key {alg.name} {index}")
+
+
+def _derive_key(alg: Algorithm, label: str) -> PrivateKey:
+    seed = hashlib.sha512(label.encode()).digest()
     if alg is Algorithm.EDDSA:
         return ed25519.Ed25519PrivateKey.from_private_bytes(seed[:32])
     curve = _CURVES.get(alg)
@@ -67,6 +77,37 @@ def make_private_key(alg: Algorithm = Algorithm.ES256, index: int = 0) -> Privat
 def make_signer(alg: Algorithm = Algorithm.ES256, index: int = 0) -> LocalSigner:
     """A :class:`LocalSigner` over :func:`make_private_key`."""
     return LocalSigner(make_private_key(alg, index))
+
+
+def make_device_key(alg: Algorithm = Algorithm.ES256, index: int = 0) -> PrivateKey:
+    """A deterministic holder device key (ES256 or EdDSA), distinct from every issuer test
+    key: the same ``(alg, index)`` always gives the same key."""
+    if alg not in (Algorithm.ES256, Algorithm.EDDSA):
+        raise InvalidArgument(f"a device key is ES256 or EdDSA, not {alg!r}")
+    return _derive_key(alg, f"qrseal test device key {alg.name} {index}")
+
+
+def make_device_signer(alg: Algorithm = Algorithm.ES256, index: int = 0) -> LocalSigner:
+    """A :class:`LocalSigner` over :func:`make_device_key`, usable as a holder's device signer."""
+    return LocalSigner(make_device_key(alg, index))
+
+
+def make_holder(
+    licence_index: int = 0,
+    *,
+    device_alg: Algorithm = Algorithm.ES256,
+    device_index: int = 0,
+    issuer_alg: Algorithm = Algorithm.ES256,
+    now: datetime = FIXED_NOW,
+    valid_for: timedelta = timedelta(hours=72),
+) -> Holder:
+    """A :class:`Holder` whose credential (sample licence ``licence_index``, signed by the
+    test issuer at ``now``) is bound to the test device key ``(device_alg, device_index)``."""
+    signer = make_device_signer(device_alg, device_index)
+    credential = make_issuer(issuer_alg).sign(
+        sample_licence(licence_index), now=now, valid_for=valid_for, holder_key=signer.public_key
+    )
+    return Holder(credential, signer)
 
 
 def make_issuer(

@@ -4,6 +4,11 @@ Checks run in a fixed order, each on the output of the one before, and the first
 failure raises its typed error: size caps -> prefix/version -> text decode -> bounded
 inflate -> strict CBOR -> COSE structure -> key lookup and algorithm -> signature ->
 claims (only now is the payload decoded) -> issuer -> time -> licence validation.
+
+A live presentation (``DP1:``, docs/format.md §10) runs the same steps on the credential it
+carries, then checks the holder binding: the device key from the verified ``cnf`` claim ->
+the device signature -> the proof's claims (only now decoded) -> presentation time -> nonce
+and audience -> the optional replay cache.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .cose import (
     MAX_COSE_BYTES,
@@ -26,10 +31,11 @@ from .cose import (
     parse_algorithm,
     verify_signature,
 )
-from .cwt import Claims, check_times, decode_claims, require_utc
+from .cwt import Claim, Claims, check_times, decode_claims, decode_cnf, require_utc
 from .errors import (
     AlgorithmNotAllowed,
     DataTooOld,
+    HolderBindingInvalid,
     InvalidArgument,
     InvalidKey,
     IssuerMismatch,
@@ -38,6 +44,7 @@ from .errors import (
     MalformedClaims,
     MalformedCose,
     MalformedText,
+    PresentationRequired,
     QrsealError,
     SignatureInvalid,
     TooLarge,
@@ -46,9 +53,30 @@ from .errors import (
 )
 from .keys import algorithm_for_key, kid_for
 from .licence import Licence
-from .profile import DEFAULT_ALGORITHMS, DL_FORMAT, LICENCE_CLAIM
+from .presentation import (
+    LivePresentation,
+    PresentationKind,
+    ProofClaims,
+    ReplayCache,
+    check_audience,
+    check_challenge,
+    check_nonce,
+    check_presentation_time,
+    decode_presentation,
+    decode_proof_claims,
+    verify_proof,
+)
+from .profile import (
+    DEFAULT_ALGORITHMS,
+    DEFAULT_MAX_PRESENTATION_AGE,
+    DEFAULT_MAX_PRESENTATION_SKEW,
+    DEVICE_ALGORITHMS,
+    DL_FORMAT,
+    DP_FORMAT,
+    LICENCE_CLAIM,
+)
 from .qr import scan
-from .textcodec import MAX_TEXT_CHARS, TextFormat, peek_header, unpack
+from .textcodec import MAX_TEXT_CHARS, peek_header, unpack
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -158,6 +186,14 @@ class Policy:
     ``clock_skew`` is the leeway applied to ``iat``, ``nbf`` and ``exp``;
     ``max_data_age`` (optional) caps how old the licence data (``points_as_of``, else
     ``iat``) may be at verification time.
+
+    Live presentations (docs/format.md §10): ``require_live`` refuses static credentials
+    (``presentation_required``); ``max_presentation_age`` (60 s) and
+    ``max_presentation_skew`` (30 s, how far a code may be dated ahead of this clock) bound
+    the presentation time; ``expected_nonce`` (8-64 bytes) and ``expected_audience``, when
+    set, must be what the presentation carries. A presentation addressed to an audience is
+    refused unless the policy expects exactly that audience. ``allowed_algorithms`` also
+    applies to the device signature.
     """
 
     allowed_algorithms: frozenset[Algorithm] = DEFAULT_ALGORITHMS
@@ -165,10 +201,23 @@ class Policy:
     max_text_chars: int = MAX_TEXT_CHARS
     max_cose_bytes: int = MAX_COSE_BYTES
     max_data_age: timedelta | None = None
+    require_live: bool = False
+    max_presentation_age: timedelta = DEFAULT_MAX_PRESENTATION_AGE
+    max_presentation_skew: timedelta = DEFAULT_MAX_PRESENTATION_SKEW
+    expected_nonce: bytes | None = None
+    expected_audience: str | None = None
 
     def __post_init__(self) -> None:
         if self.clock_skew < timedelta(0):
             raise InvalidArgument("clock_skew must not be negative")
+        if self.max_presentation_age < timedelta(0) or self.max_presentation_skew < timedelta(0):
+            raise InvalidArgument(
+                "max_presentation_age and max_presentation_skew must not be negative"
+            )
+        if self.expected_nonce is not None:
+            check_nonce(self.expected_nonce, "expected_nonce")
+        if self.expected_audience is not None:
+            check_audience(self.expected_audience, "expected_audience")
         if self.max_text_chars <= 0 or self.max_cose_bytes <= 0:
             raise InvalidArgument("size caps must be positive")
         if not self.allowed_algorithms:
@@ -178,7 +227,14 @@ class Policy:
 @dataclass(frozen=True, slots=True)
 class VerifiedLicence:
     """A licence whose credential verified. ``data_age`` is how old the points/status
-    data was at ``verified_at`` (from ``points_as_of``, else the signing time)."""
+    data was at ``verified_at`` (from ``points_as_of``, else the signing time).
+
+    ``presentation`` says what was shown: ``live`` (a device-signed ``DP1`` code; ``live``
+    holds its evidence: time, age, device key, nonce, audience) or ``static`` (a ``DL1``
+    credential: a screenshot is as good as the phone; ``live``, ``presented_at`` and
+    ``presentation_age`` are None). ``holder_bound`` says whether the credential names a
+    device key.
+    """
 
     licence: Licence
     issuer: str
@@ -190,6 +246,29 @@ class VerifiedLicence:
     data_age: timedelta
     verified_at: datetime
     claims: Claims = field(repr=False)
+    # One field, not five: the static path builds this object on every call.
+    live: LivePresentation | None = None
+
+    @property
+    def presentation(self) -> PresentationKind:
+        """``live`` for a verified ``DP1`` presentation, ``static`` for a ``DL1`` credential."""
+        return PresentationKind.STATIC if self.live is None else PresentationKind.LIVE
+
+    @property
+    def presented_at(self) -> datetime | None:
+        """When the device signed the live code (its clock, whole seconds); None if static."""
+        return None if self.live is None else self.live.presented_at
+
+    @property
+    def presentation_age(self) -> timedelta | None:
+        """``verified_at`` minus ``presented_at`` (negative when the code is dated slightly
+        ahead of this verifier's clock); None if static."""
+        return None if self.live is None else self.live.age
+
+    @property
+    def holder_bound(self) -> bool:
+        """Whether the credential is bound to a device key (carries ``cnf``)."""
+        return _CNF in self.claims.extra
 
     def warnings(self) -> tuple[LicenceProblem, ...]:
         """Non-fatal findings about the licence data at verification time."""
@@ -207,12 +286,23 @@ class VerifiedLicence:
             "expires_at": _iso(self.expires_at),
             "data_as_of": _iso(self.data_as_of),
             "data_age_seconds": int(self.data_age.total_seconds()),
+            "presentation": self.presentation.value,
+            "presented_at": None if self.presented_at is None else _iso(self.presented_at),
+            "presentation_age_seconds": (
+                None
+                if self.presentation_age is None
+                else int(self.presentation_age.total_seconds())
+            ),
+            "holder_bound": self.holder_bound,
             "drive_permitted": self.licence.drive_permitted(today).value,
             "licence": self.licence.to_json(),
             "warnings": [
                 {"field": w.field, "code": w.code, "message": w.message} for w in self.warnings()
             ],
         }
+
+
+_CNF = int(Claim.CNF)
 
 
 def _iso(moment: datetime) -> str:
@@ -236,33 +326,40 @@ def _as_text(text: str | bytes, max_chars: int) -> str:
     return text
 
 
-def _parse_envelope(text: str | bytes, policy: Policy, formats: tuple[TextFormat, ...]) -> Sign1:
-    _, data = unpack(
-        _as_text(text, policy.max_text_chars),
-        formats,
-        max_text_chars=policy.max_text_chars,
-        max_bytes=policy.max_cose_bytes,
-    )
-    return decode_sign1(data, max_bytes=policy.max_cose_bytes)
+_FORMATS: Final = (DL_FORMAT, DP_FORMAT)
 
 
 class Verifier:
     """Verifies driving-licence credentials against a :class:`TrustStore`, offline.
 
     ``verify`` returns a :class:`VerifiedLicence` or raises a :class:`QrsealError`
-    whose ``reason`` says why; it never returns a "not valid" value.
+    whose ``reason`` says why; it never returns a "not valid" value. It reads static
+    credentials (``DL1:``) and live presentations (``DP1:``) and says which it saw.
+
+    ``replay_cache`` (optional, explicit) remembers accepted live presentations so that
+    the same one shown twice within its window is refused (``presentation_replayed``);
+    the verifier holds no other state.
     """
 
-    __slots__ = ("_formats", "_policy", "_trust")
+    __slots__ = ("_formats", "_policy", "_replay_cache", "_trust")
 
-    def __init__(self, trust: TrustStore, policy: Policy | None = None) -> None:
+    def __init__(
+        self,
+        trust: TrustStore,
+        policy: Policy | None = None,
+        *,
+        replay_cache: ReplayCache | None = None,
+    ) -> None:
         if not isinstance(trust, TrustStore):
             raise InvalidArgument("a Verifier needs a TrustStore")
         if len(trust) == 0:
             raise InvalidArgument("a Verifier with an empty TrustStore would reject everything")
+        if replay_cache is not None and not isinstance(replay_cache, ReplayCache):
+            raise InvalidArgument("replay_cache must be a ReplayCache")
         self._trust = trust
         self._policy = policy if policy is not None else Policy()
-        self._formats = (DL_FORMAT,)
+        self._formats = _FORMATS
+        self._replay_cache = replay_cache
 
     @property
     def policy(self) -> Policy:
@@ -271,6 +368,10 @@ class Verifier:
     @property
     def trust(self) -> TrustStore:
         return self._trust
+
+    @property
+    def replay_cache(self) -> ReplayCache | None:
+        return self._replay_cache
 
     def _check_signature(self, msg: Sign1) -> tuple[TrustedKey, Algorithm]:
         if HeaderLabel.ALG not in msg.protected:
@@ -301,18 +402,55 @@ class Verifier:
         raise SignatureInvalid(f"signature does not verify under key {kid.hex()}", kid=kid)
 
     def verify(self, text: str | bytes, *, now: datetime) -> VerifiedLicence:
-        """Verify credential ``text`` at time ``now`` (timezone-aware).
+        """Verify a static credential (``DL1:``) or a live presentation (``DP1:``) at time
+        ``now`` (timezone-aware); the result's ``presentation`` says which it was.
 
         Raises a :class:`QrsealError` subclass: ``TooLarge``, ``UnsupportedVersion``,
         ``MalformedText``/``MalformedCompression``/``MalformedCbor``/``MalformedCose``,
         ``UnknownCriticalHeader``, ``UnknownKey``, ``AlgorithmNotAllowed``,
         ``SignatureInvalid``, ``MalformedClaims``, ``KeyNotValidAtTime``,
         ``IssuerMismatch``, ``IssuedInFuture``, ``NotYetValid``, ``Expired``,
-        ``InvalidLicence`` or ``DataTooOld``.
+        ``InvalidLicence`` or ``DataTooOld``; for live presentations also
+        ``HolderBindingInvalid``, ``PresentationInFuture``, ``StalePresentation``,
+        ``NonceMismatch``, ``AudienceMismatch`` and ``PresentationReplayed``; for a static
+        credential under ``Policy(require_live=True)``, ``PresentationRequired``.
         """
         now = require_utc(now)
         policy = self._policy
-        msg = _parse_envelope(text, policy, self._formats)
+        fmt, data = unpack(
+            _as_text(text, policy.max_text_chars),
+            self._formats,
+            max_text_chars=policy.max_text_chars,
+            max_bytes=policy.max_cose_bytes,
+        )
+        if fmt is DP_FORMAT:
+            return self._verify_live(data, now)
+        if policy.require_live:
+            raise PresentationRequired(
+                "this verifier requires a live code (DP1); a static credential (DL1) may be "
+                "a screenshot or a printout"
+            )
+        msg = decode_sign1(data, max_bytes=policy.max_cose_bytes)
+        key, alg, claims, licence, as_of, age = self._check_credential(msg, now)
+        return VerifiedLicence(
+            licence=licence,
+            issuer=claims.issuer,
+            kid=key.kid,
+            algorithm=alg,
+            issued_at=claims.issued_at,
+            expires_at=claims.expires_at,
+            data_as_of=as_of,
+            data_age=age,
+            verified_at=now,
+            claims=claims,
+        )
+
+    def _check_credential(
+        self, msg: Sign1, now: datetime
+    ) -> tuple[TrustedKey, Algorithm, Claims, Licence, datetime, timedelta]:
+        """Every check of an issuer credential after its envelope parsed: key, signature,
+        claims (decoded only now), key window, issuer, times, licence, data age."""
+        policy = self._policy
         key, alg = self._check_signature(msg)
         # Only now, with the signature checked, is the payload decoded.
         claims = decode_claims(msg.payload, max_bytes=policy.max_cose_bytes)
@@ -337,6 +475,48 @@ class Verifier:
         age = now - as_of
         if policy.max_data_age is not None and age > policy.max_data_age:
             raise DataTooOld("licence data is older than the policy allows", as_of=as_of, now=now)
+        return key, alg, claims, licence, as_of, age
+
+    def _verify_live(self, data: bytes, now: datetime) -> VerifiedLicence:
+        """Steps 5-17 of docs/format.md §10.4 on the bytes of a ``DP1`` presentation."""
+        policy = self._policy
+        # The envelope only: the credential stays an opaque byte string, the proof's payload
+        # undecoded; the proof's protected header is one of a few fixed byte strings.
+        parts = decode_presentation(data, max_bytes=policy.max_cose_bytes)
+        if parts.alg not in DEVICE_ALGORITHMS or parts.alg not in policy.allowed_algorithms:
+            raise AlgorithmNotAllowed(
+                f"device signature algorithm {parts.alg.name} is not allowed here",
+                alg=parts.alg,
+            )
+        # The carried credential gets exactly the static checks, issuer signature first.
+        msg = decode_sign1(parts.credential, max_bytes=policy.max_cose_bytes)
+        key, alg, claims, licence, as_of, age = self._check_credential(msg, now)
+        cnf = claims.extra.get(_CNF)
+        if cnf is None:
+            raise HolderBindingInvalid(
+                "the credential is not bound to a device key, so it cannot be presented live",
+                bound=False,
+            )
+        device_key = decode_cnf(cnf)
+        verify_proof(parts, device_key)
+        # Only now, with the device signature checked, is the proof's payload decoded.
+        proof = decode_proof_claims(parts.proof.payload)
+        presentation_age = check_presentation_time(
+            proof.presented_at,
+            now=now,
+            max_age=policy.max_presentation_age,
+            max_skew=policy.max_presentation_skew,
+        )
+        check_challenge(
+            proof, expected_nonce=policy.expected_nonce, expected_audience=policy.expected_audience
+        )
+        if self._replay_cache is not None:
+            self._replay_cache.check_and_record(
+                parts.replay_key(),
+                presented_at=proof.presented_at,
+                until=proof.presented_at + policy.max_presentation_age,
+                now=now,
+            )
         return VerifiedLicence(
             licence=licence,
             issuer=claims.issuer,
@@ -348,6 +528,13 @@ class Verifier:
             data_age=age,
             verified_at=now,
             claims=claims,
+            live=LivePresentation(
+                presented_at=proof.presented_at,
+                age=presentation_age,
+                device_key=device_key,
+                nonce=proof.nonce,
+                audience=proof.audience,
+            ),
         )
 
     def verify_image(
@@ -358,15 +545,16 @@ class Verifier:
     ) -> VerifiedLicence:
         """Read QR codes from a photo or screenshot and verify the first credential found.
 
-        Codes with a known prefix are tried in order; the first that verifies wins. If
-        none verifies, the first one's error is raised. Raises ``InvalidImage``,
-        ``TooLarge`` and ``NoQrFound`` for the image, and the errors of :meth:`verify`.
+        Codes with a known prefix are tried, live presentations first; the first that
+        verifies wins. If none verifies, the first one's error is raised. Raises
+        ``InvalidImage``, ``TooLarge`` and ``NoQrFound`` for the image, and the errors of
+        :meth:`verify`.
         """
         results = scan(image)
         texts = [r.text for r in results]
-        ours = [
-            t for t in texts if peek_header(t) in {(f.prefix, f.version) for f in self._formats}
-        ]
+        known = {(f.prefix, f.version) for f in self._formats}
+        ours = [t for t in texts if peek_header(t) in known]
+        ours.sort(key=lambda t: not t.startswith(DP_FORMAT.header))
         first_error: QrsealError | None = None
         for text in ours or texts[:1]:
             try:
@@ -380,7 +568,12 @@ class Verifier:
 
 @dataclass(frozen=True, slots=True)
 class UnverifiedCredential:
-    """What a credential says about itself, NOT verified. For debugging only."""
+    """What a credential says about itself, NOT verified. For debugging only.
+
+    For a live presentation (``prefix`` ``"DP"``) the first fields describe the credential
+    it carries, and ``proof_algorithm``, ``presented_at``, ``nonce`` and ``audience`` what
+    its (unchecked) proof claims.
+    """
 
     prefix: str
     version: int
@@ -391,10 +584,15 @@ class UnverifiedCredential:
     claims: Claims | None
     licence: Licence | None
     problem: QrsealError | None
+    proof_algorithm: Algorithm | None = None
+    presented_at: datetime | None = None
+    nonce: bytes | None = None
+    audience: str | None = None
 
 
 def inspect_unverified(text: str | bytes, *, policy: Policy | None = None) -> UnverifiedCredential:
-    """Decode a credential WITHOUT checking its signature, for debugging and support.
+    """Decode a credential or live presentation WITHOUT checking any signature, for
+    debugging and support.
 
     Nothing returned here is trustworthy. Envelope errors raise; a payload that does not
     decode is reported in ``problem`` so that as much as possible is shown.
@@ -402,14 +600,23 @@ def inspect_unverified(text: str | bytes, *, policy: Policy | None = None) -> Un
     policy = policy or Policy()
     fmt, data = unpack(
         _as_text(text, policy.max_text_chars),
-        (DL_FORMAT,),
+        _FORMATS,
         max_text_chars=policy.max_text_chars,
         max_bytes=policy.max_cose_bytes,
     )
+    problem: QrsealError | None = None
+    proof: ProofClaims | None = None
+    proof_alg: Algorithm | None = None
+    if fmt is DP_FORMAT:
+        parts = decode_presentation(data, max_bytes=policy.max_cose_bytes)
+        data, proof_alg = parts.credential, parts.alg
+        try:
+            proof = decode_proof_claims(parts.proof.payload)
+        except QrsealError as exc:
+            problem = exc
     msg = decode_sign1(data, max_bytes=policy.max_cose_bytes)
     claims: Claims | None = None
     licence: Licence | None = None
-    problem: QrsealError | None = None
     try:
         claims = decode_claims(msg.payload)
         raw = claims.extra.get(LICENCE_CLAIM)
@@ -417,7 +624,7 @@ def inspect_unverified(text: str | bytes, *, policy: Policy | None = None) -> Un
             raise MalformedClaims("licence claim missing")
         licence = Licence.from_cbor_map(raw)
     except QrsealError as exc:
-        problem = exc
+        problem = problem or exc
     return UnverifiedCredential(
         fmt.prefix,
         fmt.version,
@@ -428,4 +635,8 @@ def inspect_unverified(text: str | bytes, *, policy: Policy | None = None) -> Un
         claims,
         licence,
         problem,
+        proof_alg,
+        None if proof is None else proof.presented_at,
+        None if proof is None else proof.nonce,
+        None if proof is None else proof.audience,
     )

@@ -1,0 +1,102 @@
+"""Trust-list benchmarks: load + verify a signed list of 10,000 keys (target <= 200 ms) and the
+per-credential key lookup, ``TrustStore.candidates`` + ``check_entry`` (target <= 2 µs).
+
+    .venv/bin/python benchmarks/trust_bench.py [--entries N] [--quick]
+
+Not a test: nothing here asserts. Every entry has its own P-256 key, as in a real list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import timeit
+from datetime import UTC, datetime, timedelta
+
+from qrseal.cose import Algorithm
+from qrseal.keys import generate_private_key
+from qrseal.trustlist import (
+    DRIVING_LICENCE,
+    TrustListEntry,
+    check_entry,
+    new_trust_list,
+    sign_trust_list,
+    verify_trust_list,
+)
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args(argv)
+    repeat = 3 if args.quick else 7
+
+    root = generate_private_key(Algorithm.ES256)
+    provinces = ["CN-SC", "CN-BJ", "CN-GD", "CN-JS", "CN-SH"]
+    entries = [
+        TrustListEntry(
+            generate_private_key(Algorithm.ES256).public_key(),
+            f"ISSUER-{i % 50}",
+            provinces[i % len(provinces)],
+            NOW - timedelta(days=365),
+            NOW + timedelta(days=365),
+            credential_types=frozenset({DRIVING_LICENCE}),
+            classes=frozenset({"C1", "C2", "C3"}) if i % 2 else frozenset(),
+        )
+        for i in range(args.entries)
+    ]
+    tl = new_trust_list("bench", now=NOW, entries=entries)
+    start = time.perf_counter()
+    token = sign_trust_list(tl, root)
+    sign_ms = (time.perf_counter() - start) * 1e3
+    public = root.public_key()
+
+    loads = timeit.repeat(
+        lambda: verify_trust_list(token, public, now=NOW), number=1, repeat=repeat
+    )
+    loaded = verify_trust_list(token, public, now=NOW)
+    build = timeit.repeat(loaded.to_trust_store, number=1, repeat=repeat)
+    store = loaded.to_trust_store()
+
+    entry = loaded.entries[len(entries) // 2 + 1]
+    kid = entry.kid
+    signed_at = NOW - timedelta(hours=1)
+    classes = ("C1",)
+
+    def lookup() -> None:
+        (key,) = store.candidates(kid)
+        for candidate in loaded.entries_for(key.kid):
+            check_entry(
+                candidate,
+                signed_at=signed_at,
+                jurisdiction=entry.jurisdiction,
+                credential_type=DRIVING_LICENCE,
+                classes=classes,
+            )
+
+    timer = timeit.Timer(lookup)
+    number, _ = timer.autorange()
+    per_call = statistics.median(timer.repeat(repeat=repeat, number=number)) / number * 1e6
+    candidates = timeit.Timer(lambda: store.candidates(kid))
+    n2, _ = candidates.autorange()
+    cand_us = statistics.median(candidates.repeat(repeat=repeat, number=n2)) / n2 * 1e6
+
+    print(
+        f"trust list: {len(entries)} entries, {len(token) / 1e6:.2f} MB signed (sign {sign_ms:.0f} ms)"
+    )
+    print(
+        f"load + verify:        median {statistics.median(loads) * 1e3:7.1f} ms"
+        f"  (best {min(loads) * 1e3:.1f})   target <= 200 ms"
+    )
+    print(f"to_trust_store:       median {statistics.median(build) * 1e3:7.1f} ms")
+    print(f"candidates:           {cand_us:7.2f} µs")
+    print(f"candidates + check:   {per_call:7.2f} µs   target <= 2 µs")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

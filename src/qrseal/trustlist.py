@@ -1,0 +1,824 @@
+"""Signed trust lists: the issuer keys a verifier app carries offline (docs/trustlist.md).
+
+A trust list is a COSE_Sign1 (protected ``typ`` = :data:`TRUST_LIST_TYPE`) over a CBOR map
+with integer keys, signed by a root key that the verifier app pins. Each entry names one
+issuer key, what it may sign (jurisdiction, credential types, licence classes), when, and its
+state (active, retired = verify-only, revoked, optionally compromised).
+
+Verifier side: :func:`verify_trust_list`, :class:`TrustListStore` (rollback-proof, atomically
+persisted), :meth:`TrustList.to_trust_store` and :func:`check_entry`. Issuer side:
+:func:`new_trust_list`, the :class:`TrustList` edit methods, :func:`sign_trust_list`.
+Time is always an argument; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum, StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import Final, cast
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+
+from .cose import (
+    Algorithm,
+    HeaderLabel,
+    PublicKey,
+    check_key_algorithm,
+    decode_sign1,
+    dumps_in_order,
+    encode_sign1,
+    parse_algorithm,
+    strict_loads,
+    verify_sign1,
+)
+from .cwt import MAX_NUMERIC_DATE, require_utc, to_numeric_date
+from .errors import (
+    AlgorithmNotAllowed,
+    InvalidArgument,
+    KeyNotAuthorised,
+    KeyNotValidAtTime,
+    KeyRevoked,
+    MalformedCbor,
+    MalformedTrustList,
+    SignatureInvalid,
+    StorageFailed,
+    TrustListExpired,
+    TrustListMismatch,
+    TrustListMissing,
+    TrustListRollback,
+    UnknownKey,
+)
+from .keys import LocalSigner, PrivateKey, Signer, algorithm_for_key, generate_private_key, kid_for
+from .verifier import TrustedKey, TrustStore
+
+__all__ = [
+    "DRIVING_LICENCE",
+    "MAX_TRUST_LIST_BYTES",
+    "MAX_TRUST_LIST_ENTRIES",
+    "TRUST_LIST_ALGORITHMS",
+    "TRUST_LIST_TYPE",
+    "EntryKey",
+    "Freshness",
+    "KeyState",
+    "ListKey",
+    "TrustList",
+    "TrustListEntry",
+    "TrustListStore",
+    "check_entry",
+    "decode_trust_list",
+    "encode_trust_list",
+    "generate_issuer_key",
+    "generate_root_key",
+    "load_trust_list",
+    "new_trust_list",
+    "sign_trust_list",
+    "verify_trust_list",
+    "write_atomic",
+]
+
+#: Protected ``typ`` (COSE label 16) of a signed trust list.
+TRUST_LIST_TYPE: Final = "application/qrseal-trustlist+cbor"
+#: The credential type of the static driving licence (``DL1:`` texts).
+DRIVING_LICENCE: Final = "DL"
+FORMAT_VERSION: Final = 1
+#: Cap on a signed trust list (10,000 P-256 entries take about 1.5 MB).
+MAX_TRUST_LIST_BYTES: Final = 16 * 1024 * 1024
+MAX_TRUST_LIST_ENTRIES: Final = 100_000
+_MAX_TEXT: Final = 256
+_MAX_KID: Final = 32
+_MAX_SPKI: Final = 1024
+_MAX_SCOPE: Final = 64
+#: Algorithms a root may sign a trust list with.
+TRUST_LIST_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA})
+_ONE_SECOND: Final = timedelta(seconds=1)
+_ANY: Final[frozenset[str]] = frozenset()
+
+
+class ListKey(IntEnum):
+    """Keys of the trust-list map."""
+
+    VERSION = 1
+    LIST_ID = 2
+    SEQUENCE = 3
+    ISSUED_AT = 4
+    NEXT_UPDATE = 5
+    EXPIRES_AT = 6
+    ENTRIES = 7
+
+
+class EntryKey(IntEnum):
+    """Keys of one entry map."""
+
+    KID = 1
+    SPKI = 2
+    ALG = 3
+    ISSUER = 4
+    JURISDICTION = 5
+    CREDENTIAL_TYPES = 6
+    CLASSES = 7
+    NOT_BEFORE = 8
+    NOT_AFTER = 9
+    STATE = 10
+    RETIRED_AT = 11
+    REVOKED_AT = 12
+    COMPROMISED = 13
+
+
+class KeyState(IntEnum):
+    """An entry's state. Retired keys verify only what they signed before ``retired_at``."""
+
+    ACTIVE = 0
+    RETIRED = 1
+    REVOKED = 2
+
+
+class Freshness(StrEnum):
+    """How current a trust list is at a given time."""
+
+    FRESH = "fresh"  # before next_update
+    STALE = "stale"  # past next_update: fetch a new one when online; still usable
+    EXPIRED = "expired"  # past expires_at: refused unless a grace period is allowed
+
+
+_PUBLIC_TYPES: Final = (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustListEntry:
+    """One issuer key in a trust list. ``kid`` defaults to :func:`qrseal.keys.kid_for`,
+    ``algorithm`` to the key's one algorithm. Empty ``credential_types``/``classes`` mean
+    "any". Times are whole seconds in UTC once encoded. Raises ``InvalidArgument``."""
+
+    public_key: PublicKey
+    issuer: str
+    jurisdiction: str
+    not_before: datetime
+    not_after: datetime
+    kid: bytes = b""
+    algorithm: Algorithm = None  # type: ignore[assignment]  # filled in __post_init__
+    credential_types: frozenset[str] = frozenset()
+    classes: frozenset[str] = frozenset()
+    state: KeyState = KeyState.ACTIVE
+    retired_at: datetime | None = None
+    revoked_at: datetime | None = None
+    compromised: bool = False
+
+    def __post_init__(self) -> None:
+        if self.algorithm is None:
+            object.__setattr__(self, "algorithm", algorithm_for_key(self.public_key))
+        try:
+            check_key_algorithm(self.algorithm, self.public_key)
+        except AlgorithmNotAllowed as exc:
+            raise InvalidArgument(exc.message) from exc
+        if not self.kid:
+            object.__setattr__(self, "kid", kid_for(self.public_key))
+        if len(self.kid) > _MAX_KID:
+            raise InvalidArgument(f"kid longer than {_MAX_KID} bytes")
+        for name in ("issuer", "jurisdiction"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value or len(value) > _MAX_TEXT:
+                raise InvalidArgument(f"{name} must be non-empty text")
+        for name in ("credential_types", "classes"):
+            items = frozenset(getattr(self, name))
+            if len(items) > _MAX_SCOPE or any(not isinstance(i, str) or not i for i in items):
+                raise InvalidArgument(f"{name} must be at most {_MAX_SCOPE} non-empty strings")
+            object.__setattr__(self, name, items)
+        for name in ("not_before", "not_after", "retired_at", "revoked_at"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, require_utc(value, name))
+        if self.not_after < self.not_before:
+            raise InvalidArgument("not_after is before not_before")
+        state = KeyState(self.state)
+        object.__setattr__(self, "state", state)
+        # A revoked key may keep the retirement time it had before it was revoked.
+        if (state is KeyState.RETIRED and self.retired_at is None) or (
+            state is KeyState.ACTIVE and self.retired_at is not None
+        ):
+            raise InvalidArgument(
+                "retired_at is required for a retired key, refused for an active one"
+            )
+        if (state is KeyState.REVOKED) != (self.revoked_at is not None):
+            raise InvalidArgument("revoked_at is required for, and only for, a revoked key")
+        if self.compromised and state is not KeyState.REVOKED:
+            raise InvalidArgument("only a revoked key can be flagged compromised")
+
+    @property
+    def signing_cutoff(self) -> datetime | None:
+        """The first moment the key may no longer sign (retirement or revocation)."""
+        cuts = [t for t in (self.retired_at, self.revoked_at) if t is not None]
+        return min(cuts) if cuts else None
+
+    def to_trusted_key(self) -> TrustedKey:
+        """The entry as a :class:`qrseal.verifier.TrustedKey`. Its window ends one second
+        before retirement or revocation, so today's verifier already refuses later
+        signatures (as ``key_not_valid_at_time``; :func:`check_entry` says ``key_revoked``)."""
+        cutoff = self.signing_cutoff
+        not_after = self.not_after if cutoff is None else min(self.not_after, cutoff - _ONE_SECOND)
+        return TrustedKey(
+            self.public_key, self.issuer, self.algorithm, self.kid, self.not_before, not_after
+        )
+
+
+def _covers(allowed: str, jurisdiction: str | None) -> bool:
+    # "CN" (a country) covers "CN" and every "CN-xx"; "CN-SC" covers only itself.
+    if jurisdiction is None:
+        return "-" not in allowed
+    return jurisdiction == allowed or (
+        "-" not in allowed
+        and jurisdiction.startswith(allowed)
+        and jurisdiction[len(allowed)] == "-"
+    )
+
+
+def check_entry(
+    entry: TrustListEntry,
+    *,
+    signed_at: datetime,
+    jurisdiction: str | None,
+    credential_type: str,
+    classes: Iterable[str],
+) -> None:
+    """Check that ``entry``'s key could sign this credential at ``signed_at`` (its ``iat``).
+
+    Returns None or raises, in this order: ``KeyRevoked`` (compromised: always; revoked:
+    signed at or after ``revoked_at``), ``KeyNotValidAtTime`` (outside the window, or at or
+    after retirement), ``KeyNotAuthorised`` (jurisdiction not covered, credential type or a
+    licence class not listed). ``jurisdiction`` None (not stated) is covered only by a
+    country-level entry.
+    """
+    if signed_at.tzinfo is not UTC:
+        signed_at = require_utc(signed_at, "signed_at")
+    kid = entry.kid
+    if entry.compromised or (entry.revoked_at is not None and signed_at >= entry.revoked_at):
+        raise KeyRevoked(
+            f"key {kid.hex()} was revoked" + (" (compromised)" if entry.compromised else ""),
+            kid=kid,
+            revoked_at=entry.revoked_at,
+            compromised=entry.compromised,
+            signed_at=signed_at,
+        )
+    if not entry.not_before <= signed_at <= entry.not_after or (
+        entry.retired_at is not None and signed_at >= entry.retired_at
+    ):
+        raise KeyNotValidAtTime(
+            f"key {kid.hex()} may not sign at {signed_at.isoformat()}", kid=kid, at=signed_at
+        )
+    if not _covers(entry.jurisdiction, jurisdiction):
+        raise KeyNotAuthorised(
+            f"key {kid.hex()} may sign for {entry.jurisdiction}, not {jurisdiction}",
+            kid=kid,
+            scope="jurisdiction",
+            value=jurisdiction,
+        )
+    if entry.credential_types and credential_type not in entry.credential_types:
+        raise KeyNotAuthorised(
+            f"key {kid.hex()} may not sign {credential_type!r} credentials",
+            kid=kid,
+            scope="credential_type",
+            value=credential_type,
+        )
+    if entry.classes:
+        for code in classes:
+            if code not in entry.classes:
+                raise KeyNotAuthorised(
+                    f"key {kid.hex()} may not sign licence class {code}",
+                    kid=kid,
+                    scope="class",
+                    value=code,
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class TrustList:
+    """One version of a trust list (immutable). Edit methods return a new list with the same
+    sequence number; :meth:`next_version` makes the version to publish."""
+
+    list_id: str
+    sequence: int
+    issued_at: datetime
+    next_update: datetime
+    expires_at: datetime
+    entries: tuple[TrustListEntry, ...] = ()
+    _by_kid: Mapping[bytes, tuple[TrustListEntry, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if not self.list_id or len(self.list_id) > _MAX_TEXT:
+            raise InvalidArgument("list_id must be non-empty text")
+        if isinstance(self.sequence, bool) or not 0 <= self.sequence <= 2**63 - 1:
+            raise InvalidArgument("sequence must be a non-negative integer")
+        for name in ("issued_at", "next_update", "expires_at"):
+            object.__setattr__(self, name, require_utc(getattr(self, name), name))
+        if not self.issued_at <= self.next_update <= self.expires_at:
+            raise InvalidArgument("times must satisfy issued_at <= next_update <= expires_at")
+        entries = tuple(self.entries)
+        if len(entries) > MAX_TRUST_LIST_ENTRIES:
+            raise InvalidArgument(f"more than {MAX_TRUST_LIST_ENTRIES} entries")
+        by_kid: dict[bytes, tuple[TrustListEntry, ...]] = {}
+        for entry in entries:
+            if not isinstance(entry, TrustListEntry):
+                raise InvalidArgument("entries must be TrustListEntry values")
+            same = by_kid.get(entry.kid, ())
+            if any(other.public_key == entry.public_key for other in same):
+                raise InvalidArgument(f"key {entry.kid.hex()} is listed twice")
+            by_kid[entry.kid] = (*same, entry)
+        object.__setattr__(self, "entries", entries)
+        object.__setattr__(self, "_by_kid", MappingProxyType(by_kid))
+
+    def entries_for(self, kid: bytes) -> tuple[TrustListEntry, ...]:
+        """Every entry with this ``kid`` (several keys may share one)."""
+        return self._by_kid.get(kid, ())
+
+    def entry_for(self, key: TrustedKey) -> TrustListEntry:
+        """The entry a :class:`TrustedKey` from :meth:`to_trust_store` came from."""
+        for entry in self._by_kid.get(key.kid, ()):
+            if entry.public_key == key.public_key and entry.issuer == key.issuer:
+                return entry
+        raise UnknownKey(f"no entry for key {key.kid.hex()}", kid=key.kid)
+
+    def freshness(self, now: datetime) -> Freshness:
+        """FRESH before ``next_update``, STALE until ``expires_at``, then EXPIRED."""
+        now = require_utc(now)
+        if now >= self.expires_at:
+            return Freshness.EXPIRED
+        return Freshness.STALE if now >= self.next_update else Freshness.FRESH
+
+    def check_current(self, *, now: datetime, grace: timedelta = timedelta(0)) -> None:
+        """Raise ``TrustListExpired`` when ``now >= expires_at + grace``."""
+        now = require_utc(now)
+        if grace < timedelta(0):
+            raise InvalidArgument("grace must not be negative")
+        if now >= self.expires_at + grace:
+            raise TrustListExpired(
+                f"trust list {self.list_id} #{self.sequence} expired",
+                expired_at=self.expires_at,
+                now=now,
+            )
+
+    def to_trust_store(self) -> TrustStore:
+        """Active, retired and revoked keys as a :class:`TrustStore` (see
+        :meth:`TrustListEntry.to_trusted_key`). Compromised keys are left out, so the
+        current verifier refuses everything they signed (``unknown_key``)."""
+        return TrustStore(e.to_trusted_key() for e in self.entries if not e.compromised)
+
+    # --- issuer side: edits ------------------------------------------------------------
+
+    def with_entries(self, *entries: TrustListEntry) -> TrustList:
+        """A copy with ``entries`` added."""
+        return replace(self, entries=(*self.entries, *entries))
+
+    def _replace_one(
+        self, kid: bytes, public_key: PublicKey | None, change: dict[str, object]
+    ) -> TrustList:
+        matches = [
+            e for e in self.entries_for(kid) if public_key is None or e.public_key == public_key
+        ]
+        if not matches:
+            raise UnknownKey(f"no entry with kid {kid.hex()}", kid=kid)
+        if len(matches) > 1:
+            raise InvalidArgument(f"kid {kid.hex()} is shared: name the public key")
+        new = replace(matches[0], **change)  # type: ignore[arg-type]
+        return replace(self, entries=tuple(new if e is matches[0] else e for e in self.entries))
+
+    def retire(self, kid: bytes, *, at: datetime, public_key: PublicKey | None = None) -> TrustList:
+        """Retire a key at ``at``: it keeps verifying what it signed before."""
+        return self._replace_one(kid, public_key, {"state": KeyState.RETIRED, "retired_at": at})
+
+    def revoke(
+        self,
+        kid: bytes,
+        *,
+        at: datetime,
+        compromised: bool = False,
+        public_key: PublicKey | None = None,
+    ) -> TrustList:
+        """Revoke a key from ``at`` on; ``compromised`` refuses everything it ever signed."""
+        change: dict[str, object] = {
+            "state": KeyState.REVOKED,
+            "revoked_at": at,
+            "compromised": compromised,
+        }
+        return self._replace_one(kid, public_key, change)
+
+    def rotate(self, old_kid: bytes, new: TrustListEntry, *, at: datetime) -> TrustList:
+        """Retire ``old_kid`` at ``at`` and add ``new`` (which should be active from ``at``)."""
+        return self.retire(old_kid, at=at).with_entries(new)
+
+    def prune_retired(self, *, before: datetime) -> TrustList:
+        """Drop keys retired before ``before`` (pass ``now`` minus the longest credential
+        validity: nothing they signed can still be valid)."""
+        before = require_utc(before, "before")
+        keep = tuple(
+            e
+            for e in self.entries
+            if not (e.state is KeyState.RETIRED and e.retired_at and e.retired_at < before)
+        )
+        return replace(self, entries=keep)
+
+    def next_version(
+        self,
+        *,
+        now: datetime,
+        next_update_in: timedelta = timedelta(days=1),
+        valid_for: timedelta = timedelta(days=7),
+    ) -> TrustList:
+        """The version to publish: sequence + 1, issued at ``now``."""
+        now = require_utc(now)
+        return replace(
+            self,
+            sequence=self.sequence + 1,
+            issued_at=now,
+            next_update=now + next_update_in,
+            expires_at=now + valid_for,
+        )
+
+
+def new_trust_list(
+    list_id: str,
+    *,
+    now: datetime,
+    entries: Iterable[TrustListEntry] = (),
+    next_update_in: timedelta = timedelta(days=1),
+    valid_for: timedelta = timedelta(days=7),
+) -> TrustList:
+    """A first trust list (sequence 1)."""
+    now = require_utc(now)
+    return TrustList(list_id, 1, now, now + next_update_in, now + valid_for, tuple(entries))
+
+
+def generate_root_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
+    """A new root key; verifier apps pin its public half."""
+    return generate_private_key(alg)
+
+
+def generate_issuer_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
+    """A new issuing (document-signer) key."""
+    return generate_private_key(alg)
+
+
+# --- encoding ---------------------------------------------------------------------------
+
+
+def _spki(key: PublicKey) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _entry_map(e: TrustListEntry) -> dict[int, object]:
+    # Built in ascending key order so that dumps_in_order is deterministic (RFC 8949 §4.2.1).
+    out: dict[int, object] = {
+        1: e.kid,
+        2: _spki(e.public_key),
+        3: int(e.algorithm),
+        4: e.issuer,
+        5: e.jurisdiction,
+        6: sorted(e.credential_types, key=_text_order),
+        7: sorted(e.classes, key=_text_order),
+        8: to_numeric_date(e.not_before),
+        9: to_numeric_date(e.not_after),
+        10: int(e.state),
+    }
+    if e.retired_at is not None:
+        out[11] = to_numeric_date(e.retired_at)
+    if e.revoked_at is not None:
+        out[12] = to_numeric_date(e.revoked_at)
+    if e.compromised:
+        out[13] = True
+    return out
+
+
+def _text_order(text: str) -> tuple[int, bytes]:
+    raw = text.encode("utf-8")
+    return (len(raw), raw)
+
+
+def encode_trust_list(tl: TrustList) -> bytes:
+    """The deterministic CBOR payload of ``tl`` (what the root signs)."""
+    return dumps_in_order(
+        {
+            1: FORMAT_VERSION,
+            2: tl.list_id,
+            3: tl.sequence,
+            4: to_numeric_date(tl.issued_at),
+            5: to_numeric_date(tl.next_update),
+            6: to_numeric_date(tl.expires_at),
+            7: [_entry_map(e) for e in tl.entries],
+        }
+    )
+
+
+def sign_trust_list(tl: TrustList, root: Signer | PrivateKey) -> bytes:
+    """The signed trust list (tagged COSE_Sign1) as published."""
+    signer = root if isinstance(root, Signer) else LocalSigner(root)
+    return encode_sign1(
+        encode_trust_list(tl),
+        alg=signer.algorithm,
+        sign=signer.sign,
+        kid=signer.kid,
+        protected_extra={int(HeaderLabel.TYP): TRUST_LIST_TYPE},
+    )
+
+
+# --- decoding and verification ------------------------------------------------------------
+
+
+def _int(value: object, name: str, low: int = 0, high: int = 2**63 - 1, index: int = -1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise MalformedTrustList(f"{_where(index)}{name} is not an integer in [{low}, {high}]")
+    return value
+
+
+def _where(index: int) -> str:
+    # Messages are formatted only on failure: decoding 10,000 entries must stay cheap.
+    return f"entry {index}: " if index >= 0 else ""
+
+
+def _date(value: object, name: str, index: int = -1) -> datetime:
+    return datetime.fromtimestamp(_int(value, name, 0, MAX_NUMERIC_DATE, index), UTC)
+
+
+def _text(value: object, name: str, index: int = -1) -> str:
+    if type(value) is not str or not 0 < len(value) <= _MAX_TEXT:
+        raise MalformedTrustList(f"{_where(index)}{name} is not text of 1 to {_MAX_TEXT} chars")
+    return value
+
+
+def _bytes(value: object, name: str, limit: int, index: int) -> bytes:
+    if type(value) is not bytes or not 0 < len(value) <= limit:
+        raise MalformedTrustList(f"{_where(index)}{name} is not a byte string of 1 to {limit}")
+    return value
+
+
+def _texts(value: object, name: str, index: int) -> frozenset[str]:
+    if value == []:  # the common "any" case
+        return _ANY
+    if not isinstance(value, list | tuple) or len(value) > _MAX_SCOPE:
+        raise MalformedTrustList(f"{_where(index)}{name} is not an array of at most {_MAX_SCOPE}")
+    items = frozenset(value)
+    if len(items) != len(value) or any(
+        type(v) is not str or not 0 < len(v) <= _MAX_TEXT for v in items
+    ):
+        raise MalformedTrustList(f"{_where(index)}{name} must list distinct non-empty texts")
+    return items
+
+
+def _public_key(spki: bytes, alg: Algorithm, index: int) -> PublicKey:
+    try:
+        key = serialization.load_der_public_key(spki)
+        # Ensures the key is an EC key on alg's curve or an EdDSA key: a PublicKey.
+        check_key_algorithm(alg, key)
+    except (ValueError, TypeError, UnsupportedAlgorithm, AlgorithmNotAllowed) as exc:
+        raise MalformedTrustList(f"{_where(index)}key does not fit {alg.name}: {exc}") from exc
+    return cast(PublicKey, key)
+
+
+_ENTRY_KEYS: Final = frozenset(int(k) for k in EntryKey)
+_REQUIRED_ENTRY_KEYS: Final = frozenset(range(1, 11))
+_LIST_KEYS: Final = frozenset(int(k) for k in ListKey)
+_STATES: Final = tuple(KeyState)
+# Field order of TrustListEntry (a test checks that decoding round-trips every field).
+_ENTRY_FIELDS: Final = tuple(f.name for f in fields(TrustListEntry))
+
+
+def _decode_entry(item: object, index: int) -> TrustListEntry:
+    if not isinstance(item, Mapping):
+        raise MalformedTrustList(f"entry {index} is not a map")
+    keys = set(item)
+    if not keys <= _ENTRY_KEYS or not keys >= _REQUIRED_ENTRY_KEYS:
+        raise MalformedTrustList(f"entry {index} has unknown or missing keys")
+    try:
+        alg = parse_algorithm(item[3])
+    except AlgorithmNotAllowed as exc:
+        raise MalformedTrustList(f"entry {index}: {exc.message}") from exc
+    key = _public_key(_bytes(item[2], "key", _MAX_SPKI, index), alg, index)
+    state = _STATES[_int(item[10], "state", 0, len(_STATES) - 1, index)]
+    not_before = _date(item[8], "not_before", index)
+    not_after = _date(item[9], "not_after", index)
+    retired_at = _date(item[11], "retired_at", index) if 11 in item else None
+    revoked_at = _date(item[12], "revoked_at", index) if 12 in item else None
+    compromised = item.get(13, False)
+    if (
+        not_after < not_before
+        or (compromised is not False and (compromised is not True or revoked_at is None))
+        or (state is KeyState.ACTIVE and retired_at is not None)
+        or (state is KeyState.RETIRED and retired_at is None)
+        or ((state is KeyState.REVOKED) != (revoked_at is not None))
+    ):
+        raise MalformedTrustList(f"entry {index} has inconsistent times, state or flags")
+    values = (
+        key,
+        _text(item[4], "issuer", index),
+        _text(item[5], "jurisdiction", index),
+        not_before,
+        not_after,
+        _bytes(item[1], "kid", _MAX_KID, index),
+        alg,
+        _texts(item[6], "credential types", index),
+        _texts(item[7], "classes", index),
+        state,
+        retired_at,
+        revoked_at,
+        compromised,
+    )
+    # Every field is checked above, so the entry is built without re-running
+    # __post_init__ (which would cost as much again on a 10,000-entry list).
+    entry = object.__new__(TrustListEntry)
+    for name, value in zip(_ENTRY_FIELDS, values, strict=True):
+        object.__setattr__(entry, name, value)
+    return entry
+
+
+def decode_trust_list(payload: bytes, *, max_bytes: int = MAX_TRUST_LIST_BYTES) -> TrustList:
+    """Decode a trust-list payload (call only on verified bytes, or on your own drafts).
+    Raises ``MalformedTrustList`` or ``TooLarge``."""
+    try:
+        item = strict_loads(payload, max_bytes=max_bytes, max_depth=4)
+    except MalformedCbor as exc:
+        raise MalformedTrustList(f"payload is not strict CBOR: {exc.message}") from exc
+    if not isinstance(item, Mapping) or set(item) != _LIST_KEYS:
+        raise MalformedTrustList("trust list is not a map with exactly the keys 1 to 7")
+    if item[1] != FORMAT_VERSION or isinstance(item[1], bool):
+        raise MalformedTrustList(f"unsupported trust-list format version {item[1]!r}")
+    raw_entries = item[7]
+    if not isinstance(raw_entries, list | tuple) or len(raw_entries) > MAX_TRUST_LIST_ENTRIES:
+        raise MalformedTrustList(f"entries is not an array of at most {MAX_TRUST_LIST_ENTRIES}")
+    entries = tuple(_decode_entry(e, i) for i, e in enumerate(raw_entries))
+    try:
+        return TrustList(
+            list_id=_text(item[2], "list id"),
+            sequence=_int(item[3], "sequence"),
+            issued_at=_date(item[4], "issued_at"),
+            next_update=_date(item[5], "next_update"),
+            expires_at=_date(item[6], "expires_at"),
+            entries=entries,
+        )
+    except InvalidArgument as exc:
+        raise MalformedTrustList(exc.message) from exc
+
+
+def _roots(root: PublicKey | Sequence[PublicKey]) -> tuple[PublicKey, ...]:
+    roots = (root,) if isinstance(root, _PUBLIC_TYPES) else tuple(root)
+    if not roots:
+        raise InvalidArgument("pin at least one root key")
+    return roots
+
+
+def load_trust_list(data: bytes, root: PublicKey | Sequence[PublicKey]) -> TrustList:
+    """Verify a signed trust list against the pinned root key(s) and decode it, without
+    looking at the time (see :func:`verify_trust_list`).
+
+    Raises ``TooLarge``, ``MalformedCbor``/``MalformedCose``, ``MalformedTrustList`` (wrong
+    ``typ`` or payload), ``UnknownKey`` (not signed by a pinned root),
+    ``AlgorithmNotAllowed`` or ``SignatureInvalid``.
+    """
+    if not isinstance(data, bytes):
+        raise InvalidArgument("a signed trust list is bytes")
+    msg = decode_sign1(data, max_bytes=MAX_TRUST_LIST_BYTES)
+    if msg.protected.get(int(HeaderLabel.TYP)) != TRUST_LIST_TYPE:
+        raise MalformedTrustList(f"protected typ is not {TRUST_LIST_TYPE!r}")
+    kid = msg.protected.get(int(HeaderLabel.KID))
+    matching = [r for r in _roots(root) if kid_for(r) == kid]
+    if not matching:
+        raise UnknownKey("trust list is not signed by a pinned root key", kid=msg.kid)
+    # Equal kids of two pinned roots are astronomically unlikely; try each all the same.
+    for candidate in matching[:-1]:
+        with contextlib.suppress(AlgorithmNotAllowed, SignatureInvalid):
+            verify_sign1(msg, candidate, allowed=TRUST_LIST_ALGORITHMS)
+            return decode_trust_list(msg.payload)
+    verify_sign1(msg, matching[-1], allowed=TRUST_LIST_ALGORITHMS)
+    return decode_trust_list(msg.payload)
+
+
+def verify_trust_list(
+    data: bytes,
+    root: PublicKey | Sequence[PublicKey],
+    *,
+    now: datetime,
+    grace: timedelta = timedelta(0),
+) -> TrustList:
+    """:func:`load_trust_list`, then refuse a list past ``expires_at + grace``
+    (``TrustListExpired``). A list issued after ``now`` is accepted (clocks drift)."""
+    tl = load_trust_list(data, root)
+    tl.check_current(now=now, grace=grace)
+    return tl
+
+
+# --- persistence ------------------------------------------------------------------------
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file:
+    temp file in the same directory, flush + fsync, ``os.replace``, fsync the directory.
+    Raises ``StorageFailed`` (the old file is then untouched)."""
+    target = Path(path)
+    directory = target.parent
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        tmp = None
+        if os.name == "posix":  # directories cannot be opened for fsync on Windows
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    except OSError as exc:
+        raise StorageFailed(f"cannot write {target}: {exc}", path=str(target)) from exc
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+class TrustListStore:
+    """The verifier app's current trust list, kept in one file.
+
+    :meth:`load` at start (signature checked, time not: an old list is still better than
+    none, and :meth:`trust_store` applies the expiry policy); :meth:`update` when online.
+    """
+
+    __slots__ = ("_current", "_path", "_raw", "_roots")
+
+    def __init__(
+        self, path: str | os.PathLike[str], root_public_key: PublicKey | Sequence[PublicKey]
+    ) -> None:
+        self._path = Path(path)
+        self._roots = _roots(root_public_key)
+        self._current: TrustList | None = None
+        self._raw: bytes | None = None
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def current(self) -> TrustList | None:
+        """The list held now (None before the first load or update)."""
+        return self._current
+
+    def load(self) -> TrustList | None:
+        """Read and verify the stored list; None when there is none yet. Raises
+        ``StorageFailed`` or the errors of :func:`load_trust_list`."""
+        try:
+            raw = self._path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageFailed(f"cannot read {self._path}: {exc}", path=str(self._path)) from exc
+        self._current = load_trust_list(raw, self._roots)
+        self._raw = raw
+        return self._current
+
+    def update(self, token: bytes, *, now: datetime, grace: timedelta = timedelta(0)) -> TrustList:
+        """Verify ``token`` and, if it is newer than the held list, persist it atomically
+        and make it current. The same bytes again are a no-op.
+
+        Raises the errors of :func:`verify_trust_list`, ``TrustListMismatch`` (another
+        list id), ``TrustListRollback`` (sequence not above the held one) and
+        ``StorageFailed``; on any error the held list stays current, on disk too.
+        """
+        tl = verify_trust_list(token, self._roots, now=now, grace=grace)
+        held = self._current
+        if held is not None:
+            if tl.list_id != held.list_id:
+                raise TrustListMismatch(
+                    f"list {tl.list_id!r} is not the held list {held.list_id!r}",
+                    list_id=tl.list_id,
+                    held=held.list_id,
+                )
+            if token == self._raw:
+                return held
+            if tl.sequence <= held.sequence:
+                raise TrustListRollback(
+                    f"sequence {tl.sequence} is not above the held {held.sequence}",
+                    sequence=tl.sequence,
+                    held=held.sequence,
+                )
+        write_atomic(self._path, token)
+        self._current, self._raw = tl, token
+        return tl
+
+    def trust_store(self, *, now: datetime, grace: timedelta = timedelta(0)) -> TrustStore:
+        """The current list as a :class:`TrustStore`, refused past its expiry + ``grace``.
+        Raises ``TrustListMissing`` or ``TrustListExpired``."""
+        if self._current is None:
+            raise TrustListMissing(f"no trust list loaded from {self._path}")
+        self._current.check_current(now=now, grace=grace)
+        return self._current.to_trust_store()

@@ -1,0 +1,613 @@
+"""Signed trust lists, their store, entry checks, the X.509 path and the trust CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import runpy
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import cbor2
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qrseal import cli_trust, trustlist, x509trust
+from qrseal.cose import Algorithm, HeaderLabel, encode_sign1
+from qrseal.errors import QrsealError, Reason
+from qrseal.issuer import Issuer
+from qrseal.keys import LocalSigner, PrivateKey, kid_for, load_public_key_pem, public_key_to_pem
+from qrseal.testing import FIXED_NOW, make_private_key, sample_licence
+from qrseal.trustlist import (
+    DRIVING_LICENCE,
+    Freshness,
+    KeyState,
+    TrustList,
+    TrustListEntry,
+    TrustListStore,
+    check_entry,
+    decode_trust_list,
+    encode_trust_list,
+    load_trust_list,
+    new_trust_list,
+    sign_trust_list,
+    verify_trust_list,
+)
+from qrseal.verifier import Verifier
+
+NOW = FIXED_NOW
+HOUR = timedelta(hours=1)
+ROOT = make_private_key(Algorithm.ES256, 100)
+OLD = make_private_key(Algorithm.ES256, 101)
+NEW = make_private_key(Algorithm.ES256, 102)
+OTHER = make_private_key(Algorithm.EDDSA, 103)
+
+
+def _reason(fn: Callable[[], object]) -> Reason:
+    with pytest.raises(QrsealError) as info:
+        fn()
+    return info.value.reason
+
+
+def _entry(key: PrivateKey, issuer: str = "CN-SC", **kw: object) -> TrustListEntry:
+    args: dict[str, object] = {
+        "jurisdiction": "CN-SC",
+        "not_before": NOW - timedelta(days=30),
+        "not_after": NOW + timedelta(days=365),
+    }
+    args.update(kw)
+    return TrustListEntry(key.public_key(), issuer, **args)  # type: ignore[arg-type]
+
+
+def _list(*entries: TrustListEntry, sequence: int = 1) -> TrustList:
+    tl = new_trust_list("cn-national", now=NOW - HOUR, entries=entries)
+    return TrustList(tl.list_id, sequence, tl.issued_at, tl.next_update, tl.expires_at, tl.entries)
+
+
+def _sign_payload(payload: bytes, typ: str = trustlist.TRUST_LIST_TYPE) -> bytes:
+    signer = LocalSigner(ROOT)
+    return encode_sign1(
+        payload,
+        alg=signer.algorithm,
+        sign=signer.sign,
+        kid=signer.kid,
+        protected_extra={int(HeaderLabel.TYP): typ},
+    )
+
+
+def _credential(key: PrivateKey, at: datetime, index: int = 0, issuer: str = "CN-SC") -> str:
+    return Issuer(key, issuer=issuer).issue(sample_licence(index), now=at)
+
+
+# --- format --------------------------------------------------------------------------------
+
+
+def test_encoding_round_trips_every_field() -> None:
+    """Every entry field and state survives encode -> decode unchanged."""
+    tl = _list(
+        _entry(OLD, credential_types=frozenset({DRIVING_LICENCE}), classes=frozenset({"C1"})),
+        _entry(NEW, state=KeyState.RETIRED, retired_at=NOW),
+        _entry(
+            OTHER,
+            issuer="CN",
+            jurisdiction="CN",
+            state=KeyState.REVOKED,
+            retired_at=NOW - HOUR,
+            revoked_at=NOW,
+            compromised=True,
+        ),
+    )
+    assert decode_trust_list(encode_trust_list(tl)) == tl
+
+
+def test_encoding_is_deterministic_with_integer_keys() -> None:
+    """The payload is a map with integer keys 1-7, entries keyed 1-10 in ascending order."""
+    payload = encode_trust_list(_list(_entry(OLD, classes=frozenset({"C2", "C1", "A1"}))))
+    item = cbor2.loads(payload)
+    assert list(item) == [1, 2, 3, 4, 5, 6, 7]
+    assert list(item[7][0]) == list(range(1, 11))
+    assert item[7][0][7] == ["A1", "C1", "C2"]
+    assert payload == cbor2.dumps(item, canonical=True)
+
+
+def test_signed_list_verifies_against_pinned_root() -> None:
+    """A list signed by the pinned root verifies and carries the typ header."""
+    token = sign_trust_list(_list(_entry(OLD)), ROOT)
+    tl = verify_trust_list(token, ROOT.public_key(), now=NOW)
+    assert tl.sequence == 1 and tl.entries[0].kid == kid_for(OLD)
+    assert load_trust_list(token, [NEW.public_key(), ROOT.public_key()]) == tl
+
+
+def test_tampered_or_foreign_list_rejected() -> None:
+    """A flipped byte, another root, a wrong typ or a bad payload are each refused."""
+    token = bytearray(sign_trust_list(_list(_entry(OLD)), ROOT))
+    token[60] ^= 0x01
+    assert _reason(lambda: load_trust_list(bytes(token), ROOT.public_key())) in {
+        Reason.SIGNATURE_INVALID,
+        Reason.MALFORMED_CBOR,
+        Reason.MALFORMED_COSE,
+    }
+    good = sign_trust_list(_list(_entry(OLD)), ROOT)
+    assert _reason(lambda: load_trust_list(good, NEW.public_key())) is Reason.UNKNOWN_KEY
+    wrong_typ = _sign_payload(encode_trust_list(_list()), typ="application/cwt")
+    assert (
+        _reason(lambda: load_trust_list(wrong_typ, ROOT.public_key()))
+        is Reason.MALFORMED_TRUST_LIST
+    )
+    bad = cbor2.loads(encode_trust_list(_list(_entry(OLD))))
+    bad[7][0][99] = 1
+    signed_bad = _sign_payload(cbor2.dumps(bad))
+    assert (
+        _reason(lambda: load_trust_list(signed_bad, ROOT.public_key()))
+        is Reason.MALFORMED_TRUST_LIST
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {10: 1},  # retired without retired_at
+        {10: 2},  # revoked without revoked_at
+        {13: True},  # compromised but not revoked
+        {3: -35},  # algorithm does not fit the P-256 key
+        {1: b""},  # empty kid
+        {7: ["C1", "C1"]},  # a class twice
+        {8: 2**40},  # not_before out of range
+        {6: "DL"},  # not an array
+    ],
+)
+def test_inconsistent_entries_rejected(change: dict[int, object]) -> None:
+    """Entries with inconsistent state, wrong types or mismatched algorithms are malformed."""
+    item = cbor2.loads(encode_trust_list(_list(_entry(OLD))))
+    item[7][0].update(change)
+    assert _reason(lambda: decode_trust_list(cbor2.dumps(item))) is Reason.MALFORMED_TRUST_LIST
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_mutations_raise_only_qrseal_errors(data: st.DataObject) -> None:
+    """Random byte edits of a signed list either verify or raise a QrsealError, nothing else."""
+    token = bytearray(sign_trust_list(_list(_entry(OLD), _entry(NEW)), ROOT))
+    for _ in range(data.draw(st.integers(1, 4))):
+        pos = data.draw(st.integers(0, len(token) - 1))
+        token[pos] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(token)))
+    with contextlib.suppress(QrsealError):
+        load_trust_list(bytes(token[:cut] if cut else token), ROOT.public_key())
+
+
+# --- freshness and the store -------------------------------------------------------------
+
+
+def test_expired_list_refused_unless_grace_allows() -> None:
+    """Past next_update a list is stale; past expires_at it is refused unless within grace."""
+    tl = _list(_entry(OLD))
+    token = sign_trust_list(tl, ROOT)
+    assert tl.freshness(NOW) is Freshness.FRESH
+    assert tl.freshness(tl.next_update) is Freshness.STALE
+    late = tl.expires_at + HOUR
+    assert tl.freshness(late) is Freshness.EXPIRED
+    assert _reason(lambda: verify_trust_list(token, ROOT.public_key(), now=late)) is (
+        Reason.TRUST_LIST_EXPIRED
+    )
+    assert verify_trust_list(token, ROOT.public_key(), now=late, grace=2 * HOUR) == tl
+
+
+def test_store_persists_and_reloads(tmp_path: Path) -> None:
+    """An accepted list is written to disk and reloaded at start."""
+    path = tmp_path / "trust.tl"
+    store = TrustListStore(path, ROOT.public_key())
+    assert store.load() is None
+    assert _reason(lambda: store.trust_store(now=NOW)) is Reason.TRUST_LIST_MISSING
+    store.update(sign_trust_list(_list(_entry(OLD)), ROOT), now=NOW)
+    again = TrustListStore(path, ROOT.public_key())
+    loaded = again.load()
+    assert loaded is not None and loaded.sequence == 1
+    assert len(again.trust_store(now=NOW)) == 1
+    late = loaded.expires_at + HOUR
+    assert _reason(lambda: again.trust_store(now=late)) is Reason.TRUST_LIST_EXPIRED
+
+
+def test_rollback_refused(tmp_path: Path) -> None:
+    """A lower or equal sequence number is refused; the very same bytes are a no-op."""
+    store = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
+    two = sign_trust_list(_list(_entry(OLD), sequence=2), ROOT)
+    store.update(two, now=NOW)
+    one = sign_trust_list(_list(_entry(OLD), _entry(NEW), sequence=1), ROOT)
+    assert _reason(lambda: store.update(one, now=NOW)) is Reason.TRUST_LIST_ROLLBACK
+    other_two = sign_trust_list(_list(_entry(NEW), sequence=2), ROOT)
+    assert _reason(lambda: store.update(other_two, now=NOW)) is Reason.TRUST_LIST_ROLLBACK
+    assert store.update(two, now=NOW).sequence == 2
+    reloaded = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
+    reloaded.load()
+    assert _reason(lambda: reloaded.update(one, now=NOW)) is Reason.TRUST_LIST_ROLLBACK
+
+
+def test_other_list_id_refused(tmp_path: Path) -> None:
+    """An update for another list id is refused."""
+    store = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
+    store.update(sign_trust_list(_list(_entry(OLD)), ROOT), now=NOW)
+    other = new_trust_list("cn-other", now=NOW, entries=[_entry(OLD)]).next_version(now=NOW)
+    token = sign_trust_list(other, ROOT)
+    assert _reason(lambda: store.update(token, now=NOW)) is Reason.TRUST_LIST_MISMATCH
+
+
+@pytest.mark.parametrize("broken", ["replace", "fsync"])
+def test_crash_while_persisting_keeps_previous_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    """A failure mid-write leaves the previous list current, on disk, and no temp file."""
+    path = tmp_path / "trust.tl"
+    store = TrustListStore(path, ROOT.public_key())
+    first = sign_trust_list(_list(_entry(OLD)), ROOT)
+    store.update(first, now=NOW)
+
+    def crash(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, broken, crash)
+    second = sign_trust_list(_list(_entry(NEW), sequence=2), ROOT)
+    assert _reason(lambda: store.update(second, now=NOW)) is Reason.STORAGE_FAILED
+    monkeypatch.undo()
+    current = store.current
+    assert current is not None and current.sequence == 1
+    assert path.read_bytes() == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trust.tl"]
+    restarted = TrustListStore(path, ROOT.public_key())
+    loaded = restarted.load()
+    assert loaded is not None and loaded.sequence == 1
+
+
+# --- keys: rotation, revocation, authorisation ---------------------------------------------
+
+
+def _verify_with_entry(tl: TrustList, text: str, at: datetime) -> None:
+    verified = Verifier(tl.to_trust_store()).verify(text, now=at)
+    (entry,) = tl.entries_for(verified.kid)
+    lic = verified.licence
+    check_entry(
+        entry,
+        signed_at=verified.issued_at,
+        jurisdiction=lic.issuing_jurisdiction,
+        credential_type=DRIVING_LICENCE,
+        classes=[p.class_code for p in lic.domestic_privileges],
+    )
+
+
+def test_rotation_end_to_end(tmp_path: Path) -> None:
+    """After rotation both the retired and the new key verify what they legitimately signed."""
+    v1 = new_trust_list("cn-national", now=NOW - HOUR, entries=[_entry(OLD)])
+    old_text = _credential(OLD, NOW)
+    v2 = v1.rotate(kid_for(OLD), _entry(NEW, not_before=NOW + HOUR), at=NOW + HOUR).next_version(
+        now=NOW + HOUR
+    )
+    store = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
+    store.update(sign_trust_list(v1, ROOT), now=NOW)
+    tl = store.update(sign_trust_list(v2, ROOT), now=NOW + HOUR)
+    assert tl.sequence == 2
+    assert [e.state for e in tl.entries] == [KeyState.RETIRED, KeyState.ACTIVE]
+    new_text = _credential(NEW, NOW + 2 * HOUR)
+    _verify_with_entry(tl, old_text, NOW + 3 * HOUR)
+    _verify_with_entry(tl, new_text, NOW + 3 * HOUR)
+    late_old = _credential(OLD, NOW + 2 * HOUR)
+    assert _reason(lambda: _verify_with_entry(tl, late_old, NOW + 3 * HOUR)) is (
+        Reason.KEY_NOT_VALID_AT_TIME
+    )
+    (old_entry,) = tl.entries_for(kid_for(OLD))
+    assert (
+        _reason(
+            lambda: check_entry(
+                old_entry,
+                signed_at=NOW + 2 * HOUR,
+                jurisdiction="CN-SC",
+                credential_type=DRIVING_LICENCE,
+                classes=["C1"],
+            )
+        )
+        is Reason.KEY_NOT_VALID_AT_TIME
+    )
+    assert len(tl.prune_retired(before=NOW + 2 * HOUR).entries) == 1
+
+
+def test_revocation_before_and_after() -> None:
+    """Credentials signed before a revocation stay valid; later ones and a compromised key's
+    are refused as key_revoked."""
+    before = _credential(OLD, NOW)
+    after = _credential(OLD, NOW + 2 * HOUR)
+    tl = _list(_entry(OLD)).revoke(kid_for(OLD), at=NOW + HOUR)
+    _verify_with_entry(tl, before, NOW + 3 * HOUR)
+    assert _reason(lambda: Verifier(tl.to_trust_store()).verify(after, now=NOW + 3 * HOUR)) is (
+        Reason.KEY_NOT_VALID_AT_TIME
+    )
+    (entry,) = tl.entries
+    scope = {"jurisdiction": "CN-SC", "credential_type": DRIVING_LICENCE, "classes": ["C1"]}
+    check_entry(entry, signed_at=NOW, **scope)  # type: ignore[arg-type]
+    assert (
+        _reason(lambda: check_entry(entry, signed_at=NOW + 2 * HOUR, **scope))  # type: ignore[arg-type]
+        is Reason.KEY_REVOKED
+    )
+    bad = _list(_entry(OLD), _entry(NEW)).revoke(kid_for(OLD), at=NOW + HOUR, compromised=True)
+    (compromised,) = bad.entries_for(kid_for(OLD))
+    assert _reason(lambda: check_entry(compromised, signed_at=NOW, **scope)) is (  # type: ignore[arg-type]
+        Reason.KEY_REVOKED
+    )
+    store = bad.to_trust_store()
+    assert len(store) == 1
+    assert _reason(lambda: Verifier(store).verify(before, now=NOW + HOUR)) is Reason.UNKNOWN_KEY
+
+
+@pytest.mark.parametrize(
+    ("entry_scope", "jurisdiction", "ctype", "classes", "expected"),
+    [
+        ({"classes": frozenset({"C1", "C2"})}, "CN-SC", "DL", ["A1"], Reason.KEY_NOT_AUTHORISED),
+        ({"classes": frozenset({"C1", "C2"})}, "CN-SC", "DL", ["C1"], None),
+        ({}, "CN-BJ", "DL", ["C1"], Reason.KEY_NOT_AUTHORISED),
+        ({}, None, "DL", ["C1"], Reason.KEY_NOT_AUTHORISED),
+        ({"jurisdiction": "CN"}, "CN-BJ", "DL", ["C1"], None),
+        ({"jurisdiction": "CN"}, None, "DL", ["C1"], None),
+        ({"jurisdiction": "CN"}, "CNX-1", "DL", ["C1"], Reason.KEY_NOT_AUTHORISED),
+        ({"credential_types": frozenset({"DP"})}, "CN-SC", "DL", [], Reason.KEY_NOT_AUTHORISED),
+        ({}, "CN-SC", "DL", ["A1", "M"], None),
+    ],
+)
+def test_key_authorisation(
+    entry_scope: dict[str, object],
+    jurisdiction: str | None,
+    ctype: str,
+    classes: list[str],
+    expected: Reason | None,
+) -> None:
+    """A key signs only for its jurisdiction (a country covers its provinces), types, classes."""
+    entry = _entry(OLD, "CN-SC", **entry_scope)
+
+    def run() -> None:
+        check_entry(
+            entry, signed_at=NOW, jurisdiction=jurisdiction, credential_type=ctype, classes=classes
+        )
+
+    if expected is None:
+        run()
+    else:
+        assert _reason(run) is expected
+
+
+def test_class_not_authorised_end_to_end() -> None:
+    """A provincial key limited to C1/C2 verifies cryptographically but may not sign A1/A2."""
+    text = _credential(OLD, NOW, index=3, issuer="CN-JS")  # sample 3 holds A1 A2 in CN-JS
+    tl = _list(_entry(OLD, "CN-JS", jurisdiction="CN-JS", classes=frozenset({"C1", "C2"})))
+    assert _reason(lambda: _verify_with_entry(tl, text, NOW + HOUR)) is Reason.KEY_NOT_AUTHORISED
+
+
+class _FixedKid:
+    """A signer that reports a chosen kid, to force kid collisions."""
+
+    def __init__(self, key: PrivateKey, kid: bytes) -> None:
+        self._inner = LocalSigner(key)
+        self._kid = kid
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return self._inner.algorithm
+
+    @property
+    def kid(self) -> bytes:
+        return self._kid
+
+    def sign(self, message: bytes) -> bytes:
+        return self._inner.sign(message)
+
+
+def test_kid_collisions() -> None:
+    """Two keys sharing a kid both verify; an edit by that kid alone is ambiguous."""
+    kid = b"\x00" * 8
+    tl = _list(_entry(OLD, kid=kid), _entry(NEW, "CN-BJ", jurisdiction="CN-BJ", kid=kid))
+    assert len(tl.entries_for(kid)) == 2
+    assert len(tl.to_trust_store().candidates(kid)) == 2
+    a = Issuer(_FixedKid(OLD, kid), issuer="CN-SC").issue(sample_licence(0), now=NOW)
+    b = Issuer(_FixedKid(NEW, kid), issuer="CN-BJ").issue(sample_licence(1), now=NOW)
+    store = tl.to_trust_store()
+    for text in (a, b):
+        verified = Verifier(store).verify(text, now=NOW + HOUR)
+        key = next(k for k in store.candidates(kid) if k.issuer == verified.issuer)
+        check_entry(
+            tl.entry_for(key),
+            signed_at=verified.issued_at,
+            jurisdiction=verified.licence.issuing_jurisdiction,
+            credential_type=DRIVING_LICENCE,
+            classes=["C1"],
+        )
+    assert _reason(lambda: tl.retire(kid, at=NOW)) is Reason.INVALID_ARGUMENT
+    one = tl.retire(kid, at=NOW, public_key=NEW.public_key())
+    assert [e.state for e in one.entries] == [KeyState.ACTIVE, KeyState.RETIRED]
+    assert _reason(lambda: tl.with_entries(_entry(OLD, kid=kid))) is Reason.INVALID_ARGUMENT
+
+
+# --- X.509 --------------------------------------------------------------------------------
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
+
+
+_IACA_KEY = ec.derive_private_key(1234567, ec.SECP256R1())
+_ROGUE_KEY = ec.derive_private_key(7654321, ec.SECP256R1())
+_DS_KEY = ec.derive_private_key(2345678, ec.SECP256R1())
+_START = NOW - timedelta(days=100)
+
+
+def _usage(*, sign: bool = False, cert_sign: bool = False) -> x509.KeyUsage:
+    return x509.KeyUsage(sign, False, False, False, False, cert_sign, cert_sign, False, False)
+
+
+def _iaca(
+    key: ec.EllipticCurvePrivateKey = _IACA_KEY, *, cert_sign: bool = True
+) -> x509.Certificate:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name("IACA Sichuan"))
+        .issuer_name(_name("IACA Sichuan"))
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(_START)
+        .not_valid_after(_START + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_usage(cert_sign=cert_sign), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def _ds(
+    *,
+    signer: ec.EllipticCurvePrivateKey = _IACA_KEY,
+    usage: x509.KeyUsage | None = None,
+    days: int = 365,
+) -> x509.Certificate:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name("DS Sichuan 1"))
+        .issuer_name(_name("IACA Sichuan"))
+        .public_key(_DS_KEY.public_key())
+        .serial_number(2)
+        .not_valid_before(_START)
+        .not_valid_after(_START + timedelta(days=days))
+        .add_extension(usage or _usage(sign=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509trust.MDL_DS_EKU]), critical=True)
+        .sign(signer, hashes.SHA256())
+    )
+
+
+def test_x509_valid_chain_gives_a_working_key() -> None:
+    """A DS certificate chained to the IACA yields a trusted key that verifies credentials."""
+    authorities = x509trust.IssuingAuthorities([_iaca()])
+    signer = x509trust.verify_document_signer(_ds(), authorities, at=NOW)
+    assert signer.kid == kid_for(_DS_KEY) and len(signer.chain) == 2
+    store = x509trust.trust_store_from_certificates([_ds()], authorities, at=NOW, issuer="CN-SC")
+    verified = Verifier(store).verify(_credential(_DS_KEY, NOW), now=NOW + HOUR)
+    assert verified.kid == kid_for(_DS_KEY)
+    entry = x509trust.entry_from_certificate(
+        _ds(), authorities, at=NOW, issuer="CN-SC", jurisdiction="CN-SC", classes=["C1"]
+    )
+    assert entry.not_after == _START + timedelta(days=365)
+    root = _iaca()
+    assert x509trust.load_certificates(root.public_bytes(Encoding.PEM)) == (root,)
+    assert x509trust.load_certificates(root.public_bytes(Encoding.DER)) == (root,)
+
+
+@pytest.mark.parametrize(
+    ("make", "at", "expected"),
+    [
+        (lambda: _ds(days=50), NOW, Reason.KEY_NOT_VALID_AT_TIME),  # expired
+        (lambda: _ds(), _START - HOUR, Reason.KEY_NOT_VALID_AT_TIME),  # not yet valid
+        (lambda: _ds(signer=_ROGUE_KEY), NOW, Reason.CERTIFICATE_UNTRUSTED),  # wrong issuer
+        (lambda: _ds(usage=_usage(cert_sign=True)), NOW, Reason.CERTIFICATE_INVALID),
+        (lambda: _iaca(), NOW, Reason.CERTIFICATE_INVALID),  # a CA as document signer
+    ],
+)
+def test_x509_bad_chains_rejected(
+    make: Callable[[], x509.Certificate], at: datetime, expected: Reason
+) -> None:
+    """Expired, foreign-signed and wrong-key-usage document signers are refused."""
+    authorities = x509trust.IssuingAuthorities([_iaca()])
+    assert _reason(lambda: x509trust.verify_document_signer(make(), authorities, at=at)) is (
+        expected
+    )
+
+
+def test_x509_root_needs_key_cert_sign() -> None:
+    """A root without keyCertSign is not accepted as an issuing authority."""
+    assert _reason(lambda: x509trust.IssuingAuthorities([_iaca(cert_sign=False)])) is (
+        Reason.CERTIFICATE_INVALID
+    )
+    assert _reason(lambda: x509trust.load_certificates(b"junk")) is Reason.CERTIFICATE_INVALID
+
+
+# --- CLI -------------------------------------------------------------------------------------
+
+
+def _run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = cli_trust.main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def test_cli_init_add_retire_revoke_sign_show(tmp_path: Path) -> None:
+    """The trust commands build, sign and show a list a verifier then loads."""
+    root, root_pub, draft = tmp_path / "root.pem", tmp_path / "root.pub.pem", tmp_path / "d.cbor"
+    signed, issuer_pub = tmp_path / "list.tl", tmp_path / "issuer.pub.pem"
+    issuer_pub.write_bytes(public_key_to_pem(OLD))
+    now = ["--now", NOW.isoformat()]
+    code, _ = _run(
+        "trust", "init", "--key", str(root), "--pub", str(root_pub), "--draft", str(draft),
+        "--list-id", "cn-national", *now,
+    )  # fmt: skip
+    assert code == 0
+    code, _ = _run(
+        "trust", "add", "--draft", str(draft), "--pub", str(issuer_pub), "--issuer", "CN-SC",
+        "--jurisdiction", "CN-SC", "--type", "DL", "--class", "C1", "--class", "C2",
+        "--not-before", (NOW - HOUR).isoformat(), "--not-after", (NOW + 1000 * HOUR).isoformat(),
+    )  # fmt: skip
+    assert code == 0
+    assert (
+        _run(
+            "trust", "sign", "--draft", str(draft), "--key", str(root), "--out", str(signed), *now
+        )[0]
+        == 0
+    )
+    first = signed.read_bytes()
+    kid = kid_for(OLD).hex()
+    assert (
+        _run("trust", "retire", "--draft", str(draft), "--kid", kid, "--at", NOW.isoformat())[0]
+        == 0
+    )
+    assert (
+        _run(
+            "trust",
+            "revoke",
+            "--draft",
+            str(draft),
+            "--kid",
+            kid,
+            "--at",
+            NOW.isoformat(),
+            "--compromised",
+        )[0]
+        == 0
+    )
+    assert (
+        _run(
+            "trust", "sign", "--draft", str(draft), "--key", str(root), "--out", str(signed), *now
+        )[0]
+        == 0
+    )
+    code, text = _run("trust", "show", str(signed), "--root", str(root_pub), "--json", *now)
+    assert code == 0 and '"sequence": 2' in text and '"compromised": true' in text
+    store = cli_trust.trust_store_from_files(signed, root_pub, now=NOW)
+    assert len(store) == 0  # the only key is compromised
+    pinned = load_public_key_pem(root_pub.read_bytes())
+    assert load_trust_list(first, pinned).sequence == 1
+    code, _ = _run("trust", "show", str(signed), "--root", str(issuer_pub), *now)
+    assert code == 1
+    assert _run("trust", "retire", "--draft", str(draft), "--kid", "zz")[0] == 2
+
+
+def test_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/trust_list_update.py runs and shows rollback, revocation and expiry."""
+    path = Path(__file__).parent.parent / "examples" / "trust_list_update.py"
+    runpy.run_path(str(path), run_name="example")["main"](tmp_path)
+    out = capsys.readouterr().out
+    for expected in ("trust_list_rollback", "(compromised key)", "trust_list_expired"):
+        assert expected in out
+    assert out.count("VALID ") == 4
