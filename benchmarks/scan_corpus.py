@@ -3,10 +3,14 @@
     .venv/bin/python benchmarks/scan_corpus.py [--out DIR] [--seed N] [--per-cell N]
 
 Every sample renders a real qrseal credential (the test issuer signing one of the
-sample licences at ``FIXED_NOW``) into a 1280x720 scene and degrades it. Each
-degradation class has three severities; the parameters are physical (degrees of
-rotation, blur sigma in modules, JPEG quality, pixels per module after downscaling,
-grey levels of contrast) and are fixed here, before any scanner is tuned on them.
+sample licences at ``FIXED_NOW``, with EdDSA so that the text is deterministic) into
+a 1280x720 scene and degrades it. Each degradation class has three severities; the
+parameters are physical (degrees of rotation, blur sigma in modules, JPEG quality,
+pixels per module after downscaling, grey levels of contrast). They were fixed before
+the scan pipeline was tuned, after one look at what the plain decoders read: moiré
+fringes were made low-frequency (as real sensor/screen beats are), severe glare was
+kept within what ECC level M can correct, and the photo-of-screen framing was fixed
+to keep its intended module size. Seed 6 tuned the pipeline; other seeds check it.
 The same ``(seed, class, severity, index)`` always gives the same pixels.
 
 Without ``--out`` the images go to a fresh temporary folder: the corpus is never
@@ -31,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
-from qrseal import qr
+from qrseal import Algorithm, qr
 from qrseal.testing import FIXED_NOW, make_issuer, sample_licence
 
 CANVAS: Final = (1280, 720)
@@ -79,8 +83,13 @@ class Sample:
 
 @functools.cache
 def credential(index: int) -> str:
-    """The credential text of sample licence ``index`` (0..4), as issued."""
-    return make_issuer().issue(sample_licence(index), now=FIXED_NOW)
+    """The credential text of sample licence ``index`` (0..4), as issued.
+
+    Signed with EdDSA because Ed25519 signatures are deterministic: an ECDSA signature
+    (and so the code's modules) would change from run to run. The text has the same
+    length either way (a 64-byte signature).
+    """
+    return make_issuer(Algorithm.EDDSA).issue(sample_licence(index), now=FIXED_NOW)
 
 
 @functools.cache

@@ -5,7 +5,8 @@
 A folder stands for the trust-list server: the national root publishes ``list.tl`` there.
 The app pins the root public key, keeps its current list in its own folder (written
 atomically, reloaded at start), refuses rollbacks, and verifies credentials offline with
-the trust store the list produces plus ``check_entry`` for revocation and authorisation.
+the trust store the list produces: the verifier enforces each key's entry (revocation,
+retirement, jurisdiction, credential types, classes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from qrseal.trustlist import (
     DRIVING_LICENCE,
     TrustListEntry,
     TrustListStore,
-    check_entry,
     generate_issuer_key,
     generate_root_key,
     new_trust_list,
@@ -38,20 +38,10 @@ T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # the example's clock; a real app
 def verify_offline(store: TrustListStore, text: str, *, now: datetime) -> str:
     """Verify one credential with the held list; return a one-line verdict."""
     try:
+        # The held list's keys carry their entries: the verifier checks revocation,
+        # retirement, jurisdiction, credential type and licence classes itself.
         trust = store.trust_store(now=now, grace=timedelta(days=2))
         verified = Verifier(trust).verify(text, now=now)
-        current = store.current
-        # The signature check is done; now the list's rules for that key: revocation,
-        # retirement, jurisdiction, credential type and licence classes.
-        for entry in current.entries_for(verified.kid) if current else ():
-            if entry.issuer == verified.issuer:
-                check_entry(
-                    entry,
-                    signed_at=verified.issued_at,
-                    jurisdiction=verified.licence.issuing_jurisdiction,
-                    credential_type=DRIVING_LICENCE,
-                    classes=[p.class_code for p in verified.licence.domestic_privileges],
-                )
     except QrsealError as exc:
         return f"REJECTED  {exc.reason.value}"
     return f"VALID     {verified.licence.document_number} signed by {verified.issuer}"

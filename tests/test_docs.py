@@ -29,6 +29,28 @@ def test_readme_quick_start_runs() -> None:
     assert lines[2] == "expired"
 
 
+def _run_readme_block(heading: str) -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split(heading, 1)[1]
+    block = re.findall(r"```python\n(.*?)```", section, re.DOTALL)[0]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own README
+    return out.getvalue().splitlines()
+
+
+def test_readme_trust_list_example_runs() -> None:
+    """The README's trust-list example rotates, revokes and refuses a rollback as it says."""
+    lines = _run_readme_block("### Trust list lifecycle")
+    assert lines == ["True", "True", "key_revoked", "trust_list_rollback"]
+
+
+def test_readme_status_example_runs() -> None:
+    """The README's status example shows a valid, a suspended and a stale-accepted credential."""
+    lines = _run_readme_block("### Status and data freshness")
+    assert lines == ["valid 1:00:00", "suspended", "True ['status_unavailable']"]
+
+
 def test_format_doc_generated_sections_are_current() -> None:
     """docs/format.md's generated sections equal what scripts/gen_format_doc.py produces now."""
     proc = subprocess.run(

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import zxingcpp
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -353,6 +354,16 @@ def test_kept_images_are_the_variants_tried() -> None:
     assert sizes[Variant.HALF] == (160, 120)
     assert sizes[Variant.DOUBLE] == (640, 480)
     assert all(a.image is None for a in qr.scan_report(BLANK, budget_s=0).attempts)
+
+
+def test_micro_qr_false_positive_regression() -> None:
+    """Micro QR symbols are not read: one (M1, error detection only) was once "found" in
+    thresholded photo noise and returned as text. Only QR Code model 2 counts."""
+    micro = zxingcpp.create_barcode("964775", zxingcpp.BarcodeFormat.MicroQRCode)
+    picture = Image.fromarray(np.asarray(micro.to_image(scale=6)))
+    assert [b.text for b in zxingcpp.read_barcodes(picture)] == ["964775"]  # it is readable
+    with pytest.raises(NoQrFound):
+        qr.scan(picture, clock=frozen_clock)
 
 
 def test_scan_result_keeps_its_three_field_constructor() -> None:

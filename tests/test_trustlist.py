@@ -22,10 +22,12 @@ from hypothesis import strategies as st
 
 from qrseal import cli_trust, trustlist, x509trust
 from qrseal.cose import Algorithm, HeaderLabel, encode_sign1
-from qrseal.errors import QrsealError, Reason
+from qrseal.errors import KeyNotAuthorised, KeyRevoked, QrsealError, Reason
+from qrseal.holder import Holder
 from qrseal.issuer import Issuer
 from qrseal.keys import LocalSigner, PrivateKey, kid_for, load_public_key_pem, public_key_to_pem
-from qrseal.testing import FIXED_NOW, make_private_key, sample_licence
+from qrseal.testing import FIXED_NOW, make_device_signer, make_private_key, sample_licence
+from qrseal.trust import TrustedKey
 from qrseal.trustlist import (
     DRIVING_LICENCE,
     Freshness,
@@ -41,7 +43,7 @@ from qrseal.trustlist import (
     sign_trust_list,
     verify_trust_list,
 )
-from qrseal.verifier import Verifier
+from qrseal.verifier import VerifiedLicence, Verifier
 
 NOW = FIXED_NOW
 HOUR = timedelta(hours=1)
@@ -269,17 +271,9 @@ def test_crash_while_persisting_keeps_previous_list(
 # --- keys: rotation, revocation, authorisation ---------------------------------------------
 
 
-def _verify_with_entry(tl: TrustList, text: str, at: datetime) -> None:
-    verified = Verifier(tl.to_trust_store()).verify(text, now=at)
-    (entry,) = tl.entries_for(verified.kid)
-    lic = verified.licence
-    check_entry(
-        entry,
-        signed_at=verified.issued_at,
-        jurisdiction=lic.issuing_jurisdiction,
-        credential_type=DRIVING_LICENCE,
-        classes=[p.class_code for p in lic.domestic_privileges],
-    )
+def _verify(tl: TrustList, text: str, at: datetime) -> VerifiedLicence:
+    """Verify through a Verifier over the list's trust store, which enforces every entry."""
+    return Verifier(tl.to_trust_store()).verify(text, now=at)
 
 
 def test_rotation_end_to_end(tmp_path: Path) -> None:
@@ -295,38 +289,30 @@ def test_rotation_end_to_end(tmp_path: Path) -> None:
     assert tl.sequence == 2
     assert [e.state for e in tl.entries] == [KeyState.RETIRED, KeyState.ACTIVE]
     new_text = _credential(NEW, NOW + 2 * HOUR)
-    _verify_with_entry(tl, old_text, NOW + 3 * HOUR)
-    _verify_with_entry(tl, new_text, NOW + 3 * HOUR)
-    late_old = _credential(OLD, NOW + 2 * HOUR)
-    assert _reason(lambda: _verify_with_entry(tl, late_old, NOW + 3 * HOUR)) is (
+    trust = store.trust_store(now=NOW + 3 * HOUR)
+    assert Verifier(trust).verify(old_text, now=NOW + 3 * HOUR).kid == kid_for(OLD)
+    assert Verifier(trust).verify(new_text, now=NOW + 3 * HOUR).kid == kid_for(NEW)
+    late_old = _credential(OLD, NOW + 2 * HOUR)  # signed by the retired key after retirement
+    assert _reason(lambda: Verifier(trust).verify(late_old, now=NOW + 3 * HOUR)) is (
         Reason.KEY_NOT_VALID_AT_TIME
     )
-    (old_entry,) = tl.entries_for(kid_for(OLD))
-    assert (
-        _reason(
-            lambda: check_entry(
-                old_entry,
-                signed_at=NOW + 2 * HOUR,
-                jurisdiction="CN-SC",
-                credential_type=DRIVING_LICENCE,
-                classes=["C1"],
-            )
-        )
-        is Reason.KEY_NOT_VALID_AT_TIME
-    )
+    early_new = _credential(NEW, NOW)  # before the new key's window opens
+    assert _reason(lambda: _verify(tl, early_new, NOW + 3 * HOUR)) is Reason.KEY_NOT_VALID_AT_TIME
     assert len(tl.prune_retired(before=NOW + 2 * HOUR).entries) == 1
 
 
 def test_revocation_before_and_after() -> None:
-    """Credentials signed before a revocation stay valid; later ones and a compromised key's
-    are refused as key_revoked."""
+    """A revoked key's credentials signed before the revocation time verify; later ones are
+    key_revoked."""
     before = _credential(OLD, NOW)
     after = _credential(OLD, NOW + 2 * HOUR)
     tl = _list(_entry(OLD)).revoke(kid_for(OLD), at=NOW + HOUR)
-    _verify_with_entry(tl, before, NOW + 3 * HOUR)
-    assert _reason(lambda: Verifier(tl.to_trust_store()).verify(after, now=NOW + 3 * HOUR)) is (
-        Reason.KEY_NOT_VALID_AT_TIME
-    )
+    assert _verify(tl, before, NOW + 3 * HOUR).issued_at == NOW
+    with pytest.raises(KeyRevoked) as info:
+        _verify(tl, after, NOW + 3 * HOUR)
+    assert info.value.reason is Reason.KEY_REVOKED
+    assert info.value.revoked_at == NOW + HOUR and info.value.compromised is False
+    assert info.value.signed_at == NOW + 2 * HOUR
     (entry,) = tl.entries
     scope = {"jurisdiction": "CN-SC", "credential_type": DRIVING_LICENCE, "classes": ["C1"]}
     check_entry(entry, signed_at=NOW, **scope)  # type: ignore[arg-type]
@@ -334,14 +320,60 @@ def test_revocation_before_and_after() -> None:
         _reason(lambda: check_entry(entry, signed_at=NOW + 2 * HOUR, **scope))  # type: ignore[arg-type]
         is Reason.KEY_REVOKED
     )
+
+
+def test_revocation_at_the_exact_revocation_time_is_refused() -> None:
+    """A credential signed at exactly the revocation time is key_revoked (the time is the cut)."""
+    at = _credential(OLD, NOW + HOUR)
+    tl = _list(_entry(OLD)).revoke(kid_for(OLD), at=NOW + HOUR)
+    assert _reason(lambda: _verify(tl, at, NOW + 2 * HOUR)) is Reason.KEY_REVOKED
+
+
+def test_compromised_key_is_always_refused() -> None:
+    """Everything a compromised key signed is key_revoked, even before the revocation time;
+    another issuer key in the list is unaffected."""
+    before = _credential(OLD, NOW - HOUR / 2)
+    other = _credential(NEW, NOW)
     bad = _list(_entry(OLD), _entry(NEW)).revoke(kid_for(OLD), at=NOW + HOUR, compromised=True)
+    store = bad.to_trust_store()
+    assert len(store) == 2  # kept, so that the verifier can say key_revoked
+    with pytest.raises(KeyRevoked) as info:
+        Verifier(store).verify(before, now=NOW)
+    assert info.value.reason is Reason.KEY_REVOKED and info.value.compromised is True
+    assert Verifier(store).verify(other, now=NOW + 2 * HOUR).kid == kid_for(NEW)
     (compromised,) = bad.entries_for(kid_for(OLD))
+    scope = {"jurisdiction": "CN-SC", "credential_type": DRIVING_LICENCE, "classes": ["C1"]}
     assert _reason(lambda: check_entry(compromised, signed_at=NOW, **scope)) is (  # type: ignore[arg-type]
         Reason.KEY_REVOKED
     )
-    store = bad.to_trust_store()
-    assert len(store) == 1
-    assert _reason(lambda: Verifier(store).verify(before, now=NOW + HOUR)) is Reason.UNKNOWN_KEY
+
+
+def test_revocation_reaches_an_offline_verifier_through_the_store(tmp_path: Path) -> None:
+    """A verifier app that took the list revoking a key refuses that key's later credentials
+    and keeps refusing them after a restart, offline."""
+    v1 = _list(_entry(OLD))
+    store = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
+    store.update(sign_trust_list(v1, ROOT), now=NOW)
+    late = _credential(OLD, NOW + 2 * HOUR)
+    assert Verifier(store.trust_store(now=NOW + 3 * HOUR)).verify(late, now=NOW + 3 * HOUR)
+    v2 = v1.revoke(kid_for(OLD), at=NOW + HOUR).next_version(now=NOW + 3 * HOUR)
+    store.update(sign_trust_list(v2, ROOT), now=NOW + 3 * HOUR)
+    restarted = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
+    restarted.load()
+    trust = restarted.trust_store(now=NOW + 4 * HOUR)
+    assert _reason(lambda: Verifier(trust).verify(late, now=NOW + 4 * HOUR)) is Reason.KEY_REVOKED
+
+
+def test_entry_checks_run_on_live_presentations_too() -> None:
+    """A live code whose credential was signed by a revoked key is key_revoked."""
+    device = make_device_signer()
+    credential = Issuer(OLD, issuer="CN-SC").sign(
+        sample_licence(0), now=NOW + 2 * HOUR, holder_key=device.public_key
+    )
+    code = Holder(credential, device).present(now=NOW + 2 * HOUR)
+    tl = _list(_entry(OLD)).revoke(kid_for(OLD), at=NOW + HOUR)
+    assert _reason(lambda: _verify(tl, code, NOW + 2 * HOUR)) is Reason.KEY_REVOKED
+    assert _verify(_list(_entry(OLD)), code, NOW + 2 * HOUR).presentation.value == "live"
 
 
 @pytest.mark.parametrize(
@@ -383,7 +415,68 @@ def test_class_not_authorised_end_to_end() -> None:
     """A provincial key limited to C1/C2 verifies cryptographically but may not sign A1/A2."""
     text = _credential(OLD, NOW, index=3, issuer="CN-JS")  # sample 3 holds A1 A2 in CN-JS
     tl = _list(_entry(OLD, "CN-JS", jurisdiction="CN-JS", classes=frozenset({"C1", "C2"})))
-    assert _reason(lambda: _verify_with_entry(tl, text, NOW + HOUR)) is Reason.KEY_NOT_AUTHORISED
+    with pytest.raises(KeyNotAuthorised) as info:
+        _verify(tl, text, NOW + HOUR)
+    assert info.value.reason is Reason.KEY_NOT_AUTHORISED
+    assert (info.value.scope, info.value.value) == ("class", "A1")
+    wider = _list(_entry(OLD, "CN-JS", jurisdiction="CN-JS", classes=frozenset({"A1", "A2"})))
+    assert _verify(wider, text, NOW + HOUR).licence.issuing_jurisdiction == "CN-JS"
+
+
+@pytest.mark.parametrize(
+    ("scope", "index", "expected"),
+    [
+        ({"jurisdiction": "CN-SC"}, 1, Reason.KEY_NOT_AUTHORISED),  # a CN-BJ licence
+        ({"jurisdiction": "CN"}, 1, None),  # a national key covers every province
+        ({"jurisdiction": "CN-BJ"}, 1, None),
+        ({"credential_types": frozenset({"XX"})}, 0, Reason.KEY_NOT_AUTHORISED),
+        ({"credential_types": frozenset({DRIVING_LICENCE})}, 0, None),
+    ],
+)
+def test_jurisdiction_and_type_authorisation_end_to_end(
+    scope: dict[str, object], index: int, expected: Reason | None
+) -> None:
+    """The verifier refuses a key signing outside its jurisdiction or credential types."""
+    text = _credential(OLD, NOW, index=index)
+    tl = _list(_entry(OLD, "CN-SC", **scope))
+    if expected is None:
+        assert _verify(tl, text, NOW + HOUR).kid == kid_for(OLD)
+    else:
+        assert _reason(lambda: _verify(tl, text, NOW + HOUR)) is expected
+
+
+def test_revocation_is_checked_before_the_issuer_and_authorisation() -> None:
+    """Order: key state (right after the signature) comes before issuer, times and scope."""
+    text = _credential(OLD, NOW + 2 * HOUR, index=3, issuer="CN-JS")
+    tl = _list(_entry(OLD, "CN-SC", classes=frozenset({"C1"}))).revoke(kid_for(OLD), at=NOW)
+    assert _reason(lambda: _verify(tl, text, NOW + 30 * 24 * HOUR)) is Reason.KEY_REVOKED
+
+
+def test_trusted_key_entry_must_match_the_key() -> None:
+    """A TrustedKey refuses an entry that names another key, issuer or kid."""
+    entry = _entry(OLD)
+    assert entry.to_trusted_key().entry is entry
+    assert entry.to_trusted_key().valid_at(NOW + HOUR)
+    key = _list(entry).retire(kid_for(OLD), at=NOW + HOUR).entries[0].to_trusted_key()
+    assert key.not_after == NOW + HOUR - timedelta(seconds=1) and not key.valid_at(NOW + HOUR)
+    assert (key.kid, key.issuer, key.algorithm) == (kid_for(OLD), "CN-SC", Algorithm.ES256)
+    assert _reason(lambda: TrustedKey.for_entry("entry")) is Reason.INVALID_ARGUMENT  # type: ignore[arg-type]
+    for bad in (
+        lambda: TrustedKey(NEW.public_key(), "CN-SC", entry=entry),
+        lambda: TrustedKey(OLD.public_key(), "CN-BJ", entry=entry),
+        lambda: TrustedKey(OLD.public_key(), "CN-SC", kid=b"x", entry=entry),
+        lambda: TrustedKey(OLD.public_key(), "CN-SC", entry="entry"),  # type: ignore[arg-type]
+    ):
+        assert _reason(bad) is Reason.INVALID_ARGUMENT
+
+
+def test_status_key_resolver_leaves_out_revoked_keys() -> None:
+    """Status lists are verified only with keys their entry does not revoke."""
+    tl = _list(_entry(OLD), _entry(NEW)).revoke(kid_for(OLD), at=NOW)
+    resolve = tl.to_trust_store().status_key_resolver()
+    assert resolve(kid_for(OLD)) == ()
+    assert resolve(kid_for(NEW)) == (NEW.public_key(),)
+    assert resolve(None) == ()
 
 
 class _FixedKid:
@@ -414,16 +507,14 @@ def test_kid_collisions() -> None:
     a = Issuer(_FixedKid(OLD, kid), issuer="CN-SC").issue(sample_licence(0), now=NOW)
     b = Issuer(_FixedKid(NEW, kid), issuer="CN-BJ").issue(sample_licence(1), now=NOW)
     store = tl.to_trust_store()
-    for text in (a, b):
-        verified = Verifier(store).verify(text, now=NOW + HOUR)
-        key = next(k for k in store.candidates(kid) if k.issuer == verified.issuer)
-        check_entry(
-            tl.entry_for(key),
-            signed_at=verified.issued_at,
-            jurisdiction=verified.licence.issuing_jurisdiction,
-            credential_type=DRIVING_LICENCE,
-            classes=["C1"],
-        )
+    assert Verifier(store).verify(a, now=NOW + HOUR).issuer == "CN-SC"
+    assert Verifier(store).verify(b, now=NOW + HOUR).issuer == "CN-BJ"
+    for key in store.candidates(kid):
+        assert tl.entry_for(key) is key.entry
+    # Revoking one of the two keys sharing the kid leaves the other verifying.
+    revoked = tl.revoke(kid, at=NOW - HOUR, public_key=OLD.public_key()).to_trust_store()
+    assert _reason(lambda: Verifier(revoked).verify(a, now=NOW + HOUR)) is Reason.KEY_REVOKED
+    assert Verifier(revoked).verify(b, now=NOW + HOUR).issuer == "CN-BJ"
     assert _reason(lambda: tl.retire(kid, at=NOW)) is Reason.INVALID_ARGUMENT
     one = tl.retire(kid, at=NOW, public_key=NEW.public_key())
     assert [e.state for e in one.entries] == [KeyState.ACTIVE, KeyState.RETIRED]
@@ -595,7 +686,9 @@ def test_cli_init_add_retire_revoke_sign_show(tmp_path: Path) -> None:
     code, text = _run("trust", "show", str(signed), "--root", str(root_pub), "--json", *now)
     assert code == 0 and '"sequence": 2' in text and '"compromised": true' in text
     store = cli_trust.trust_store_from_files(signed, root_pub, now=NOW)
-    assert len(store) == 0  # the only key is compromised
+    assert len(store) == 1  # the compromised key stays, so that its credentials are key_revoked
+    text = _credential(OLD, NOW - HOUR)
+    assert _reason(lambda: Verifier(store).verify(text, now=NOW)) is Reason.KEY_REVOKED
     pinned = load_public_key_pem(root_pub.read_bytes())
     assert load_trust_list(first, pinned).sequence == 1
     code, _ = _run("trust", "show", str(signed), "--root", str(issuer_pub), *now)

@@ -7,6 +7,12 @@ layers underneath are public too, for other signed-CBOR-in-QR formats:
 
 Live codes: :class:`Holder` (a device-bound credential -> a fresh ``DP1:`` code every few
 seconds, signed by the phone's device key); :class:`Verifier` tells live from static.
+
+Key lifecycle: signed trust lists (:class:`TrustList`, :class:`TrustListStore`,
+:mod:`qrseal.trustlist`, :mod:`qrseal.x509trust`); the verifier enforces their entries.
+Status: Token Status Lists (:class:`StatusList`, :func:`sign_status_list`,
+:class:`StatusSnapshots`); ``Verifier(..., status=snapshots)`` refuses revoked and suspended
+credentials offline and says how old its knowledge is.
 """
 
 from . import cose as cose
@@ -17,6 +23,8 @@ from . import textcodec as textcodec
 from .cose import Algorithm as Algorithm
 from .errors import AlgorithmNotAllowed as AlgorithmNotAllowed
 from .errors import AudienceMismatch as AudienceMismatch
+from .errors import CertificateInvalid as CertificateInvalid
+from .errors import CertificateUntrusted as CertificateUntrusted
 from .errors import DataTooOld as DataTooOld
 from .errors import Expired as Expired
 from .errors import HolderBindingInvalid as HolderBindingInvalid
@@ -26,7 +34,9 @@ from .errors import InvalidKey as InvalidKey
 from .errors import InvalidLicence as InvalidLicence
 from .errors import IssuedInFuture as IssuedInFuture
 from .errors import IssuerMismatch as IssuerMismatch
+from .errors import KeyNotAuthorised as KeyNotAuthorised
 from .errors import KeyNotValidAtTime as KeyNotValidAtTime
+from .errors import KeyRevoked as KeyRevoked
 from .errors import LicenceProblem as LicenceProblem
 from .errors import Malformed as Malformed
 from .errors import MalformedCbor as MalformedCbor
@@ -34,6 +44,7 @@ from .errors import MalformedClaims as MalformedClaims
 from .errors import MalformedCompression as MalformedCompression
 from .errors import MalformedCose as MalformedCose
 from .errors import MalformedText as MalformedText
+from .errors import MalformedTrustList as MalformedTrustList
 from .errors import NonceMismatch as NonceMismatch
 from .errors import NoQrFound as NoQrFound
 from .errors import NotYetValid as NotYetValid
@@ -42,9 +53,18 @@ from .errors import PresentationReplayed as PresentationReplayed
 from .errors import PresentationRequired as PresentationRequired
 from .errors import QrsealError as QrsealError
 from .errors import Reason as Reason
+from .errors import Revoked as Revoked
 from .errors import SignatureInvalid as SignatureInvalid
 from .errors import StalePresentation as StalePresentation
+from .errors import StatusListInvalid as StatusListInvalid
+from .errors import StatusUnavailable as StatusUnavailable
+from .errors import StorageFailed as StorageFailed
+from .errors import Suspended as Suspended
 from .errors import TooLarge as TooLarge
+from .errors import TrustListExpired as TrustListExpired
+from .errors import TrustListMismatch as TrustListMismatch
+from .errors import TrustListMissing as TrustListMissing
+from .errors import TrustListRollback as TrustListRollback
 from .errors import UnknownCriticalHeader as UnknownCriticalHeader
 from .errors import UnknownKey as UnknownKey
 from .errors import UnsupportedVersion as UnsupportedVersion
@@ -74,9 +94,26 @@ from .qr import render_image as render_image
 from .qr import render_png as render_png
 from .qr import render_svg as render_svg
 from .qr import scan as scan
+from .status import StatusList as StatusList
+from .status_ref import ShardScheme as ShardScheme
+from .status_ref import StatusReference as StatusReference
+from .status_store import StatusMeaning as StatusMeaning
+from .status_store import StatusResult as StatusResult
+from .status_store import StatusSnapshots as StatusSnapshots
+from .status_store import WhenUnavailable as WhenUnavailable
+from .status_token import VerifiedStatusList as VerifiedStatusList
+from .status_token import sign_status_list as sign_status_list
+from .status_token import verify_status_list as verify_status_list
+from .trust import TrustedKey as TrustedKey
+from .trust import TrustStore as TrustStore
+from .trustlist import KeyState as KeyState
+from .trustlist import TrustList as TrustList
+from .trustlist import TrustListEntry as TrustListEntry
+from .trustlist import TrustListStore as TrustListStore
+from .trustlist import new_trust_list as new_trust_list
+from .trustlist import sign_trust_list as sign_trust_list
+from .trustlist import verify_trust_list as verify_trust_list
 from .verifier import Policy as Policy
-from .verifier import TrustedKey as TrustedKey
-from .verifier import TrustStore as TrustStore
 from .verifier import VerifiedLicence as VerifiedLicence
 from .verifier import Verifier as Verifier
 from .verifier import inspect_unverified as inspect_unverified
@@ -87,6 +124,8 @@ __all__ = [
     "Algorithm",
     "AlgorithmNotAllowed",
     "AudienceMismatch",
+    "CertificateInvalid",
+    "CertificateUntrusted",
     "Credential",
     "DataTooOld",
     "DeviceSigner",
@@ -104,7 +143,10 @@ __all__ = [
     "IssuedInFuture",
     "Issuer",
     "IssuerMismatch",
+    "KeyNotAuthorised",
     "KeyNotValidAtTime",
+    "KeyRevoked",
+    "KeyState",
     "Licence",
     "LicenceProblem",
     "LivePresentation",
@@ -115,6 +157,7 @@ __all__ = [
     "MalformedCompression",
     "MalformedCose",
     "MalformedText",
+    "MalformedTrustList",
     "NoQrFound",
     "NonceMismatch",
     "NotYetValid",
@@ -127,17 +170,37 @@ __all__ = [
     "QrsealError",
     "Reason",
     "ReplayCache",
+    "Revoked",
+    "ShardScheme",
     "SignatureInvalid",
     "Signer",
     "StalePresentation",
+    "StatusList",
+    "StatusListInvalid",
+    "StatusMeaning",
+    "StatusReference",
+    "StatusResult",
+    "StatusSnapshots",
+    "StatusUnavailable",
+    "StorageFailed",
+    "Suspended",
     "TooLarge",
+    "TrustList",
+    "TrustListEntry",
+    "TrustListExpired",
+    "TrustListMismatch",
+    "TrustListMissing",
+    "TrustListRollback",
+    "TrustListStore",
     "TrustStore",
     "TrustedKey",
     "UnknownCriticalHeader",
     "UnknownKey",
     "UnsupportedVersion",
     "VerifiedLicence",
+    "VerifiedStatusList",
     "Verifier",
+    "WhenUnavailable",
     "__version__",
     "cose",
     "cwt",
@@ -147,6 +210,7 @@ __all__ = [
     "kid_for",
     "load_private_key_pem",
     "load_public_key_pem",
+    "new_trust_list",
     "presentation",
     "private_key_to_pem",
     "public_key_to_pem",
@@ -155,5 +219,9 @@ __all__ = [
     "render_png",
     "render_svg",
     "scan",
+    "sign_status_list",
+    "sign_trust_list",
     "textcodec",
+    "verify_status_list",
+    "verify_trust_list",
 ]

@@ -22,7 +22,7 @@ import qrcode
 import qrcode.constants
 import qrcode.exceptions
 
-from . import qr
+from . import cli_status, cli_trust, qr
 from .cose import Algorithm
 from .cwt import Claim
 from .errors import QrsealError, TooLarge
@@ -39,11 +39,16 @@ from .keys import (
 from .licence import Licence
 from .presentation import MAX_NONCE_BYTES, MIN_NONCE_BYTES, PresentationKind
 from .profile import DEFAULT_MAX_PRESENTATION_AGE, DEFAULT_MAX_PRESENTATION_SKEW, DEFAULT_REFRESH
+from .status import StatusClaimKey
+from .status_ref import StatusReference, decode_status_claim
+from .status_store import StatusResult, WhenUnavailable
 from .verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier, inspect_unverified
 
 __all__ = ["main", "make_parser", "terminal_qr"]
 
 _ALGS = {"ES256": Algorithm.ES256, "ES384": Algorithm.ES384, "EdDSA": Algorithm.EDDSA}
+_STATUS_POLICIES = {"reject": WhenUnavailable.RAISE, "warn": WhenUnavailable.FLAG}
+_STATUS_CLAIM = int(StatusClaimKey.STATUS)
 _DEVICE_ALGS = {"ES256": Algorithm.ES256, "EdDSA": Algorithm.EDDSA}
 # The renderer's segmenting (qrseal.qr): header alphanumeric, digits in numeric mode.
 _SEGMENT_MIN_RUN = 20
@@ -72,6 +77,16 @@ def _parse_duration(value: str) -> timedelta:
     if amount <= 0:
         raise argparse.ArgumentTypeError("a duration must be positive")
     return timedelta(seconds=amount * units[unit])
+
+
+def _index(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
+    if number < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return number
 
 
 def _positive_int(value: str) -> int:
@@ -128,7 +143,8 @@ def _write_private(path: Path, data: bytes) -> None:
 def _trust_store(specs: Sequence[str]) -> TrustStore:
     if not specs:
         raise _UsageError(
-            "give at least one --trust ISSUER=PUBLIC_KEY.pem (a verifier needs a trust store)"
+            "give at least one --trust ISSUER=PUBLIC_KEY.pem, or --trust-list FILE --root "
+            "ROOT.pub.pem (a verifier needs a trust store)"
         )
     keys = []
     for spec in specs:
@@ -137,6 +153,18 @@ def _trust_store(specs: Sequence[str]) -> TrustStore:
             raise _UsageError(f"--trust takes ISSUER=PATH, got {spec!r}")
         keys.append(TrustedKey(load_public_key_pem(_read(path)), issuer))
     return TrustStore(keys)
+
+
+def _verifier_trust(args: argparse.Namespace, now: datetime) -> TrustStore:
+    """The keys of --trust, plus those of a signed trust list (--trust-list, --root)."""
+    if bool(args.trust_list) != bool(args.root):
+        raise _UsageError("--trust-list and --root go together")
+    if not args.trust_list:
+        return _trust_store(args.trust)
+    listed = cli_trust.trust_store_from_files(
+        args.trust_list, args.root, now=now, grace=args.trust_list_grace
+    )
+    return listed.with_keys(*_trust_store(args.trust)) if args.trust else listed
 
 
 # --- commands ---------------------------------------------------------------------------
@@ -176,8 +204,13 @@ def _cmd_issue(args: argparse.Namespace, out: TextIO) -> int:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _UsageError(f"{args.licence} is not JSON: {exc}") from exc
     licence = Licence.from_json(data)
+    if (args.status_uri is None) != (args.status_idx is None):
+        raise _UsageError("--status-uri and --status-idx go together")
+    status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
     issuer = Issuer(key, issuer=args.issuer)
-    text = issuer.issue(licence, now=_now(args), valid_for=args.valid_for, holder_key=holder_key)
+    text = issuer.issue(
+        licence, now=_now(args), valid_for=args.valid_for, holder_key=holder_key, status=status
+    )
     _write_images(text, args)
     print(text, file=out)
     return 0
@@ -259,10 +292,22 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
         max_presentation_skew=args.max_future_skew,
         expected_nonce=args.nonce,
         expected_audience=args.audience,
+        max_status_age=args.max_status_age,
+        status_unavailable=_STATUS_POLICIES[args.status_unavailable],
+        require_status=args.require_status,
     )
-    verifier = Verifier(_trust_store(args.trust), policy)
+    if args.require_status and not args.status:
+        raise _UsageError("--require-status needs --status DIR")
     now = _now(args)
     try:
+        # Inside the try: an expired or damaged trust list is a verdict (exit 1), too.
+        trust = _verifier_trust(args, now)
+        status = (
+            cli_status.status_snapshots_from_dir(args.status, trust, now=now, errors=sys.stderr)
+            if args.status
+            else None
+        )
+        verifier = Verifier(trust, policy, status=status)
         if args.image:
             verified = verifier.verify_image(args.image, now=now)
         else:
@@ -360,6 +405,12 @@ def _cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
         report["exp"] = info.claims.expires_at.isoformat()
     if info.claims is not None:
         report["holder_bound"] = Claim.CNF in info.claims.extra
+        if _STATUS_CLAIM in info.claims.extra:
+            try:
+                ref = decode_status_claim(info.claims.extra[_STATUS_CLAIM])
+                report["status_reference"] = {"uri": ref.uri, "idx": ref.idx}
+            except QrsealError as exc:
+                report["status_reference"] = exc.reason.value
     if info.proof_algorithm is not None:
         report["proof_algorithm"] = info.proof_algorithm.name
     if info.presented_at is not None:
@@ -426,6 +477,13 @@ def _age(delta: timedelta) -> str:
     return f"{seconds} s ago"
 
 
+def _status_row(status: StatusResult) -> str:
+    if status.status is None or status.snapshot_age is None:
+        return "NOT CHECKED: no usable status list (accepted by policy)"
+    stale = ", STALE: accepted by policy" if status.stale else ""
+    return f"{status.meaning.value} (snapshot of {_age(status.snapshot_age)}{stale})"
+
+
 def summary(verified: VerifiedLicence) -> str:
     """A human-readable verdict for a verified licence."""
     lic = verified.licence
@@ -457,6 +515,8 @@ def summary(verified: VerifiedLicence) -> str:
     rows.append(
         ("issuer", f"{verified.issuer} (kid {verified.kid.hex()}, {verified.algorithm.name})")
     )
+    if verified.status is not None:
+        rows.append(("status list", _status_row(verified.status)))
     rows.append(
         (
             "credential",
@@ -533,6 +593,14 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="DEVICE.pub.pem",
         help="bind the credential to this holder device public key (cnf), for live codes",
     )
+    p.add_argument(
+        "--status-uri",
+        metavar="URI",
+        help="the status list this credential's status is published in (with --status-idx)",
+    )
+    p.add_argument(
+        "--status-idx", type=_index, metavar="N", help="the credential's entry in that list"
+    )
     p.add_argument("--png", help="also write the QR code as PNG")
     p.add_argument("--svg", help="also write the QR code as SVG")
     p.add_argument("--ecc", choices=[e.value for e in qr.Ecc], default="M")
@@ -549,6 +617,38 @@ def make_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ISSUER=PUB.pem",
         help="a trusted issuer key",
+    )
+    p.add_argument(
+        "--trust-list", metavar="FILE", help="a signed trust list (verified against --root)"
+    )
+    p.add_argument("--root", metavar="ROOT.pub.pem", help="the pinned trust-list root public key")
+    p.add_argument(
+        "--trust-list-grace",
+        type=_parse_duration,
+        default=timedelta(0),
+        help="keep using the trust list this long after it expires (default: not at all)",
+    )
+    p.add_argument(
+        "--status",
+        metavar="DIR",
+        help="check the credential's status against the status list tokens in DIR",
+    )
+    p.add_argument(
+        "--max-status-age",
+        type=_parse_duration,
+        help="oldest status list snapshot that counts as fresh, e.g. 24h (default: its exp)",
+    )
+    p.add_argument(
+        "--status-unavailable",
+        choices=sorted(_STATUS_POLICIES),
+        default="reject",
+        help="without a fresh status list for the credential: reject (default) or accept "
+        "with a warning",
+    )
+    p.add_argument(
+        "--require-status",
+        action="store_true",
+        help="also reject credentials that carry no status reference",
     )
     p.add_argument(
         "--clock-skew", type=int, default=60, help="seconds of clock skew to tolerate (default 60)"
@@ -617,6 +717,9 @@ def make_parser() -> argparse.ArgumentParser:
         "--sample", type=int, choices=range(5), default=0, help="which sample licence (0-4)"
     )
     timed(p)
+
+    cli_trust.add_trust_commands(sub)
+    cli_status.add_status_commands(sub)
     return parser
 
 
@@ -629,6 +732,8 @@ _COMMANDS = {
     "scan": _cmd_scan,
     "inspect": _cmd_inspect,
     "demo": _cmd_demo,
+    "trust": cli_trust.run_trust,
+    "status": cli_status.run_status,
 }
 
 

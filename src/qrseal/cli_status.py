@@ -1,4 +1,4 @@
-"""``qrseal status``: create, edit, sign and check Token Status Lists (docs/status.md).
+"""``qrseal status``: create, edit, sign and check Token Status Lists (docs/format.md §15).
 
     qrseal status init LIST --entries N [--bits 2]
     qrseal status set LIST INDEX=VALUE [INDEX=VALUE ...]      VALUE: 0-255, valid, revoked, suspended
@@ -7,10 +7,11 @@
 
 A list file holds the ``status_list`` CBOR map (``{"bits", "lst"}``, unsigned); ``publish``
 signs it as a Status List Token; ``show`` verifies a token offline and prints a summary or
-the status of given indices.
+the status of given indices. :func:`status_snapshots_from_dir` loads a folder of tokens for
+``qrseal verify --status DIR``.
 
-Wiring (the CLI owner): in ``cli.make_parser`` call ``add_status_commands(sub)``, and add
-``"status": run_status`` to ``cli._COMMANDS``. Exit codes as for the main CLI: 0 success, 1 a
+``cli.make_parser`` calls :func:`add_status_commands` and dispatches ``status`` to
+:func:`run_status`. Exit codes as for the main CLI: 0 success, 1 a
 :class:`~qrseal.errors.QrsealError` (its reason printed), 2 usage error. ``main(argv)`` runs
 these commands on their own, in-process (tests).
 """
@@ -27,15 +28,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cose import PublicKey
-from .errors import QrsealError
+from .cose import HeaderLabel, PublicKey, decode_sign1
+from .errors import QrsealError, StorageFailed, TooLarge
 from .keys import LocalSigner, load_private_key_pem, load_public_key_pem
 from .status import ALLOWED_BITS, Compression, StatusList, StatusType
 from .status_ref import StatusReference
 from .status_store import StatusSnapshots, WhenUnavailable
-from .status_token import VerifiedStatusList, sign_status_list, verify_status_list
+from .status_token import (
+    MAX_TOKEN_BYTES,
+    STATUS_LIST_TYP,
+    VerifiedStatusList,
+    sign_status_list,
+    verify_status_list,
+)
+from .trust import TrustStore
 
-__all__ = ["add_status_commands", "main", "run_status", "summary"]
+__all__ = [
+    "add_status_commands",
+    "main",
+    "run_status",
+    "status_snapshots_from_dir",
+    "summary",
+]
 
 _VALUE_NAMES = {
     "valid": StatusType.VALID,
@@ -224,6 +238,73 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     else:
         print(summary(verified, lookups), file=out)
     return 0
+
+
+def _is_status_token(data: bytes) -> bool:
+    """A COSE_Sign1 whose protected ``typ`` names a status list (the signature is checked
+    later); other files in the folder (keys, an aggregation, trust lists) are not tokens."""
+    if not data.startswith(b"\xd2"):  # the CBOR head of tag 18
+        return False
+    try:
+        msg = decode_sign1(data, max_bytes=MAX_TOKEN_BYTES)
+    except QrsealError:
+        return True  # a damaged token: let verification report it
+    return msg.protected.get(HeaderLabel.TYP) == STATUS_LIST_TYP
+
+
+def status_snapshots_from_dir(
+    directory: str | os.PathLike[str],
+    trust: TrustStore,
+    *,
+    now: datetime,
+    expiry_grace: timedelta = timedelta(0),
+    errors: TextIO | None = None,
+) -> StatusSnapshots:
+    """The Status List Tokens in ``directory`` as :class:`StatusSnapshots` (``qrseal verify
+    --status DIR``), each verified with the keys of ``trust``
+    (:meth:`~qrseal.trust.TrustStore.status_key_resolver`) at ``now``.
+
+    Every regular, non-hidden file that is a COSE_Sign1 with the status-list ``typ`` is
+    taken; other files are ignored. A token that does not verify (tampered, unknown key,
+    expired beyond ``expiry_grace``, too large) is left out and reported on ``errors``: the
+    credentials it covers then have no snapshot, and the verifier's policy decides. Raises
+    ``StorageFailed`` when the folder cannot be read.
+    """
+    folder = Path(directory)
+    resolver = trust.status_key_resolver()
+    verified: list[VerifiedStatusList] = []
+    try:
+        paths = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    except OSError as exc:
+        raise StorageFailed(f"cannot read {folder}: {exc.strerror}", path=str(folder)) from exc
+    for path in paths:
+        try:
+            if not path.is_file():
+                continue
+            size = path.stat().st_size
+            if size > MAX_TOKEN_BYTES:
+                raise TooLarge(
+                    f"{size} bytes exceed the cap",
+                    what="status_list_token",
+                    limit=MAX_TOKEN_BYTES,
+                    actual=size,
+                )
+            data = path.read_bytes()
+            if not _is_status_token(data):
+                continue
+            verified.append(
+                verify_status_list(data, keys=resolver, now=now, expiry_grace=expiry_grace)
+            )
+        except OSError as exc:
+            _report(errors, path, f"{StorageFailed.reason.value}: {exc.strerror}")
+        except QrsealError as exc:
+            _report(errors, path, f"{exc.reason.value}: {exc.message}")
+    return StatusSnapshots(verified, expiry_grace=expiry_grace)
+
+
+def _report(errors: TextIO | None, path: Path, what: str) -> None:
+    if errors is not None:
+        print(f"qrseal: ignoring status list {path.name}: {what}", file=errors)
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""``qrseal trust ...``: build, sign and inspect trust lists (docs/trustlist.md).
+"""``qrseal trust ...``: build, sign and inspect trust lists (docs/format.md §14).
 
 Wired into the main command by ``cli.make_parser`` calling :func:`add_trust_commands` and
 dispatching the ``trust`` command to :func:`run_trust`; :func:`main` runs the trust
@@ -28,6 +28,7 @@ from .keys import (
     private_key_to_pem,
     public_key_to_pem,
 )
+from .trust import TrustStore
 from .trustlist import (
     TrustList,
     TrustListEntry,
@@ -37,7 +38,6 @@ from .trustlist import (
     sign_trust_list,
     write_atomic,
 )
-from .verifier import TrustStore
 
 __all__ = ["add_trust_commands", "main", "run_trust", "trust_store_from_files"]
 

@@ -91,12 +91,13 @@ class HeaderLabel(IntEnum):
 _UNDERSTOOD_LABELS: Final = frozenset(int(label) for label in HeaderLabel)
 
 # ECDSA: the hash and curve bound to each algorithm (RFC 9053 §2.1 suggests this binding;
-# qrseal enforces it so that a key can only be used with one hash).
+# qrseal enforces it so that a key can only be used with one hash). The ECDSA objects are
+# immutable parameter values, shared to save their construction on every call.
 _ECDSA: Final = MappingProxyType(
     {
-        Algorithm.ES256: (hashes.SHA256, "secp256r1", 32),
-        Algorithm.ES384: (hashes.SHA384, "secp384r1", 48),
-        Algorithm.ES512: (hashes.SHA512, "secp521r1", 66),
+        Algorithm.ES256: (ec.ECDSA(hashes.SHA256()), "secp256r1", 32),
+        Algorithm.ES384: (ec.ECDSA(hashes.SHA384()), "secp384r1", 48),
+        Algorithm.ES512: (ec.ECDSA(hashes.SHA512()), "secp521r1", 66),
     }
 )
 
@@ -318,7 +319,7 @@ def sig_structure(protected_bytes: bytes, payload: bytes, external_aad: bytes = 
     return cbor2.dumps(["Signature1", protected_bytes, external_aad, payload])
 
 
-def _ecdsa_params(alg: Algorithm) -> tuple[type[hashes.HashAlgorithm], str, int]:
+def _ecdsa_params(alg: Algorithm) -> tuple[ec.ECDSA, str, int]:
     params = _ECDSA.get(alg)
     if params is None:
         raise AlgorithmNotAllowed(f"{alg!r} is not an ECDSA algorithm", alg=alg)
@@ -354,8 +355,8 @@ def sign_bytes(alg: Algorithm, private_key: object, message: bytes) -> bytes:
         return private_key.sign(message)
     if not isinstance(private_key, ec.EllipticCurvePrivateKey):
         raise InvalidKey(f"not a private key: {type(private_key).__name__}")
-    hash_cls, _, size = _ecdsa_params(alg)
-    r, s = decode_dss_signature(private_key.sign(message, ec.ECDSA(hash_cls())))
+    ecdsa, _, size = _ecdsa_params(alg)
+    r, s = decode_dss_signature(private_key.sign(message, ecdsa))
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
 
@@ -367,7 +368,7 @@ def verify_signature(
     check_key_algorithm(alg, public_key)
     try:
         if isinstance(public_key, ec.EllipticCurvePublicKey):
-            hash_cls, _, size = _ecdsa_params(alg)
+            ecdsa, _, size = _ecdsa_params(alg)
             if len(signature) != 2 * size:
                 raise SignatureInvalid(
                     f"ECDSA signature must be {2 * size} bytes, got {len(signature)}"
@@ -375,7 +376,7 @@ def verify_signature(
             der = encode_dss_signature(
                 int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
             )
-            public_key.verify(der, message, ec.ECDSA(hash_cls()))
+            public_key.verify(der, message, ecdsa)
         else:
             public_key.verify(signature, message)
     except InvalidSignature as exc:
@@ -404,12 +405,14 @@ def encode_sign1(
 ) -> bytes:
     """Build a tagged COSE_Sign1 with ``alg`` (and ``kid`` when given) in the protected
     header. ``sign`` receives the Sig_structure bytes and returns the COSE-form signature."""
-    protected: dict[int, object] = {HeaderLabel.ALG: int(alg)}
+    protected: dict[int, object] = {1: int(alg)}  # plain ints: HeaderLabel.ALG, .KID
     if kid is not None:
-        protected[HeaderLabel.KID] = kid
+        protected[4] = kid
     if protected_extra:
         protected.update(protected_extra)
-    protected_bytes = deterministic_dumps(protected)
+        protected_bytes = deterministic_dumps(protected)
+    else:
+        protected_bytes = dumps_in_order(protected)  # {1, 4} is already in key order
     signature = sign(sig_structure(protected_bytes, payload, external_aad))
     message = [protected_bytes, dict(unprotected or {}), payload, signature]
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, message))

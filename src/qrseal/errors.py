@@ -107,7 +107,7 @@ class Reason(StrEnum):
     NONCE_MISMATCH = "nonce_mismatch"
     AUDIENCE_MISMATCH = "audience_mismatch"
     PRESENTATION_REPLAYED = "presentation_replayed"
-    # trust lists (docs/trustlist.md) and X.509 document signers
+    # trust lists and X.509 document signers (docs/format.md §14)
     KEY_REVOKED = "key_revoked"
     KEY_NOT_AUTHORISED = "key_not_authorised"
     MALFORMED_TRUST_LIST = "malformed_trust_list"
@@ -118,7 +118,7 @@ class Reason(StrEnum):
     STORAGE_FAILED = "storage_failed"
     CERTIFICATE_INVALID = "certificate_invalid"
     CERTIFICATE_UNTRUSTED = "certificate_untrusted"
-    # credential status (Token Status List, docs/status.md)
+    # credential status (Token Status List, docs/format.md §15)
     REVOKED = "revoked"
     SUSPENDED = "suspended"
     STATUS_UNAVAILABLE = "status_unavailable"
@@ -365,7 +365,7 @@ class InvalidImage(QrsealError):
     reason = Reason.INVALID_IMAGE
 
 
-# --- trust lists and X.509 document signers (docs/trustlist.md) ---------------------------
+# --- trust lists and X.509 document signers (docs/format.md §14) --------------------------
 
 
 class KeyRevoked(QrsealError):
@@ -559,7 +559,7 @@ class PresentationReplayed(QrsealError):
         self.presented_at = presented_at
 
 
-# --- credential status (Token Status List, docs/status.md) -------------------------------
+# --- credential status (Token Status List, docs/format.md §15) ----------------------------
 
 
 class StatusListInvalid(Malformed):

@@ -12,6 +12,8 @@ from .errors import InvalidArgument
 from .keys import LocalSigner, PrivateKey, Signer
 from .licence import Licence
 from .profile import DEFAULT_VALIDITY, DL_FORMAT, LICENCE_CLAIM, MAX_VALIDITY
+from .status import StatusClaimKey
+from .status_ref import StatusReference, encode_status_claim
 from .textcodec import pack
 
 __all__ = ["Credential", "Issuer"]
@@ -28,6 +30,7 @@ class Credential:
 
 
 _CNF = int(Claim.CNF)
+_STATUS = int(StatusClaimKey.STATUS)
 
 
 def _sorted_top(mapping: dict[int, object]) -> dict[int, object]:
@@ -83,6 +86,7 @@ class Issuer:
         not_before: datetime | None = None,
         cti: bytes | None = None,
         holder_key: PublicKey | None = None,
+        status: StatusReference | None = None,
     ) -> Credential:
         """Sign ``licence`` at ``now`` for ``valid_for``; return text and bytes.
 
@@ -91,9 +95,14 @@ class Issuer:
         (docs/format.md §10). The issuer never needs the device's private key; it should
         receive the public key over an authenticated channel with proof of possession.
 
+        ``status`` adds the status claim (65535, docs/format.md §15.7): the entry of a
+        Token Status List where the issuer can later mark the credential revoked or
+        suspended (:class:`~qrseal.status_ref.ShardScheme` computes it from a global index).
+
         Raises ``InvalidArgument`` (naive ``now``, validity outside (0, MAX_VALIDITY], a
-        private key as ``holder_key``), ``InvalidKey`` (a holder key other than P-256 or
-        Ed25519) or ``InvalidLicence`` (the licence is not valid at ``now``).
+        private key as ``holder_key``, ``status`` not a ``StatusReference``), ``InvalidKey``
+        (a holder key other than P-256 or Ed25519) or ``InvalidLicence`` (the licence is not
+        valid at ``now``).
         """
         now = require_utc(now)
         if not timedelta(0) < valid_for <= MAX_VALIDITY:
@@ -102,6 +111,10 @@ class Issuer:
         extra: dict[int, object] = {LICENCE_CLAIM: _sorted_top(licence.to_cbor_map(self._fields))}
         if holder_key is not None:
             extra[_CNF] = encode_cnf(holder_key)  # built in deterministic key order
+        if status is not None:
+            if not isinstance(status, StatusReference):
+                raise InvalidArgument("status must be a StatusReference")
+            extra[_STATUS] = encode_status_claim(status)  # built in deterministic key order
         claims = Claims(
             issuer=self._issuer,
             issued_at=now,
@@ -133,6 +146,7 @@ class Issuer:
         not_before: datetime | None = None,
         cti: bytes | None = None,
         holder_key: PublicKey | None = None,
+        status: StatusReference | None = None,
     ) -> str:
         """Sign ``licence`` and return the credential text for the QR code (``DL1:...``)."""
         return self.sign(
@@ -142,6 +156,7 @@ class Issuer:
             not_before=not_before,
             cti=cti,
             holder_key=holder_key,
+            status=status,
         ).text
 
     def __repr__(self) -> str:

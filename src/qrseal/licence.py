@@ -434,6 +434,7 @@ def _normalise_text(kind: _Kind, text: str) -> str:
 
 
 def _first_forbidden(text: str) -> str | None:
+    """The first character §3.6 forbids in ``text``, if any."""
     for match in _SUSPECT.finditer(text):
         char = match.group()
         if char <= "\uffff" or unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
@@ -530,7 +531,7 @@ def _kind_problem(spec: _Spec, value: object) -> tuple[Problem, str] | None:
         pass
     elif kind in (_Kind.DATE, _Kind.TIME):
         return Problem.WRONG_TYPE, f"not a {'date' if kind is _Kind.DATE else 'datetime'}"
-    if isinstance(value, date):
+    if kind in (_Kind.DATE, _Kind.TIME) and isinstance(value, date):
         ok = _DATE_MIN <= value <= _DATE_MAX
         return None if ok else (Problem.DATE_RANGE, "outside 1900-01-01..2999-12-31")
     if kind in _LIST_KINDS:
@@ -622,7 +623,9 @@ class PrivilegeCode:
         """The code holding these values if the quick check accepts them, else None."""
         if not _code_ok(code, sign, value):
             return None
-        return _made(cls, {"code": code, "sign": sign, "value": value})
+        made = object.__new__(cls)  # as _made does; spelled out, it runs for every code
+        object.__setattr__(made, "__dict__", {"code": code, "sign": sign, "value": value})
+        return made
 
 
 @dataclass(frozen=True)
@@ -717,7 +720,12 @@ _NO_CODES: Final[tuple[()]] = ()  # the empty tuple: CPython has only one
 
 
 def _codes_ok(codes: object) -> bool:
-    return type(codes) is tuple and (not codes or all(type(c) is PrivilegeCode for c in codes))
+    if type(codes) is not tuple:
+        return False
+    for code in codes:  # noqa: SIM110 - all() over a generator costs more, for every privilege
+        if type(code) is not PrivilegeCode:
+            return False
+    return True
 
 
 # The date checks are spelled out: these run for every privilege a verifier reads.
@@ -1039,8 +1047,9 @@ class Licence:
     def _quick(cls, values: dict[str, Any]) -> Licence | None:
         """The licence holding ``values`` (every field by name, in field order) if the
         quick check accepts them, made without a pass through ``__init__``; None when only
-        the full check can decide."""
-        return _made(cls, values) if _licence_ok(values) else None
+        the full check can decide, or for a subclass (its own fields and checks need
+        ``__init__``)."""
+        return _made(cls, values) if cls is Licence and _licence_ok(values) else None
 
     # -- error rules (time-independent) --
 

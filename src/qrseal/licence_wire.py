@@ -151,16 +151,16 @@ def write_cbor(licence: Licence, fields: frozenset[str] | None) -> dict[int, obj
         if how == _AS_IS:
             out[key] = value
         elif how == _DATE:
-            out[key] = cbor2.CBORTag(100, value.toordinal() - _EPOCH_ORDINAL)
+            out[key] = _CBORTag(100, value.toordinal() - _EPOCH_ORDINAL)
         elif how == _TIME:
-            out[key] = cbor2.CBORTag(1, (value - _EPOCH) // _SECOND)
+            out[key] = _CBORTag(1, (value - _EPOCH) // _SECOND)
         elif how == _LOOKUP:
             out[key] = _PROFILE_NUMBERS[value] if type(value) is Profile else int(value)
         else:
             out[key] = [_write_positional(getter(item)) for item in value]
     for name, key, value in _derived(v[_JURISDICTION], v[_FAMILY], v[_GIVEN]):
         if v[name] == value:
-            del out[key]  # present: none of the three is selectable, and it equals a str
+            out.pop(key, None)
     return out
 
 
@@ -172,7 +172,9 @@ _AS_IS, _DATE, _LOOKUP, _TIME, _LIST, _UNUSED = range(6)
 #: Tag 100 values (days since 1970) of the model's date range.
 _DAY_MIN: Final = _DATE_MIN.toordinal() - _EPOCH_ORDINAL
 _DAY_MAX: Final = _DATE_MAX.toordinal() - _EPOCH_ORDINAL
-_SECONDS: Final = range((_TIME_MIN - _EPOCH) // _SECOND, (_TIME_END - _EPOCH) // _SECOND)
+#: Tag 1 values (seconds since 1970) of the model's time range.
+_SECOND_MIN: Final = (_TIME_MIN - _EPOCH) // _SECOND
+_SECOND_END: Final = (_TIME_END - _EPOCH) // _SECOND
 _PROFILE_NUMBERS: Final = MappingProxyType({p: n for n, p in _PROFILE_VERSIONS.items()})
 _CBORTag: Final = cbor2.CBORTag
 _from_ordinal: Final = date.fromordinal
@@ -257,9 +259,15 @@ def _quick_read(obj: object) -> dict[str, Any] | None:
             if raw is None:
                 return None
         values[name] = raw
-    for name, key, value in _derived(values[_JURISDICTION], values[_FAMILY], values[_GIVEN]):
-        if key not in obj:
-            values[name] = value
+    # Restore what the encoder left out: _derived, spelled out (a verifier runs this).
+    if _SIGN_KEY not in obj:
+        values[_SIGN] = cn.UN_SIGN_DEFAULT
+    if _COUNTRY_KEY not in obj and type(area := values[_JURISDICTION]) is str and "-" in area:
+        values[_COUNTRY] = area.partition("-")[0]
+    if _FULL_NAME_KEY not in obj:
+        family, given = values[_FAMILY], values[_GIVEN]
+        if type(family) is str and type(given) is str:
+            values[_FULL_NAME] = family + given
     return values
 
 
@@ -274,8 +282,8 @@ def _tagged_date(raw: object) -> date | None:
 def _tagged_time(raw: object) -> datetime | None:
     if type(raw) is _CBORTag and raw.tag == 1:
         seconds = raw.value
-        if type(seconds) is int and seconds in _SECONDS:
-            return _EPOCH + timedelta(seconds=seconds)
+        if type(seconds) is int and _SECOND_MIN <= seconds < _SECOND_END:
+            return _EPOCH + timedelta(0, seconds)
     return None
 
 
@@ -324,14 +332,21 @@ def _quick_codes(raw: object) -> tuple[PrivilegeCode, ...] | None:
     for item in raw:
         if type(item) is not dict:
             return None
-        parts: list[object] = [None, None, None]
-        for key, value in item.items():
-            if type(key) is not int or not 0 < key <= 3 or value is None:
+        code = sign = value = None
+        for key, part in item.items():
+            if type(key) is not int or part is None:
                 return None
-            parts[key - 1] = value
-        if (code := PrivilegeCode._quick(*parts)) is None:
-            return None  # also when parts[0] is missing: a code is required
-        codes.append(code)
+            if key == 1:
+                code = part
+            elif key == 2:
+                sign = part
+            elif key == 3:
+                value = part
+            else:
+                return None
+        if (made := PrivilegeCode._quick(code, sign, value)) is None:
+            return None  # also when the code is missing: it is required
+        codes.append(made)
     return tuple(codes)
 
 
@@ -340,9 +355,9 @@ def _write_positional(values: tuple[Any, ...]) -> dict[int, object]:
     code, issued, other, codes = values
     out: dict[int, object] = {1: code}
     if issued is not None:
-        out[2] = cbor2.CBORTag(100, issued.toordinal() - _EPOCH_ORDINAL)
+        out[2] = _CBORTag(100, issued.toordinal() - _EPOCH_ORDINAL)
     if other is not None:
-        out[3] = cbor2.CBORTag(100, other.toordinal() - _EPOCH_ORDINAL)
+        out[3] = _CBORTag(100, other.toordinal() - _EPOCH_ORDINAL)
     if codes:  # absent, never an empty array (CDDL [+ code])
         out[4] = [
             {k: v for k, v in enumerate((c.code, c.sign, c.value), 1) if v is not None}

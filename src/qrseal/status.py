@@ -13,7 +13,7 @@ holds more than the cap.
 
 The status claim and shards are in :mod:`qrseal.status_ref`, signing and verifying Status
 List Tokens in :mod:`qrseal.status_token`, the verifier's snapshot store in
-:mod:`qrseal.status_store`. The normative format is ``docs/status.md``.
+:mod:`qrseal.status_store`. The normative format is ``docs/format.md`` §15.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Signed trust lists: the issuer keys a verifier app carries offline (docs/trustlist.md).
+"""Signed trust lists: the issuer keys a verifier app carries offline (docs/format.md §14).
 
 A trust list is a COSE_Sign1 (protected ``typ`` = :data:`TRUST_LIST_TYPE`) over a CBOR map
 with integer keys, signed by a root key that the verifier app pins. Each entry names one
@@ -6,7 +6,10 @@ issuer key, what it may sign (jurisdiction, credential types, licence classes), 
 state (active, retired = verify-only, revoked, optionally compromised).
 
 Verifier side: :func:`verify_trust_list`, :class:`TrustListStore` (rollback-proof, atomically
-persisted), :meth:`TrustList.to_trust_store` and :func:`check_entry`. Issuer side:
+persisted) and :meth:`TrustList.to_trust_store`, whose keys carry their entries so that the
+:class:`~qrseal.verifier.Verifier` enforces them (:func:`check_entry_state` right after the
+signature, :func:`check_entry_scope` once the licence is decoded; :func:`check_entry` does
+both). Issuer side:
 :func:`new_trust_list`, the :class:`TrustList` edit methods, :func:`sign_trust_list`.
 Time is always an argument; nothing here reads the clock.
 """
@@ -58,7 +61,7 @@ from .errors import (
     UnknownKey,
 )
 from .keys import LocalSigner, PrivateKey, Signer, algorithm_for_key, generate_private_key, kid_for
-from .verifier import TrustedKey, TrustStore
+from .trust import TrustedKey, TrustStore
 
 __all__ = [
     "DRIVING_LICENCE",
@@ -74,6 +77,8 @@ __all__ = [
     "TrustListEntry",
     "TrustListStore",
     "check_entry",
+    "check_entry_scope",
+    "check_entry_state",
     "decode_trust_list",
     "encode_trust_list",
     "generate_issuer_key",
@@ -99,7 +104,6 @@ _MAX_SPKI: Final = 1024
 _MAX_SCOPE: Final = 64
 #: Algorithms a root may sign a trust list with.
 TRUST_LIST_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA})
-_ONE_SECOND: Final = timedelta(seconds=1)
 _ANY: Final[frozenset[str]] = frozenset()
 
 
@@ -219,14 +223,10 @@ class TrustListEntry:
         return min(cuts) if cuts else None
 
     def to_trusted_key(self) -> TrustedKey:
-        """The entry as a :class:`qrseal.verifier.TrustedKey`. Its window ends one second
-        before retirement or revocation, so today's verifier already refuses later
-        signatures (as ``key_not_valid_at_time``; :func:`check_entry` says ``key_revoked``)."""
-        cutoff = self.signing_cutoff
-        not_after = self.not_after if cutoff is None else min(self.not_after, cutoff - _ONE_SECOND)
-        return TrustedKey(
-            self.public_key, self.issuer, self.algorithm, self.kid, self.not_before, not_after
-        )
+        """The entry as a :class:`qrseal.trust.TrustedKey` that carries it (``entry``), so
+        that the verifier applies :func:`check_entry` to what the key signed
+        (:meth:`TrustedKey.for_entry <qrseal.trust.TrustedKey.for_entry>`)."""
+        return TrustedKey.for_entry(self)
 
 
 def _covers(allowed: str, jurisdiction: str | None) -> bool:
@@ -240,29 +240,19 @@ def _covers(allowed: str, jurisdiction: str | None) -> bool:
     )
 
 
-def check_entry(
-    entry: TrustListEntry,
-    *,
-    signed_at: datetime,
-    jurisdiction: str | None,
-    credential_type: str,
-    classes: Iterable[str],
-) -> None:
-    """Check that ``entry``'s key could sign this credential at ``signed_at`` (its ``iat``).
+def check_entry_state(entry: TrustListEntry, *, signed_at: datetime) -> None:
+    """Check that ``entry``'s key could sign at ``signed_at`` (the credential's ``iat``).
 
     Returns None or raises, in this order: ``KeyRevoked`` (compromised: always; revoked:
     signed at or after ``revoked_at``), ``KeyNotValidAtTime`` (outside the window, or at or
-    after retirement), ``KeyNotAuthorised`` (jurisdiction not covered, credential type or a
-    licence class not listed). ``jurisdiction`` None (not stated) is covered only by a
-    country-level entry.
+    after retirement).
     """
     if signed_at.tzinfo is not UTC:
         signed_at = require_utc(signed_at, "signed_at")
-    kid = entry.kid
     if entry.compromised or (entry.revoked_at is not None and signed_at >= entry.revoked_at):
         raise KeyRevoked(
-            f"key {kid.hex()} was revoked" + (" (compromised)" if entry.compromised else ""),
-            kid=kid,
+            f"key {entry.kid.hex()} was revoked" + (" (compromised)" if entry.compromised else ""),
+            kid=entry.kid,
             revoked_at=entry.revoked_at,
             compromised=entry.compromised,
             signed_at=signed_at,
@@ -271,8 +261,23 @@ def check_entry(
         entry.retired_at is not None and signed_at >= entry.retired_at
     ):
         raise KeyNotValidAtTime(
-            f"key {kid.hex()} may not sign at {signed_at.isoformat()}", kid=kid, at=signed_at
+            f"key {entry.kid.hex()} may not sign at {signed_at.isoformat()}",
+            kid=entry.kid,
+            at=signed_at,
         )
+
+
+def check_entry_scope(
+    entry: TrustListEntry,
+    *,
+    jurisdiction: str | None,
+    credential_type: str,
+    classes: Iterable[str],
+) -> None:
+    """Check that ``entry``'s key may sign this credential: raises ``KeyNotAuthorised`` when
+    the jurisdiction is not covered, or the credential type or a licence class is not listed.
+    ``jurisdiction`` None (not stated) is covered only by a country-level entry."""
+    kid = entry.kid
     if not _covers(entry.jurisdiction, jurisdiction):
         raise KeyNotAuthorised(
             f"key {kid.hex()} may sign for {entry.jurisdiction}, not {jurisdiction}",
@@ -296,6 +301,30 @@ def check_entry(
                     scope="class",
                     value=code,
                 )
+
+
+def check_entry(
+    entry: TrustListEntry,
+    *,
+    signed_at: datetime,
+    jurisdiction: str | None,
+    credential_type: str,
+    classes: Iterable[str],
+) -> None:
+    """Check that ``entry``'s key could sign this credential at ``signed_at`` (its ``iat``):
+    :func:`check_entry_state`, then :func:`check_entry_scope` (docs/format.md §14.4).
+
+    Returns None or raises, in this order: ``KeyRevoked`` (compromised: always; revoked:
+    signed at or after ``revoked_at``), ``KeyNotValidAtTime`` (outside the window, or at or
+    after retirement), ``KeyNotAuthorised`` (jurisdiction not covered, credential type or a
+    licence class not listed). ``jurisdiction`` None (not stated) is covered only by a
+    country-level entry. The :class:`~qrseal.verifier.Verifier` runs both halves itself for
+    keys that carry an entry.
+    """
+    check_entry_state(entry, signed_at=signed_at)
+    check_entry_scope(
+        entry, jurisdiction=jurisdiction, credential_type=credential_type, classes=classes
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,10 +396,11 @@ class TrustList:
             )
 
     def to_trust_store(self) -> TrustStore:
-        """Active, retired and revoked keys as a :class:`TrustStore` (see
-        :meth:`TrustListEntry.to_trusted_key`). Compromised keys are left out, so the
-        current verifier refuses everything they signed (``unknown_key``)."""
-        return TrustStore(e.to_trusted_key() for e in self.entries if not e.compromised)
+        """Every key of the list, each carrying its entry (see
+        :meth:`TrustListEntry.to_trusted_key`), as a :class:`TrustStore`. Revoked and
+        compromised keys stay in, so that the verifier refuses what they signed with
+        ``key_revoked`` rather than ``unknown_key``."""
+        return TrustStore(e.to_trusted_key() for e in self.entries)
 
     # --- issuer side: edits ------------------------------------------------------------
 

@@ -3,7 +3,10 @@
 Checks run in a fixed order, each on the output of the one before, and the first
 failure raises its typed error: size caps -> prefix/version -> text decode -> bounded
 inflate -> strict CBOR -> COSE structure -> key lookup and algorithm -> signature ->
-claims (only now is the payload decoded) -> issuer -> time -> licence validation.
+claims (only now is the payload decoded) -> key window, or for a trust-list key its state
+(revoked, compromised, retired) -> issuer -> time -> licence validation -> for a trust-list
+key its scope (jurisdiction, credential type, classes) -> data age -> with a status store,
+the credential's status (docs/format.md §6).
 
 A live presentation (``DP1:``, docs/format.md §10) runs the same steps on the credential it
 carries, then checks the holder binding: the device key from the verified ``cnf`` claim ->
@@ -14,19 +17,16 @@ and audience -> the optional replay cache.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from .cose import (
     MAX_COSE_BYTES,
     Algorithm,
     HeaderLabel,
-    PublicKey,
     Sign1,
-    check_key_algorithm,
     decode_sign1,
     parse_algorithm,
     verify_signature,
@@ -37,7 +37,6 @@ from .errors import (
     DataTooOld,
     HolderBindingInvalid,
     InvalidArgument,
-    InvalidKey,
     IssuerMismatch,
     KeyNotValidAtTime,
     LicenceProblem,
@@ -51,7 +50,6 @@ from .errors import (
     UnknownKey,
     UnsupportedVersion,
 )
-from .keys import algorithm_for_key, kid_for
 from .licence import Licence
 from .presentation import (
     LivePresentation,
@@ -76,7 +74,11 @@ from .profile import (
     LICENCE_CLAIM,
 )
 from .qr import scan
+from .status_check import StatusChecker, status_json, status_warning
+from .status_store import StatusResult, StatusSnapshots, WhenUnavailable
 from .textcodec import MAX_TEXT_CHARS, peek_header, unpack
+from .trust import TrustedKey, TrustStore
+from .trustlist import DRIVING_LICENCE, check_entry_scope, check_entry_state
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -94,92 +96,6 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class TrustedKey:
-    """One issuer key a verifier trusts.
-
-    ``kid`` defaults to :func:`qrseal.keys.kid_for` and ``algorithm`` to the key's one
-    algorithm. ``not_before``/``not_after`` bound the signing time (the credential's
-    ``iat``) the key may be used for.
-    """
-
-    public_key: PublicKey
-    issuer: str
-    algorithm: Algorithm = None  # type: ignore[assignment]  # filled in __post_init__
-    kid: bytes = b""
-    not_before: datetime | None = None
-    not_after: datetime | None = None
-
-    def __post_init__(self) -> None:
-        if self.algorithm is None:
-            object.__setattr__(self, "algorithm", algorithm_for_key(self.public_key))
-        try:
-            check_key_algorithm(self.algorithm, self.public_key)
-        except AlgorithmNotAllowed as exc:
-            raise InvalidKey(exc.message) from exc
-        if not self.kid:
-            object.__setattr__(self, "kid", kid_for(self.public_key))
-        if not self.issuer:
-            raise InvalidArgument("a trusted key needs an issuer name")
-        for name in ("not_before", "not_after"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, require_utc(value, name))
-
-    def valid_at(self, moment: datetime) -> bool:
-        """Whether ``moment`` lies inside the key's validity window."""
-        if self.not_before is not None and moment < self.not_before:
-            return False
-        return self.not_after is None or moment <= self.not_after
-
-
-class TrustStore:
-    """An immutable set of :class:`TrustedKey`, looked up by ``kid``. Several keys may
-    share a ``kid``; the verifier tries each of them."""
-
-    __slots__ = ("_by_kid", "_keys")
-
-    def __init__(self, keys: Iterable[TrustedKey]) -> None:
-        self._keys = tuple(keys)
-        by_kid: dict[bytes, tuple[TrustedKey, ...]] = {}
-        for key in self._keys:
-            if not isinstance(key, TrustedKey):
-                raise InvalidArgument("a TrustStore holds TrustedKey values")
-            by_kid[key.kid] = (*by_kid.get(key.kid, ()), key)
-        self._by_kid: Mapping[bytes, tuple[TrustedKey, ...]] = MappingProxyType(by_kid)
-
-    @classmethod
-    def from_pem(cls, pems: Mapping[str, bytes | Iterable[bytes]]) -> TrustStore:
-        """Build a store from ``{issuer name: PEM public key(s)}``."""
-        from .keys import load_public_key_pem
-
-        keys: list[TrustedKey] = []
-        for issuer, value in pems.items():
-            for pem in [value] if isinstance(value, bytes) else value:
-                keys.append(TrustedKey(load_public_key_pem(pem), issuer))
-        return cls(keys)
-
-    def candidates(self, kid: bytes) -> tuple[TrustedKey, ...]:
-        """Every trusted key with this ``kid`` (empty when none)."""
-        return self._by_kid.get(kid, ())
-
-    def with_keys(self, *keys: TrustedKey) -> TrustStore:
-        """A new store with ``keys`` added."""
-        return TrustStore((*self._keys, *keys))
-
-    def __iter__(self) -> Iterator[TrustedKey]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, kid: object) -> bool:
-        return kid in self._by_kid
-
-    def __repr__(self) -> str:
-        return f"TrustStore({len(self._keys)} keys)"
-
-
-@dataclass(frozen=True, slots=True)
 class Policy:
     """What a verifier accepts. Immutable; make variants with ``dataclasses.replace``.
 
@@ -194,6 +110,14 @@ class Policy:
     set, must be what the presentation carries. A presentation addressed to an audience is
     refused unless the policy expects exactly that audience. ``allowed_algorithms`` also
     applies to the device signature.
+
+    Status lists (docs/format.md §15), used when the verifier holds a status store
+    (``Verifier(..., status=...)``): ``max_status_age`` (optional) is the oldest snapshot
+    (``now`` minus the list's ``iat``) that counts as fresh; ``status_unavailable`` decides
+    what happens when no fresh snapshot covers a credential: ``WhenUnavailable.RAISE``
+    (the default: reject, ``status_unavailable``) or ``WhenUnavailable.FLAG`` (accept, with
+    a warning in the result). A list that says revoked or suspended is obeyed even when
+    stale. ``require_status`` also rejects credentials that carry no status reference.
     """
 
     allowed_algorithms: frozenset[Algorithm] = DEFAULT_ALGORITHMS
@@ -206,6 +130,9 @@ class Policy:
     max_presentation_skew: timedelta = DEFAULT_MAX_PRESENTATION_SKEW
     expected_nonce: bytes | None = None
     expected_audience: str | None = None
+    max_status_age: timedelta | None = None
+    status_unavailable: WhenUnavailable = WhenUnavailable.RAISE
+    require_status: bool = False
 
     def __post_init__(self) -> None:
         if self.clock_skew < timedelta(0):
@@ -222,6 +149,10 @@ class Policy:
             raise InvalidArgument("size caps must be positive")
         if not self.allowed_algorithms:
             raise InvalidArgument("allowed_algorithms must not be empty")
+        if self.max_status_age is not None and self.max_status_age < timedelta(0):
+            raise InvalidArgument("max_status_age must not be negative")
+        if not isinstance(self.status_unavailable, WhenUnavailable):
+            raise InvalidArgument("status_unavailable must be a WhenUnavailable value")
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +165,12 @@ class VerifiedLicence:
     credential: a screenshot is as good as the phone; ``live``, ``presented_at`` and
     ``presentation_age`` are None). ``holder_bound`` says whether the credential names a
     device key.
+
+    ``status`` is the credential's status as the verifier's snapshot states it (value,
+    meaning, snapshot age, ``stale``); None when the verifier holds no status store or the
+    credential carries no status reference. A credential accepted without a fresh snapshot
+    (``Policy(status_unavailable=WhenUnavailable.FLAG)``) has ``status.stale`` set and a
+    ``status_unavailable`` entry in :meth:`warnings`.
     """
 
     licence: Licence
@@ -248,6 +185,7 @@ class VerifiedLicence:
     claims: Claims = field(repr=False)
     # One field, not five: the static path builds this object on every call.
     live: LivePresentation | None = None
+    status: StatusResult | None = None
 
     @property
     def presentation(self) -> PresentationKind:
@@ -271,8 +209,14 @@ class VerifiedLicence:
         return _CNF in self.claims.extra
 
     def warnings(self) -> tuple[LicenceProblem, ...]:
-        """Non-fatal findings about the licence data at verification time."""
-        return self.licence.warnings(self.verified_at.date())
+        """Non-fatal findings about the licence data at verification time, and a
+        ``status_unavailable`` finding (field ``credential_status``) when the credential was
+        accepted without a fresh status snapshot."""
+        found = self.licence.warnings(self.verified_at.date())
+        status = self.status
+        if status is not None and status.stale:
+            found = (*found, status_warning(status))
+        return found
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (the CLI's ``--json`` output)."""
@@ -294,6 +238,7 @@ class VerifiedLicence:
                 else int(self.presentation_age.total_seconds())
             ),
             "holder_bound": self.holder_bound,
+            "status": None if self.status is None else status_json(self.status),
             "drive_permitted": self.licence.drive_permitted(today).value,
             "licence": self.licence.to_json(),
             "warnings": [
@@ -336,18 +281,30 @@ class Verifier:
     whose ``reason`` says why; it never returns a "not valid" value. It reads static
     credentials (``DL1:``) and live presentations (``DP1:``) and says which it saw.
 
+    Keys from a trust list (:meth:`qrseal.trustlist.TrustList.to_trust_store`) carry their
+    entries, and the verifier enforces them: ``key_revoked``, ``key_not_valid_at_time``,
+    ``key_not_authorised`` (docs/format.md §14.4).
+
+    ``status`` (optional) holds verified status list snapshots (docs/format.md §15): a
+    credential that carries a status reference is then looked up after every other check
+    passed, revoked and suspended ones are refused, and the result states the status and the
+    snapshot's age; ``Policy`` decides about missing or stale snapshots. A list counts for a
+    credential only if a trusted key of the credential's issuer, valid at the list's
+    ``iat``, has the list's ``kid``.
+
     ``replay_cache`` (optional, explicit) remembers accepted live presentations so that
     the same one shown twice within its window is refused (``presentation_replayed``);
     the verifier holds no other state.
     """
 
-    __slots__ = ("_formats", "_policy", "_replay_cache", "_trust")
+    __slots__ = ("_formats", "_policy", "_replay_cache", "_status", "_trust")
 
     def __init__(
         self,
         trust: TrustStore,
         policy: Policy | None = None,
         *,
+        status: StatusSnapshots | None = None,
         replay_cache: ReplayCache | None = None,
     ) -> None:
         if not isinstance(trust, TrustStore):
@@ -357,9 +314,22 @@ class Verifier:
         if replay_cache is not None and not isinstance(replay_cache, ReplayCache):
             raise InvalidArgument("replay_cache must be a ReplayCache")
         self._trust = trust
-        self._policy = policy if policy is not None else Policy()
+        self._policy = policy = policy if policy is not None else Policy()
+        if policy.require_status and status is None:
+            raise InvalidArgument("Policy(require_status=True) needs a status store (status=)")
         self._formats = _FORMATS
         self._replay_cache = replay_cache
+        self._status = (
+            None
+            if status is None
+            else StatusChecker(
+                status,
+                trust,
+                max_age=policy.max_status_age,
+                when_unavailable=policy.status_unavailable,
+                require=policy.require_status,
+            )
+        )
 
     @property
     def policy(self) -> Policy:
@@ -372,6 +342,11 @@ class Verifier:
     @property
     def replay_cache(self) -> ReplayCache | None:
         return self._replay_cache
+
+    @property
+    def status(self) -> StatusSnapshots | None:
+        """The status list snapshots this verifier checks credentials against, if any."""
+        return None if self._status is None else self._status.store
 
     def _check_signature(self, msg: Sign1) -> tuple[TrustedKey, Algorithm]:
         if HeaderLabel.ALG not in msg.protected:
@@ -410,7 +385,9 @@ class Verifier:
         ``UnknownCriticalHeader``, ``UnknownKey``, ``AlgorithmNotAllowed``,
         ``SignatureInvalid``, ``MalformedClaims``, ``KeyNotValidAtTime``,
         ``IssuerMismatch``, ``IssuedInFuture``, ``NotYetValid``, ``Expired``,
-        ``InvalidLicence`` or ``DataTooOld``; for live presentations also
+        ``InvalidLicence`` or ``DataTooOld``; for keys from a trust list also ``KeyRevoked``
+        and ``KeyNotAuthorised``; with a status store also ``Revoked``, ``Suspended``,
+        ``StatusUnavailable`` and ``StatusListInvalid``; for live presentations also
         ``HolderBindingInvalid``, ``PresentationInFuture``, ``StalePresentation``,
         ``NonceMismatch``, ``AudienceMismatch`` and ``PresentationReplayed``; for a static
         credential under ``Policy(require_live=True)``, ``PresentationRequired``.
@@ -431,7 +408,7 @@ class Verifier:
                 "a screenshot or a printout"
             )
         msg = decode_sign1(data, max_bytes=policy.max_cose_bytes)
-        key, alg, claims, licence, as_of, age = self._check_credential(msg, now)
+        key, alg, claims, licence, as_of, age, status = self._check_credential(msg, now)
         return VerifiedLicence(
             licence=licence,
             issuer=claims.issuer,
@@ -443,21 +420,27 @@ class Verifier:
             data_age=age,
             verified_at=now,
             claims=claims,
+            status=status,
         )
 
     def _check_credential(
         self, msg: Sign1, now: datetime
-    ) -> tuple[TrustedKey, Algorithm, Claims, Licence, datetime, timedelta]:
+    ) -> tuple[TrustedKey, Algorithm, Claims, Licence, datetime, timedelta, StatusResult | None]:
         """Every check of an issuer credential after its envelope parsed: key, signature,
-        claims (decoded only now), key window, issuer, times, licence, data age."""
+        claims (decoded only now), key window or trust-list state, issuer, times, licence,
+        trust-list scope, data age, status."""
         policy = self._policy
         key, alg = self._check_signature(msg)
         # Only now, with the signature checked, is the payload decoded.
         claims = decode_claims(msg.payload, max_bytes=policy.max_cose_bytes)
-        if not key.valid_at(claims.issued_at):
-            raise KeyNotValidAtTime(
-                "signing time is outside the key's validity", kid=key.kid, at=claims.issued_at
-            )
+        entry = key.entry
+        if entry is None:
+            if not key.valid_at(claims.issued_at):
+                raise KeyNotValidAtTime(
+                    "signing time is outside the key's validity", kid=key.kid, at=claims.issued_at
+                )
+        else:  # a trust-list key: revoked, compromised, outside its window or retired
+            check_entry_state(entry, signed_at=claims.issued_at)
         if claims.issuer != key.issuer:
             raise IssuerMismatch(
                 f"credential names issuer {claims.issuer!r} but key {key.kid.hex()} belongs to {key.issuer!r}",
@@ -471,11 +454,22 @@ class Verifier:
             raise MalformedClaims(f"the licence claim ({LICENCE_CLAIM}) is missing")
         licence = Licence.from_cbor_map(raw)
         licence.check_at(claims.issued_at)
+        if entry is not None:  # may this key sign for this jurisdiction and these classes?
+            check_entry_scope(
+                entry,
+                jurisdiction=licence.issuing_jurisdiction,
+                credential_type=DRIVING_LICENCE,
+                classes=[p.class_code for p in licence.domestic_privileges]
+                if entry.classes
+                else (),
+            )
         as_of = licence.points_as_of or claims.issued_at
         age = now - as_of
         if policy.max_data_age is not None and age > policy.max_data_age:
             raise DataTooOld("licence data is older than the policy allows", as_of=as_of, now=now)
-        return key, alg, claims, licence, as_of, age
+        checker = self._status
+        status = None if checker is None else checker.check(claims, now)
+        return key, alg, claims, licence, as_of, age, status
 
     def _verify_live(self, data: bytes, now: datetime) -> VerifiedLicence:
         """Steps 5-17 of docs/format.md §10.4 on the bytes of a ``DP1`` presentation."""
@@ -490,7 +484,7 @@ class Verifier:
             )
         # The carried credential gets exactly the static checks, issuer signature first.
         msg = decode_sign1(parts.credential, max_bytes=policy.max_cose_bytes)
-        key, alg, claims, licence, as_of, age = self._check_credential(msg, now)
+        key, alg, claims, licence, as_of, age, status = self._check_credential(msg, now)
         cnf = claims.extra.get(_CNF)
         if cnf is None:
             raise HolderBindingInvalid(
@@ -528,6 +522,7 @@ class Verifier:
             data_age=age,
             verified_at=now,
             claims=claims,
+            status=status,
             live=LivePresentation(
                 presented_at=proof.presented_at,
                 age=presentation_age,

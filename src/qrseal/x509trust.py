@@ -3,7 +3,7 @@
 ISO/IEC 18013-5 publishes an issuing authority's root certificate (IACA) and signs each
 document-signer (DS) key with it. This module validates a DS certificate against a set of
 IACA roots at a given time (the credential's signing time, or the time a trust list is
-built) and turns it into a :class:`qrseal.verifier.TrustedKey` or a
+built) and turns it into a :class:`qrseal.trust.TrustedKey` or a
 :class:`qrseal.trustlist.TrustListEntry`.
 
 Path building and signatures are checked by ``cryptography.x509.verification`` (a
@@ -37,8 +37,8 @@ from .cose import Algorithm, PublicKey
 from .cwt import require_utc
 from .errors import CertificateInvalid, CertificateUntrusted, InvalidKey, KeyNotValidAtTime
 from .keys import algorithm_for_key, kid_for
+from .trust import TrustedKey, TrustStore
 from .trustlist import TrustListEntry
-from .verifier import TrustedKey, TrustStore
 
 __all__ = [
     "MDL_DS_EKU",

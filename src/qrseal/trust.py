@@ -1,0 +1,189 @@
+"""What a verifier trusts: :class:`TrustedKey` and the immutable :class:`TrustStore`.
+
+A trusted key is an issuer public key, the issuer name credentials signed with it must carry,
+its algorithm and ``kid``, and an optional signing-time window. A key that comes from a signed
+trust list (docs/format.md §14) also carries its :class:`~qrseal.trustlist.TrustListEntry`:
+state, retirement and revocation times, the compromised flag, and the jurisdiction,
+credential types and licence classes it may sign. The verifier then enforces the entry
+(``key_revoked``, ``key_not_valid_at_time``, ``key_not_authorised``); a key without an entry
+is checked against its window only.
+
+:meth:`TrustStore.status_key_resolver` gives the keys Status List Tokens are verified with
+(docs/format.md §15.8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from .cose import Algorithm, PublicKey, check_key_algorithm
+from .cwt import require_utc
+from .errors import AlgorithmNotAllowed, InvalidArgument, InvalidKey
+from .keys import algorithm_for_key, kid_for
+
+if TYPE_CHECKING:
+    from .trustlist import TrustListEntry
+
+__all__ = ["TrustStore", "TrustedKey"]
+
+_SECOND = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedKey:
+    """One issuer key a verifier trusts.
+
+    ``kid`` defaults to :func:`qrseal.keys.kid_for` and ``algorithm`` to the key's one
+    algorithm. ``not_before``/``not_after`` bound the signing time (the credential's
+    ``iat``) the key may be used for.
+
+    ``entry`` (set by :meth:`qrseal.trustlist.TrustList.to_trust_store`) is the trust-list
+    entry the key came from; it must name the same key, kid, issuer and algorithm. With an
+    entry the verifier applies the entry's rules (:func:`qrseal.trustlist.check_entry`)
+    instead of ``not_before``/``not_after``.
+    """
+
+    public_key: PublicKey
+    issuer: str
+    algorithm: Algorithm = None  # type: ignore[assignment]  # filled in __post_init__
+    kid: bytes = b""
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    entry: TrustListEntry | None = None
+
+    def __post_init__(self) -> None:
+        if self.algorithm is None:
+            object.__setattr__(self, "algorithm", algorithm_for_key(self.public_key))
+        try:
+            check_key_algorithm(self.algorithm, self.public_key)
+        except AlgorithmNotAllowed as exc:
+            raise InvalidKey(exc.message) from exc
+        if not self.kid:
+            object.__setattr__(self, "kid", kid_for(self.public_key))
+        if not self.issuer:
+            raise InvalidArgument("a trusted key needs an issuer name")
+        for name in ("not_before", "not_after"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, require_utc(value, name))
+        if self.entry is not None:
+            self._check_entry(self.entry)
+
+    @classmethod
+    def for_entry(cls, entry: TrustListEntry) -> TrustedKey:
+        """The key of a trust-list entry, carrying it. Its own window ends one second before
+        the entry's retirement or revocation (what :meth:`valid_at` reports); the verifier
+        applies the entry itself.
+
+        The entry's fields were checked when it was made, so they are not checked again:
+        a verifier app builds 10,000 of these from a list at start.
+        """
+        from .trustlist import TrustListEntry  # trustlist imports this module
+
+        if not isinstance(entry, TrustListEntry):
+            raise InvalidArgument("entry must be a TrustListEntry")
+        cutoff = entry.signing_cutoff
+        not_after = entry.not_after if cutoff is None else min(entry.not_after, cutoff - _SECOND)
+        key = object.__new__(cls)
+        for name, value in (
+            ("public_key", entry.public_key),
+            ("issuer", entry.issuer),
+            ("algorithm", entry.algorithm),
+            ("kid", entry.kid),
+            ("not_before", entry.not_before),
+            ("not_after", not_after),
+            ("entry", entry),
+        ):
+            object.__setattr__(key, name, value)
+        return key
+
+    def _check_entry(self, entry: TrustListEntry) -> None:
+        from .trustlist import TrustListEntry  # trustlist imports this module
+
+        if not isinstance(entry, TrustListEntry):
+            raise InvalidArgument("entry must be a TrustListEntry")
+        if (
+            entry.kid != self.kid
+            or entry.issuer != self.issuer
+            or entry.algorithm is not self.algorithm
+            or entry.public_key != self.public_key
+        ):
+            raise InvalidArgument("the entry names another key, kid, issuer or algorithm")
+
+    def valid_at(self, moment: datetime) -> bool:
+        """Whether ``moment`` lies inside the key's validity window."""
+        if self.not_before is not None and moment < self.not_before:
+            return False
+        return self.not_after is None or moment <= self.not_after
+
+    @property
+    def may_sign_status_lists(self) -> bool:
+        """Whether Status List Tokens signed by this key are considered at all: not when
+        its trust-list entry revokes it (a revoked key signs nothing new; a compromised one
+        nothing at all)."""
+        return self.entry is None or self.entry.revoked_at is None
+
+
+class TrustStore:
+    """An immutable set of :class:`TrustedKey`, looked up by ``kid``. Several keys may
+    share a ``kid``; the verifier tries each of them."""
+
+    __slots__ = ("_by_kid", "_keys")
+
+    def __init__(self, keys: Iterable[TrustedKey]) -> None:
+        self._keys = tuple(keys)
+        by_kid: dict[bytes, tuple[TrustedKey, ...]] = {}
+        for key in self._keys:
+            if not isinstance(key, TrustedKey):
+                raise InvalidArgument("a TrustStore holds TrustedKey values")
+            by_kid[key.kid] = (*by_kid.get(key.kid, ()), key)
+        self._by_kid: Mapping[bytes, tuple[TrustedKey, ...]] = MappingProxyType(by_kid)
+
+    @classmethod
+    def from_pem(cls, pems: Mapping[str, bytes | Iterable[bytes]]) -> TrustStore:
+        """Build a store from ``{issuer name: PEM public key(s)}``."""
+        from .keys import load_public_key_pem
+
+        keys: list[TrustedKey] = []
+        for issuer, value in pems.items():
+            for pem in [value] if isinstance(value, bytes) else value:
+                keys.append(TrustedKey(load_public_key_pem(pem), issuer))
+        return cls(keys)
+
+    def candidates(self, kid: bytes) -> tuple[TrustedKey, ...]:
+        """Every trusted key with this ``kid`` (empty when none)."""
+        return self._by_kid.get(kid, ())
+
+    def with_keys(self, *keys: TrustedKey) -> TrustStore:
+        """A new store with ``keys`` added."""
+        return TrustStore((*self._keys, *keys))
+
+    def status_key_resolver(self) -> Callable[[bytes | None], tuple[PublicKey, ...]]:
+        """A key resolver for :func:`qrseal.status_token.verify_status_list`: the public keys
+        of the trusted keys with the token's ``kid`` (none for a token without one), leaving
+        out keys their trust-list entry revokes. Which issuer's credentials a list may speak
+        for is decided when the verifier uses it (docs/format.md §15.9)."""
+        by_kid = self._by_kid
+
+        def resolve(kid: bytes | None) -> tuple[PublicKey, ...]:
+            if kid is None:
+                return ()
+            return tuple(k.public_key for k in by_kid.get(kid, ()) if k.may_sign_status_lists)
+
+        return resolve
+
+    def __iter__(self) -> Iterator[TrustedKey]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, kid: object) -> bool:
+        return kid in self._by_kid
+
+    def __repr__(self) -> str:
+        return f"TrustStore({len(self._keys)} keys)"
