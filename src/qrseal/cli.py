@@ -23,6 +23,13 @@ import qrcode.constants
 import qrcode.exceptions
 
 from . import cli_status, cli_trust, qr
+from ._cliargs import ALGS as _ALGS
+from ._cliargs import UsageError as _UsageError
+from ._cliargs import now_of as _now
+from ._cliargs import parse_duration as _parse_duration
+from ._cliargs import parse_time as _parse_time
+from ._cliargs import password_of as _password
+from ._cliargs import read_bytes as _read
 from .cose import Algorithm
 from .cwt import Claim
 from .errors import QrsealError, TooLarge
@@ -46,37 +53,11 @@ from .verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier,
 
 __all__ = ["main", "make_parser", "terminal_qr"]
 
-_ALGS = {"ES256": Algorithm.ES256, "ES384": Algorithm.ES384, "EdDSA": Algorithm.EDDSA}
 _STATUS_POLICIES = {"reject": WhenUnavailable.RAISE, "warn": WhenUnavailable.FLAG}
 _STATUS_CLAIM = int(StatusClaimKey.STATUS)
 _DEVICE_ALGS = {"ES256": Algorithm.ES256, "EdDSA": Algorithm.EDDSA}
 # The renderer's segmenting (qrseal.qr): header alphanumeric, digits in numeric mode.
 _SEGMENT_MIN_RUN = 20
-
-
-class _UsageError(Exception):
-    """Bad command-line input (exit 2)."""
-
-
-def _parse_time(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from exc
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-25T09:00:00Z")
-    return moment.astimezone(UTC)
-
-
-def _parse_duration(value: str) -> timedelta:
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    try:
-        amount, unit = (int(value[:-1]), value[-1]) if value[-1] in units else (int(value), "s")
-    except (ValueError, IndexError) as exc:
-        raise argparse.ArgumentTypeError(f"not a duration like 72h, 30m, 7d: {value!r}") from exc
-    if amount <= 0:
-        raise argparse.ArgumentTypeError("a duration must be positive")
-    return timedelta(seconds=amount * units[unit])
 
 
 def _index(value: str) -> int:
@@ -110,28 +91,6 @@ def _parse_nonce(value: str) -> bytes:
             f"{2 * MAX_NONCE_BYTES} hex digits)"
         )
     return nonce
-
-
-def _now(args: argparse.Namespace) -> datetime:
-    now: datetime | None = args.now
-    return now if now is not None else datetime.now(UTC)
-
-
-def _password(args: argparse.Namespace) -> bytes | None:
-    name: str | None = getattr(args, "password_env", None)
-    if not name:
-        return None
-    value = os.environ.get(name)
-    if value is None:
-        raise _UsageError(f"environment variable {name} is not set")
-    return value.encode()
-
-
-def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise _UsageError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -24,10 +24,16 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from ._cliargs import UsageError as _UsageError
+from ._cliargs import now_of as _now
+from ._cliargs import parse_duration_or_zero as _parse_duration
+from ._cliargs import parse_time as _parse_time
+from ._cliargs import password_of as _password
+from ._cliargs import read_bytes as _read
 from .cose import HeaderLabel, PublicKey, decode_sign1
 from .errors import QrsealError, StorageFailed, TooLarge
 from .keys import LocalSigner, load_private_key_pem, load_public_key_pem
@@ -63,32 +69,7 @@ _MEANING_OF = {0: "valid", 1: "revoked", 2: "suspended"}
 _AUTO_RLE_ENTRIES = 1 << 22
 
 
-class _UsageError(Exception):
-    """Bad command-line input (exit 2)."""
-
-
 # --- argument parsing helpers (the CLI is the one place loose strings are parsed) --------------
-
-
-def _parse_time(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from exc
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-25T09:00:00Z")
-    return moment.astimezone(UTC)
-
-
-def _parse_duration(value: str) -> timedelta:
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    try:
-        amount, unit = (int(value[:-1]), value[-1]) if value[-1] in units else (int(value), "s")
-    except (ValueError, IndexError) as exc:
-        raise argparse.ArgumentTypeError(f"not a duration like 12h, 30m, 7d: {value!r}") from exc
-    if amount < 0:
-        raise argparse.ArgumentTypeError("a duration cannot be negative")
-    return timedelta(seconds=amount * units[unit])
 
 
 def _parse_count(value: str) -> int:
@@ -113,18 +94,6 @@ def _parse_assignment(text: str) -> tuple[int, int]:
     return idx, int(status)
 
 
-def _now(args: argparse.Namespace) -> datetime:
-    now: datetime | None = args.now
-    return now if now is not None else datetime.now(UTC)
-
-
-def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise _UsageError(f"cannot read {path}: {exc.strerror}") from exc
-
-
 def _write_atomic(path: str, data: bytes) -> None:
     target = Path(path)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
@@ -136,16 +105,6 @@ def _write_atomic(path: str, data: bytes) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise _UsageError(f"cannot write {path}: {exc.strerror}") from exc
-
-
-def _password(args: argparse.Namespace) -> bytes | None:
-    name: str | None = args.password_env
-    if not name:
-        return None
-    value = os.environ.get(name)
-    if value is None:
-        raise _UsageError(f"environment variable {name} is not set")
-    return value.encode()
 
 
 def _compression(name: str, status_list: StatusList) -> Compression:

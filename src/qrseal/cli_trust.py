@@ -15,11 +15,17 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cose import Algorithm
+from ._cliargs import ALGS as _ALGS
+from ._cliargs import UsageError as _UsageError
+from ._cliargs import now_of as _now
+from ._cliargs import parse_duration as _parse_duration
+from ._cliargs import parse_time as _parse_time
+from ._cliargs import password_of as _password
+from ._cliargs import read_bytes as _read
 from .errors import QrsealError
 from .keys import (
     kid_for,
@@ -40,55 +46,6 @@ from .trustlist import (
 )
 
 __all__ = ["add_trust_commands", "main", "run_trust", "trust_store_from_files"]
-
-_ALGS = {"ES256": Algorithm.ES256, "ES384": Algorithm.ES384, "EdDSA": Algorithm.EDDSA}
-
-
-class _UsageError(Exception):
-    """Bad command-line input (exit 2)."""
-
-
-def _parse_time(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from exc
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-25T09:00:00Z")
-    return moment.astimezone(UTC)
-
-
-def _parse_duration(value: str) -> timedelta:
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    try:
-        amount, unit = (int(value[:-1]), value[-1]) if value[-1] in units else (int(value), "s")
-    except (ValueError, IndexError) as exc:
-        raise argparse.ArgumentTypeError(f"not a duration like 1d, 12h: {value!r}") from exc
-    if amount <= 0:
-        raise argparse.ArgumentTypeError("a duration must be positive")
-    return timedelta(seconds=amount * units[unit])
-
-
-def _now(args: argparse.Namespace) -> datetime:
-    now: datetime | None = args.now
-    return now if now is not None else datetime.now(UTC)
-
-
-def _read(path: str | os.PathLike[str]) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise _UsageError(f"cannot read {path}: {exc.strerror}") from exc
-
-
-def _password(args: argparse.Namespace) -> bytes | None:
-    name: str | None = getattr(args, "password_env", None)
-    if not name:
-        return None
-    value = os.environ.get(name)
-    if value is None:
-        raise _UsageError(f"environment variable {name} is not set")
-    return value.encode()
 
 
 def _kid(value: str) -> bytes:

@@ -16,6 +16,7 @@ and audience -> the optional replay cache.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -407,25 +408,9 @@ class Verifier:
                 "this verifier requires a live code (DP1); a static credential (DL1) may be "
                 "a screenshot or a printout"
             )
-        msg = decode_sign1(data, max_bytes=policy.max_cose_bytes)
-        key, alg, claims, licence, as_of, age, status = self._check_credential(msg, now)
-        return VerifiedLicence(
-            licence=licence,
-            issuer=claims.issuer,
-            kid=key.kid,
-            algorithm=alg,
-            issued_at=claims.issued_at,
-            expires_at=claims.expires_at,
-            data_as_of=as_of,
-            data_age=age,
-            verified_at=now,
-            claims=claims,
-            status=status,
-        )
+        return self._check_credential(decode_sign1(data, max_bytes=policy.max_cose_bytes), now)
 
-    def _check_credential(
-        self, msg: Sign1, now: datetime
-    ) -> tuple[TrustedKey, Algorithm, Claims, Licence, datetime, timedelta, StatusResult | None]:
+    def _check_credential(self, msg: Sign1, now: datetime) -> VerifiedLicence:
         """Every check of an issuer credential after its envelope parsed: key, signature,
         claims (decoded only now), key window or trust-list state, issuer, times, licence,
         trust-list scope, data age, status."""
@@ -469,7 +454,19 @@ class Verifier:
             raise DataTooOld("licence data is older than the policy allows", as_of=as_of, now=now)
         checker = self._status
         status = None if checker is None else checker.check(claims, now)
-        return key, alg, claims, licence, as_of, age, status
+        return VerifiedLicence(
+            licence=licence,
+            issuer=claims.issuer,
+            kid=key.kid,
+            algorithm=alg,
+            issued_at=claims.issued_at,
+            expires_at=claims.expires_at,
+            data_as_of=as_of,
+            data_age=age,
+            verified_at=now,
+            claims=claims,
+            status=status,
+        )
 
     def _verify_live(self, data: bytes, now: datetime) -> VerifiedLicence:
         """Steps 5-17 of docs/format.md §10.4 on the bytes of a ``DP1`` presentation."""
@@ -484,7 +481,8 @@ class Verifier:
             )
         # The carried credential gets exactly the static checks, issuer signature first.
         msg = decode_sign1(parts.credential, max_bytes=policy.max_cose_bytes)
-        key, alg, claims, licence, as_of, age, status = self._check_credential(msg, now)
+        verified = self._check_credential(msg, now)
+        claims = verified.claims
         cnf = claims.extra.get(_CNF)
         if cnf is None:
             raise HolderBindingInvalid(
@@ -511,18 +509,8 @@ class Verifier:
                 until=proof.presented_at + policy.max_presentation_age,
                 now=now,
             )
-        return VerifiedLicence(
-            licence=licence,
-            issuer=claims.issuer,
-            kid=key.kid,
-            algorithm=alg,
-            issued_at=claims.issued_at,
-            expires_at=claims.expires_at,
-            data_as_of=as_of,
-            data_age=age,
-            verified_at=now,
-            claims=claims,
-            status=status,
+        return dataclasses.replace(
+            verified,
             live=LivePresentation(
                 presented_at=proof.presented_at,
                 age=presentation_age,
