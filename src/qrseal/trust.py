@@ -55,6 +55,17 @@ class TrustedKey:
     not_after: datetime | None = None
     entry: TrustListEntry | None = None
 
+    if not TYPE_CHECKING:  # typed as the field public_key; mypy must not see a __getattr__
+
+        def __getattr__(self, name: str) -> object:
+            # Runs only for an unset slot: public_key of a key made by for_entry, taken
+            # from its entry (which parses it on first use) and kept.
+            if name != "public_key":
+                raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
+            key = self.entry.public_key
+            object.__setattr__(self, "public_key", key)
+            return key
+
     def __post_init__(self) -> None:
         if self.algorithm is None:
             object.__setattr__(self, "algorithm", algorithm_for_key(self.public_key))
@@ -80,7 +91,8 @@ class TrustedKey:
         applies the entry itself.
 
         The entry's fields were checked when it was made, so they are not checked again:
-        a verifier app builds 10,000 of these from a list at start.
+        a verifier app builds 10,000 of these from a list at start. ``public_key`` is taken
+        from the entry on first use, so that no key is parsed before a credential needs it.
         """
         from .trustlist import TrustListEntry  # trustlist imports this module
 
@@ -89,16 +101,13 @@ class TrustedKey:
         cutoff = entry.signing_cutoff
         not_after = entry.not_after if cutoff is None else min(entry.not_after, cutoff - _SECOND)
         key = object.__new__(cls)
-        for name, value in (
-            ("public_key", entry.public_key),
-            ("issuer", entry.issuer),
-            ("algorithm", entry.algorithm),
-            ("kid", entry.kid),
-            ("not_before", entry.not_before),
-            ("not_after", not_after),
-            ("entry", entry),
-        ):
-            object.__setattr__(key, name, value)
+        setattr_ = object.__setattr__
+        setattr_(key, "issuer", entry.issuer)
+        setattr_(key, "algorithm", entry.algorithm)
+        setattr_(key, "kid", entry.kid)
+        setattr_(key, "not_before", entry.not_before)
+        setattr_(key, "not_after", not_after)
+        setattr_(key, "entry", entry)
         return key
 
     def _check_entry(self, entry: TrustListEntry) -> None:

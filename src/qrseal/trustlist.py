@@ -19,13 +19,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final, cast
+from typing import TYPE_CHECKING, Final, cast
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -160,7 +160,11 @@ _PUBLIC_TYPES: Final = (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed4
 class TrustListEntry:
     """One issuer key in a trust list. ``kid`` defaults to :func:`qrseal.keys.kid_for`,
     ``algorithm`` to the key's one algorithm. Empty ``credential_types``/``classes`` mean
-    "any". Times are whole seconds in UTC once encoded. Raises ``InvalidArgument``."""
+    "any". Times are whole seconds in UTC once encoded. Raises ``InvalidArgument``.
+
+    An entry decoded from a list holds its key as checked DER (see :func:`_spki_form`) and
+    builds ``public_key`` on first use: loading a 10,000-entry list parses no key.
+    """
 
     public_key: PublicKey
     issuer: str
@@ -175,6 +179,19 @@ class TrustListEntry:
     retired_at: datetime | None = None
     revoked_at: datetime | None = None
     compromised: bool = False
+    # The key's DER SubjectPublicKeyInfo as cryptography writes it (one encoding per key,
+    # so equal bytes mean equal keys): what is encoded, and what public_key is built from.
+    _spki: bytes = field(init=False, repr=False, compare=False)
+
+    if not TYPE_CHECKING:  # typed as the field public_key; mypy must not see a __getattr__
+
+        def __getattr__(self, name: str) -> object:
+            # Runs only for an unset slot: public_key of an entry decoded from a list.
+            if name != "public_key":
+                raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
+            key = _load_spki(self._spki, self.algorithm)
+            object.__setattr__(self, "public_key", key)
+            return key
 
     def __post_init__(self) -> None:
         if self.algorithm is None:
@@ -183,6 +200,7 @@ class TrustListEntry:
             check_key_algorithm(self.algorithm, self.public_key)
         except AlgorithmNotAllowed as exc:
             raise InvalidArgument(exc.message) from exc
+        object.__setattr__(self, "_spki", _spki(self.public_key))
         if not self.kid:
             object.__setattr__(self, "kid", kid_for(self.public_key))
         if len(self.kid) > _MAX_KID:
@@ -219,8 +237,10 @@ class TrustListEntry:
     @property
     def signing_cutoff(self) -> datetime | None:
         """The first moment the key may no longer sign (retirement or revocation)."""
-        cuts = [t for t in (self.retired_at, self.revoked_at) if t is not None]
-        return min(cuts) if cuts else None
+        retired_at, revoked_at = self.retired_at, self.revoked_at
+        if retired_at is None or revoked_at is None:
+            return revoked_at if retired_at is None else retired_at
+        return min(retired_at, revoked_at)
 
     def to_trusted_key(self) -> TrustedKey:
         """The entry as a :class:`qrseal.trust.TrustedKey` that carries it (``entry``), so
@@ -358,10 +378,15 @@ class TrustList:
         for entry in entries:
             if not isinstance(entry, TrustListEntry):
                 raise InvalidArgument("entries must be TrustListEntry values")
-            same = by_kid.get(entry.kid, ())
-            if any(other.public_key == entry.public_key for other in same):
-                raise InvalidArgument(f"key {entry.kid.hex()} is listed twice")
-            by_kid[entry.kid] = (*same, entry)
+            kid = entry.kid
+            same = by_kid.get(kid)
+            if same is None:
+                by_kid[kid] = (entry,)
+                continue
+            # Equal SPKI bytes <=> equal keys (one encoding per key), with no key parsed.
+            if any(other._spki == entry._spki for other in same):
+                raise InvalidArgument(f"key {kid.hex()} is listed twice")
+            by_kid[kid] = (*same, entry)
         object.__setattr__(self, "entries", entries)
         object.__setattr__(self, "_by_kid", MappingProxyType(by_kid))
 
@@ -372,7 +397,10 @@ class TrustList:
     def entry_for(self, key: TrustedKey) -> TrustListEntry:
         """The entry a :class:`TrustedKey` from :meth:`to_trust_store` came from."""
         for entry in self._by_kid.get(key.kid, ()):
-            if entry.public_key == key.public_key and entry.issuer == key.issuer:
+            # The identity test spares parsing the keys of a key made from this list.
+            if entry is key.entry or (
+                entry.issuer == key.issuer and entry.public_key == key.public_key
+            ):
                 return entry
         raise UnknownKey(f"no entry for key {key.kid.hex()}", kid=key.kid)
 
@@ -510,7 +538,7 @@ def _entry_map(e: TrustListEntry) -> dict[int, object]:
     # Built in ascending key order so that dumps_in_order is deterministic (RFC 8949 §4.2.1).
     out: dict[int, object] = {
         1: e.kid,
-        2: _spki(e.public_key),
+        2: e._spki,
         3: int(e.algorithm),
         4: e.issuer,
         5: e.jurisdiction,
@@ -596,11 +624,12 @@ def _texts(value: object, name: str, index: int) -> frozenset[str]:
         return _ANY
     if not isinstance(value, list | tuple) or len(value) > _MAX_SCOPE:
         raise MalformedTrustList(f"{_where(index)}{name} is not an array of at most {_MAX_SCOPE}")
-    items = frozenset(value)
-    if len(items) != len(value) or any(
-        type(v) is not str or not 0 < len(v) <= _MAX_TEXT for v in items
-    ):
+    # Types first: frozenset() would raise TypeError on an unhashable item.
+    if any(type(v) is not str or not 0 < len(v) <= _MAX_TEXT for v in value) or len(
+        frozenset(value)
+    ) != len(value):
         raise MalformedTrustList(f"{_where(index)}{name} must list distinct non-empty texts")
+    items = frozenset(value)
     return items
 
 
@@ -614,59 +643,218 @@ def _public_key(spki: bytes, alg: Algorithm, index: int) -> PublicKey:
     return cast(PublicKey, key)
 
 
+def _load_spki(spki: bytes, alg: Algorithm) -> PublicKey:
+    # An entry's key on first use; _spki_form (or _public_key) accepted these bytes at load,
+    # so this does not fail unless OpenSSL disagrees with _spki_form.
+    return _public_key(spki, alg, -1)
+
+
+# SubjectPublicKeyInfo (RFC 5480 §2, RFC 8410 §4) in the one DER form cryptography writes:
+# SEQUENCE { SEQUENCE { algorithm OID, curve OID }, BIT STRING { 0 unused bits, key } },
+# with EC points uncompressed (0x04 || X || Y). Per COSE algorithm value: (header up to
+# the key bytes, total length, for EC the field prime p and curve coefficient b (a = -3)).
+_SpkiForm = tuple[bytes, int, int, int]
+_P256: Final = 2**256 - 2**224 + 2**192 + 2**96 - 1
+_P384: Final = 2**384 - 2**128 - 2**96 + 2**32 - 1
+_P521: Final = 2**521 - 1
+_SPKI_FORMS: Final[Mapping[int, tuple[_SpkiForm, ...]]] = MappingProxyType(
+    {
+        Algorithm.ES256.value: (
+            (
+                bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004"),
+                91,
+                _P256,
+                int("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b", 16),
+            ),
+        ),
+        Algorithm.ES384.value: (
+            (
+                bytes.fromhex("3076301006072a8648ce3d020106052b8104002203620004"),
+                120,
+                _P384,
+                int(
+                    "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875a"
+                    "c656398d8a2ed19d2a85c8edd3ec2aef",
+                    16,
+                ),
+            ),
+        ),
+        Algorithm.ES512.value: (
+            (
+                bytes.fromhex("30819b301006072a8648ce3d020106052b810400230381860004"),
+                158,
+                _P521,
+                int(
+                    "0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef1"
+                    "09e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
+                    16,
+                ),
+            ),
+        ),
+        # Ed25519 and Ed448: OpenSSL takes any 32 / 57 key bytes, as this does.
+        Algorithm.EDDSA.value: (
+            (bytes.fromhex("302a300506032b6570032100"), 44, 0, 0),
+            (bytes.fromhex("3043300506032b6571033a00"), 69, 0, 0),
+        ),
+    }
+)
+_ALGORITHMS: Final[Mapping[int, Algorithm]] = MappingProxyType({a.value: a for a in Algorithm})
+
+
+def _spki_form(spki: bytes, forms: tuple[_SpkiForm, ...]) -> bool:
+    """Whether ``spki`` is a key ``alg`` accepts, in the DER form cryptography writes,
+    checked without OpenSSL: exact algorithm and curve OIDs, BIT STRING and key length,
+    and for EC an affine point with coordinates below p that lies on the curve (what
+    OpenSSL checks when it loads the key; P-256/384/521 have cofactor 1, so nothing more).
+    False means "not in that form": the caller then parses the key in full."""
+    for prefix, size, p, b in forms:
+        if len(spki) != size or not spki.startswith(prefix):
+            continue
+        if not p:
+            return True
+        half = (size - len(prefix)) // 2
+        x = int.from_bytes(spki[len(prefix) : len(prefix) + half])
+        y = int.from_bytes(spki[len(prefix) + half :])
+        return x < p and y < p and (y * y - (x * x - 3) * x - b) % p == 0
+    return False
+
+
 _ENTRY_KEYS: Final = frozenset(int(k) for k in EntryKey)
 _REQUIRED_ENTRY_KEYS: Final = frozenset(range(1, 11))
 _LIST_KEYS: Final = frozenset(int(k) for k in ListKey)
 _STATES: Final = tuple(KeyState)
+_ACTIVE, _RETIRED, _REVOKED = _STATES
 # Field order of TrustListEntry (a test checks that decoding round-trips every field).
 _ENTRY_FIELDS: Final = tuple(f.name for f in fields(TrustListEntry))
 
 
-def _decode_entry(item: object, index: int) -> TrustListEntry:
-    if not isinstance(item, Mapping):
+def _slot_setter(name: str) -> Callable[[TrustListEntry, object], None]:
+    # The slot's own descriptor: sets one field of a frozen entry being built.
+    return cast(Callable[[TrustListEntry, object], None], getattr(TrustListEntry, name).__set__)
+
+
+(
+    _set_public_key,
+    _set_issuer,
+    _set_jurisdiction,
+    _set_not_before,
+    _set_not_after,
+    _set_kid,
+    _set_algorithm,
+    _set_credential_types,
+    _set_classes,
+    _set_state,
+    _set_retired_at,
+    _set_revoked_at,
+    _set_compromised,
+    _set_spki,
+) = (_slot_setter(name) for name in _ENTRY_FIELDS)
+
+
+class _Decoding:
+    """Per-list caches: entries of one list share most times and scope arrays, so each
+    distinct value is checked and built once (datetimes and frozensets are immutable)."""
+
+    __slots__ = ("dates", "texts")
+
+    def __init__(self) -> None:
+        self.dates: dict[object, datetime] = {}
+        self.texts: dict[tuple[object, ...], frozenset[str]] = {(): _ANY}
+
+    def date(self, value: object, name: str, index: int) -> datetime:
+        # Only ints reach the cache: True == 1 and 1.0 == 1 must not hit a cached 1.
+        if type(value) is int:
+            cached = self.dates.get(value)
+            if cached is not None:
+                return cached
+            made = self.dates[value] = _date(value, name, index)
+            return made
+        return _date(value, name, index)  # raises
+
+    def scope(self, value: object, name: str, index: int) -> frozenset[str]:
+        if type(value) is list and len(value) <= _MAX_SCOPE:
+            try:
+                cached = self.texts.get(tuple(value))
+            except TypeError:  # an unhashable item: _texts refuses it
+                cached = None
+            # A hit equals a checked array of exact strs, item for item.
+            if cached is not None:
+                return cached
+            made = self.texts[tuple(value)] = _texts(value, name, index)
+            return made
+        return _texts(value, name, index)
+
+
+def _decode_entry(item: object, index: int, cache: _Decoding) -> TrustListEntry:
+    # Hot path of loading a list: checks are written out inline, and the key is only
+    # checked structurally (_spki_form); messages are formatted only on failure.
+    if type(item) is not dict and not isinstance(item, Mapping):
         raise MalformedTrustList(f"entry {index} is not a map")
-    keys = set(item)
-    if not keys <= _ENTRY_KEYS or not keys >= _REQUIRED_ENTRY_KEYS:
+    if not _REQUIRED_ENTRY_KEYS <= item.keys() <= _ENTRY_KEYS:
         raise MalformedTrustList(f"entry {index} has unknown or missing keys")
-    try:
-        alg = parse_algorithm(item[3])
-    except AlgorithmNotAllowed as exc:
-        raise MalformedTrustList(f"entry {index}: {exc.message}") from exc
-    key = _public_key(_bytes(item[2], "key", _MAX_SPKI, index), alg, index)
-    state = _STATES[_int(item[10], "state", 0, len(_STATES) - 1, index)]
-    not_before = _date(item[8], "not_before", index)
-    not_after = _date(item[9], "not_after", index)
-    retired_at = _date(item[11], "retired_at", index) if 11 in item else None
-    revoked_at = _date(item[12], "revoked_at", index) if 12 in item else None
+    raw_alg = item[3]
+    alg = _ALGORITHMS.get(raw_alg) if type(raw_alg) is int else None
+    if alg is None:
+        try:
+            alg = parse_algorithm(raw_alg)
+        except AlgorithmNotAllowed as exc:
+            raise MalformedTrustList(f"entry {index}: {exc.message}") from exc
+    spki = item[2]
+    if type(spki) is not bytes or not 0 < len(spki) <= _MAX_SPKI:
+        spki = _bytes(spki, "key", _MAX_SPKI, index)
+    key: PublicKey | None = None
+    if not _spki_form(spki, _SPKI_FORMS[alg.value]):
+        # Another valid form (a compressed point, say) or a bad key: OpenSSL decides, and
+        # the entry keeps the key in cryptography's form.
+        key = _public_key(spki, alg, index)
+        spki = _spki(key)
+    raw_state = item[10]
+    if type(raw_state) is not int or not 0 <= raw_state < len(_STATES):
+        raw_state = _int(raw_state, "state", 0, len(_STATES) - 1, index)
+    state = _STATES[raw_state]
+    not_before = cache.date(item[8], "not_before", index)
+    not_after = cache.date(item[9], "not_after", index)
+    retired_at = cache.date(item[11], "retired_at", index) if 11 in item else None
+    revoked_at = cache.date(item[12], "revoked_at", index) if 12 in item else None
     compromised = item.get(13, False)
     if (
         not_after < not_before
         or (compromised is not False and (compromised is not True or revoked_at is None))
-        or (state is KeyState.ACTIVE and retired_at is not None)
-        or (state is KeyState.RETIRED and retired_at is None)
-        or ((state is KeyState.REVOKED) != (revoked_at is not None))
+        or (state is _ACTIVE and retired_at is not None)
+        or (state is _RETIRED and retired_at is None)
+        or ((state is _REVOKED) != (revoked_at is not None))
     ):
         raise MalformedTrustList(f"entry {index} has inconsistent times, state or flags")
-    values = (
-        key,
-        _text(item[4], "issuer", index),
-        _text(item[5], "jurisdiction", index),
-        not_before,
-        not_after,
-        _bytes(item[1], "kid", _MAX_KID, index),
-        alg,
-        _texts(item[6], "credential types", index),
-        _texts(item[7], "classes", index),
-        state,
-        retired_at,
-        revoked_at,
-        compromised,
-    )
-    # Every field is checked above, so the entry is built without re-running
-    # __post_init__ (which would cost as much again on a 10,000-entry list).
-    entry = object.__new__(TrustListEntry)
-    for name, value in zip(_ENTRY_FIELDS, values, strict=True):
-        object.__setattr__(entry, name, value)
+    issuer = item[4]
+    if type(issuer) is not str or not 0 < len(issuer) <= _MAX_TEXT:
+        issuer = _text(issuer, "issuer", index)
+    jurisdiction = item[5]
+    if type(jurisdiction) is not str or not 0 < len(jurisdiction) <= _MAX_TEXT:
+        jurisdiction = _text(jurisdiction, "jurisdiction", index)
+    kid = item[1]
+    if type(kid) is not bytes or not 0 < len(kid) <= _MAX_KID:
+        kid = _bytes(kid, "kid", _MAX_KID, index)
+    credential_types = cache.scope(item[6], "credential types", index)
+    classes = cache.scope(item[7], "classes", index)
+    # Every field is checked above, so the entry is built without __post_init__ (which
+    # would cost as much again on a 10,000-entry list). public_key stays unset when the
+    # key passed _spki_form: TrustListEntry.__getattr__ builds it on first use.
+    entry: TrustListEntry = object.__new__(TrustListEntry)
+    if key is not None:
+        _set_public_key(entry, key)
+    _set_issuer(entry, issuer)
+    _set_jurisdiction(entry, jurisdiction)
+    _set_not_before(entry, not_before)
+    _set_not_after(entry, not_after)
+    _set_kid(entry, kid)
+    _set_algorithm(entry, alg)
+    _set_credential_types(entry, credential_types)
+    _set_classes(entry, classes)
+    _set_state(entry, state)
+    _set_retired_at(entry, retired_at)
+    _set_revoked_at(entry, revoked_at)
+    _set_compromised(entry, compromised)
+    _set_spki(entry, spki)
     return entry
 
 
@@ -684,7 +872,8 @@ def decode_trust_list(payload: bytes, *, max_bytes: int = MAX_TRUST_LIST_BYTES) 
     raw_entries = item[7]
     if not isinstance(raw_entries, list | tuple) or len(raw_entries) > MAX_TRUST_LIST_ENTRIES:
         raise MalformedTrustList(f"entries is not an array of at most {MAX_TRUST_LIST_ENTRIES}")
-    entries = tuple(_decode_entry(e, i) for i, e in enumerate(raw_entries))
+    cache = _Decoding()
+    entries = tuple(_decode_entry(e, i, cache) for i, e in enumerate(raw_entries))
     try:
         return TrustList(
             list_id=_text(item[2], "list id"),
