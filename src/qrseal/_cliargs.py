@@ -14,6 +14,7 @@ from .cose import Algorithm
 __all__ = [
     "ALGS",
     "UsageError",
+    "add_now_option",
     "now_of",
     "parse_duration",
     "parse_time",
@@ -60,6 +61,13 @@ def parse_duration(value: str) -> timedelta:
 def parse_duration_or_zero(value: str) -> timedelta:
     """Like :func:`parse_duration`, but ``0`` is allowed."""
     return _duration(value, allow_zero=True)
+
+
+def add_now_option(parser: argparse.ArgumentParser) -> None:
+    """``--now``: a fixed time instead of the clock, for reproducible runs and tests."""
+    parser.add_argument(
+        "--now", type=parse_time, help="use this time instead of the clock (ISO 8601 with zone)"
+    )
 
 
 def now_of(args: argparse.Namespace) -> datetime:

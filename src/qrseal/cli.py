@@ -25,9 +25,9 @@ import qrcode.exceptions
 from . import cli_status, cli_trust, qr
 from ._cliargs import ALGS as _ALGS
 from ._cliargs import UsageError as _UsageError
+from ._cliargs import add_now_option
 from ._cliargs import now_of as _now
 from ._cliargs import parse_duration as _parse_duration
-from ._cliargs import parse_time as _parse_time
 from ._cliargs import password_of as _password
 from ._cliargs import read_bytes as _read
 from .cose import Algorithm
@@ -511,13 +511,6 @@ def make_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def timed(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--now",
-            type=_parse_time,
-            help="use this time instead of the clock (ISO 8601 with zone)",
-        )
-
     p = sub.add_parser("keygen", help="generate an issuer key pair")
     p.add_argument("--alg", choices=sorted(_ALGS), default="ES256")
     p.add_argument("--out", required=True, help="private key PEM (PKCS#8) to write")
@@ -564,7 +557,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--svg", help="also write the QR code as SVG")
     p.add_argument("--ecc", choices=[e.value for e in qr.Ecc], default="M")
     p.add_argument("--scale", type=int, default=qr.DEFAULT_SCALE, help="pixels per module")
-    timed(p)
+    add_now_option(p)
 
     p = sub.add_parser("verify", help="verify a credential text, text file or QR image offline")
     p.add_argument("text", nargs="?", help="credential text (DL1:...)")
@@ -632,7 +625,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--nonce", type=_parse_nonce, help="the nonce (hex) the live code must carry")
     p.add_argument("--audience", help="the audience the live code must be addressed to")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    timed(p)
+    add_now_option(p)
 
     p = sub.add_parser("present", help="show a fresh live code (DP1) signed by the device key")
     p.add_argument("text", nargs="?", help="the device-bound credential text (DL1:...)")
@@ -656,7 +649,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--light-terminal", action="store_true", help="draw for a light terminal background"
     )
-    timed(p)
+    add_now_option(p)
 
     p = sub.add_parser("scan", help="print the text of every QR code in an image")
     p.add_argument("image")
@@ -675,7 +668,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sample", type=int, choices=range(5), default=0, help="which sample licence (0-4)"
     )
-    timed(p)
+    add_now_option(p)
 
     cli_trust.add_trust_commands(sub)
     cli_status.add_status_commands(sub)

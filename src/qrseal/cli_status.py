@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._cliargs import UsageError as _UsageError
+from ._cliargs import add_now_option
 from ._cliargs import now_of as _now
 from ._cliargs import parse_duration_or_zero as _parse_duration
-from ._cliargs import parse_time as _parse_time
 from ._cliargs import password_of as _password
 from ._cliargs import read_bytes as _read
 from .cose import HeaderLabel, PublicKey, decode_sign1
@@ -336,13 +336,6 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     parser = subparsers.add_parser("status", help="Token Status Lists: init, set, publish, show")
     sub = parser.add_subparsers(dest="status_command", required=True)
 
-    def timed(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--now",
-            type=_parse_time,
-            help="use this time instead of the clock (ISO 8601 with zone)",
-        )
-
     p = sub.add_parser("init", help="create a list file of N entries, all valid")
     p.add_argument("list", help="status list file to write (CBOR status_list map)")
     p.add_argument(
@@ -380,7 +373,7 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         default="auto",
         help="zlib strategy: best, rle, or auto (best up to 4,194,304 entries, rle above)",
     )
-    timed(p)
+    add_now_option(p)
     p.set_defaults(status_handler=_cmd_publish)
 
     p = sub.add_parser("show", help="verify a Status List Token offline; summary or lookups")
@@ -397,7 +390,7 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         help="accept the token this long after its exp",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    timed(p)
+    add_now_option(p)
     p.set_defaults(status_handler=_cmd_show)
 
 

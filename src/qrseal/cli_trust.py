@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from ._cliargs import ALGS as _ALGS
 from ._cliargs import UsageError as _UsageError
+from ._cliargs import add_now_option
 from ._cliargs import now_of as _now
 from ._cliargs import parse_duration as _parse_duration
 from ._cliargs import parse_time as _parse_time
@@ -236,9 +237,6 @@ def add_trust_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     trust = subparsers.add_parser("trust", help="build, sign and inspect signed trust lists")
     sub = trust.add_subparsers(dest="trust_command", required=True)
 
-    def timed(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--now", type=_parse_time, help="use this time instead of the clock")
-
     p = sub.add_parser("init", help="generate a root key and an empty draft list")
     p.add_argument("--key", required=True, help="root private key PEM to create")
     p.add_argument("--pub", help="root public key PEM (default: KEY with .pub.pem)")
@@ -246,7 +244,7 @@ def add_trust_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     p.add_argument("--list-id", required=True, help="list id, e.g. cn-national")
     p.add_argument("--alg", choices=sorted(_ALGS), default="ES256")
     p.add_argument("--password-env", help="encrypt the root key with this env variable")
-    timed(p)
+    add_now_option(p)
     p.set_defaults(trust_handler=_cmd_init)
 
     p = sub.add_parser("add", help="add an issuer key to the draft")
@@ -261,7 +259,7 @@ def add_trust_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     p.add_argument("--not-before", type=_parse_time)
     p.add_argument("--not-after", type=_parse_time)
     p.add_argument("--kid", help="hex kid (default: SHA-256 of the key, 8 bytes)")
-    timed(p)
+    add_now_option(p)
     p.set_defaults(trust_handler=_cmd_add)
 
     for name, handler, text in (
@@ -276,7 +274,7 @@ def add_trust_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
             p.add_argument(
                 "--compromised", action="store_true", help="refuse everything it ever signed"
             )
-        timed(p)
+        add_now_option(p)
         p.set_defaults(trust_handler=handler)
 
     p = sub.add_parser("sign", help="sign the draft as the next version (sequence + 1)")
@@ -286,14 +284,14 @@ def add_trust_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     p.add_argument("--next-update", type=_parse_duration, default=timedelta(days=1))
     p.add_argument("--valid-for", type=_parse_duration, default=timedelta(days=7))
     p.add_argument("--password-env", help="env variable holding the root key's password")
-    timed(p)
+    add_now_option(p)
     p.set_defaults(trust_handler=_cmd_sign)
 
     p = sub.add_parser("show", help="verify a signed trust list and print it")
     p.add_argument("file")
     p.add_argument("--root", required=True, help="pinned root public key PEM")
     p.add_argument("--json", action="store_true")
-    timed(p)
+    add_now_option(p)
     p.set_defaults(trust_handler=_cmd_show)
 
 

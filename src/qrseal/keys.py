@@ -25,6 +25,7 @@ __all__ = [
     "Signer",
     "algorithm_for_key",
     "generate_private_key",
+    "key_identity",
     "kid_for",
     "load_private_key_pem",
     "load_public_key_pem",
@@ -89,6 +90,16 @@ def algorithm_for_key(key: PrivateKey | PublicKey) -> Algorithm:
     ):
         return Algorithm.EDDSA
     raise InvalidKey(f"unsupported key type {type(key).__name__}")
+
+
+def key_identity(
+    key: PublicKey, algorithm: Algorithm | None = None, kid: bytes = b""
+) -> tuple[Algorithm, bytes]:
+    """The algorithm (default: the key's one) checked against ``key``, and the kid
+    (default: :func:`kid_for`). Raises ``InvalidKey`` or ``AlgorithmNotAllowed``."""
+    alg = algorithm if algorithm is not None else algorithm_for_key(key)
+    check_key_algorithm(alg, key)
+    return alg, kid or kid_for(key)
 
 
 def _public(key: PrivateKey | PublicKey) -> PublicKey:

@@ -623,9 +623,7 @@ class PrivilegeCode:
         """The code holding these values if the quick check accepts them, else None."""
         if not _code_ok(code, sign, value):
             return None
-        made = object.__new__(cls)  # as _made does; spelled out, it runs for every code
-        object.__setattr__(made, "__dict__", {"code": code, "sign": sign, "value": value})
-        return made
+        return _made(cls, {"code": code, "sign": sign, "value": value})
 
 
 @dataclass(frozen=True)
@@ -655,12 +653,10 @@ class DomesticPrivilege:
         """The privilege holding these values if the quick check accepts them, else None."""
         if not _domestic_ok(class_code, issue_date, probation_end_date, codes):
             return None
-        made = object.__new__(cls)  # as _made does; spelled out, it runs for every privilege
-        object.__setattr__(made, "__dict__", {
+        return _made(cls, {
             "class_code": class_code, "issue_date": issue_date,
             "probation_end_date": probation_end_date, "codes": codes,
         })  # fmt: skip
-        return made
 
 
 @dataclass(frozen=True)
@@ -695,12 +691,10 @@ class DrivingPrivilege:
         """The privilege holding these values if the quick check accepts them, else None."""
         if not _driving_ok(vehicle_category_code, issue_date, expiry_date, codes):
             return None
-        made = object.__new__(cls)  # as _made does; spelled out, it runs for every privilege
-        object.__setattr__(made, "__dict__", {
+        return _made(cls, {
             "vehicle_category_code": vehicle_category_code, "issue_date": issue_date,
             "expiry_date": expiry_date, "codes": codes,
         })  # fmt: skip
-        return made
 
 
 # Quick checks of privileges (True only if __post_init__ would find nothing). Vocabulary

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from .cose import Algorithm, PublicKey, check_key_algorithm
+from .cose import Algorithm, PublicKey
 from .cwt import require_utc
 from .errors import AlgorithmNotAllowed, InvalidArgument, InvalidKey
-from .keys import algorithm_for_key, kid_for
+from .keys import key_identity
 
 if TYPE_CHECKING:
     from .trustlist import TrustListEntry
@@ -67,14 +67,12 @@ class TrustedKey:
             return key
 
     def __post_init__(self) -> None:
-        if self.algorithm is None:
-            object.__setattr__(self, "algorithm", algorithm_for_key(self.public_key))
         try:
-            check_key_algorithm(self.algorithm, self.public_key)
+            alg, kid = key_identity(self.public_key, self.algorithm, self.kid)
         except AlgorithmNotAllowed as exc:
             raise InvalidKey(exc.message) from exc
-        if not self.kid:
-            object.__setattr__(self, "kid", kid_for(self.public_key))
+        object.__setattr__(self, "algorithm", alg)
+        object.__setattr__(self, "kid", kid)
         if not self.issuer:
             raise InvalidArgument("a trusted key needs an issuer name")
         for name in ("not_before", "not_after"):

@@ -60,7 +60,14 @@ from .errors import (
     TrustListRollback,
     UnknownKey,
 )
-from .keys import LocalSigner, PrivateKey, Signer, algorithm_for_key, generate_private_key, kid_for
+from .keys import (
+    LocalSigner,
+    PrivateKey,
+    Signer,
+    generate_private_key,
+    key_identity,
+    kid_for,
+)
 from .trust import TrustedKey, TrustStore
 
 __all__ = [
@@ -194,15 +201,13 @@ class TrustListEntry:
             return key
 
     def __post_init__(self) -> None:
-        if self.algorithm is None:
-            object.__setattr__(self, "algorithm", algorithm_for_key(self.public_key))
         try:
-            check_key_algorithm(self.algorithm, self.public_key)
+            alg, kid = key_identity(self.public_key, self.algorithm, self.kid)
         except AlgorithmNotAllowed as exc:
             raise InvalidArgument(exc.message) from exc
+        object.__setattr__(self, "algorithm", alg)
+        object.__setattr__(self, "kid", kid)
         object.__setattr__(self, "_spki", _spki(self.public_key))
-        if not self.kid:
-            object.__setattr__(self, "kid", kid_for(self.public_key))
         if len(self.kid) > _MAX_KID:
             raise InvalidArgument(f"kid longer than {_MAX_KID} bytes")
         for name in ("issuer", "jurisdiction"):
