@@ -1,0 +1,158 @@
+"""qrseal against the raw primitive and a hand-made minimal pipeline, in one run.
+
+    .venv/bin/python benchmarks/peer_bench.py [--quick]
+
+The peer is what a developer would write in an afternoon with the same libraries
+(cbor2 + cryptography + zlib + a Base45 decoder): header, text decode, optional inflate,
+COSE_Sign1 parse, kid lookup, ES256 verify, claims decode, exp/iat check. It makes far
+fewer checks than qrseal (no strictness, no licence validation, no trust-list entries), so
+it is the speed a strict verifier has to beat. Both read the same COSE bytes; the peer
+gets them as Base45 (its natural transport), qrseal as its DL1 numeric text.
+
+Not a test: nothing here asserts. Ratios are within this run only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import zlib
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import cbor2
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from qrseal import Algorithm, Holder, Issuer, TrustedKey, TrustStore, Verifier, kid_for
+from qrseal.testing import FIXED_NOW, make_device_signer, make_private_key, sample_licence
+
+B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+B45_INDEX = {c: i for i, c in enumerate(B45)}
+
+
+def per_call(fn: Callable[[], object], *, budget: float, repeat: int = 7) -> float:
+    """Seconds per call: the median of ``repeat`` timed batches."""
+    fn()
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < 0.02:
+        fn()
+        n += 1
+    batch = max(1, int(n * (budget / repeat) / 0.02))
+    samples = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(batch):
+            fn()
+        samples.append((time.perf_counter() - t0) / batch)
+    return statistics.median(samples)
+
+
+def b45encode(data: bytes) -> str:
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        v = data[i] * 256 + data[i + 1]
+        v, c = divmod(v, 45)
+        e, d = divmod(v, 45)
+        out += [B45[c], B45[d], B45[e]]
+    if len(data) % 2:
+        d, c = divmod(data[-1], 45)
+        out += [B45[c], B45[d]]
+    return "".join(out)
+
+
+def b45decode(text: str) -> bytes:
+    out = bytearray()
+    vals = [B45_INDEX[c] for c in text]
+    for i in range(0, len(vals) - 2, 3):
+        v = vals[i] + vals[i + 1] * 45 + vals[i + 2] * 2025
+        out += v.to_bytes(2, "big")
+    if len(vals) % 3:
+        out.append(vals[-2] + vals[-1] * 45)
+    return bytes(out)
+
+
+class HandMadeVerifier:
+    """The minimal pipeline: what most QR-credential verifiers in the field do."""
+
+    def __init__(self, keys: dict[bytes, ec.EllipticCurvePublicKey]) -> None:
+        self.keys = keys
+
+    def verify(self, text: str, now: int) -> dict[Any, Any]:
+        if not text.startswith("HC1:"):
+            raise ValueError("header")
+        data = b45decode(text[4:])
+        if data[:1] == b"\x78":
+            data = zlib.decompress(data)
+        obj = cbor2.loads(data)
+        protected_bytes, _unprotected, payload, signature = obj.value
+        protected = cbor2.loads(protected_bytes)
+        key = self.keys[protected[4]]
+        if protected[1] != -7:
+            raise ValueError("alg")
+        sig_structure = cbor2.dumps(["Signature1", protected_bytes, b"", payload])
+        r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        key.verify(encode_dss_signature(r, s), sig_structure, ec.ECDSA(hashes.SHA256()))
+        claims: dict[Any, Any] = cbor2.loads(payload)
+        if not claims[6] <= now < claims[4]:
+            raise ValueError("time")
+        return claims
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter timing batches")
+    budget = 0.2 if parser.parse_args().quick else 0.7
+
+    key = make_private_key(Algorithm.ES256)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise SystemExit("ES256 test key expected")
+    pub = key.public_key()
+    issuer = Issuer(key, issuer="CN-BENCH")
+    verifier = Verifier(TrustStore([TrustedKey(pub, "CN-BENCH")]))
+    licence = sample_licence(0)
+    credential = issuer.sign(licence, now=FIXED_NOW)
+    text = credential.text
+    peer_text = "HC1:" + b45encode(credential.cose)
+    peer = HandMadeVerifier({kid_for(pub): pub})
+    now = int(FIXED_NOW.timestamp())
+    if peer.verify(peer_text, now)[1] != "CN-BENCH":
+        raise SystemExit("the peer pipeline does not read the credential")
+
+    message = b"x" * 300
+    der = key.sign(message, ec.ECDSA(hashes.SHA256()))
+    raw_sign = per_call(lambda: key.sign(message, ec.ECDSA(hashes.SHA256())), budget=budget)
+    raw_verify = per_call(
+        lambda: pub.verify(der, message, ec.ECDSA(hashes.SHA256())), budget=budget
+    )
+    qr_verify = per_call(partial(verifier.verify, text, now=FIXED_NOW), budget=budget)
+    peer_verify = per_call(partial(peer.verify, peer_text, now), budget=budget)
+    qr_issue = per_call(partial(issuer.issue, licence, now=FIXED_NOW), budget=budget)
+
+    device = make_device_signer()
+    bound = issuer.sign(licence, now=FIXED_NOW, holder_key=device.public_key)
+    live = Holder(bound, device).present(now=FIXED_NOW)
+    live_verify = per_call(partial(verifier.verify, live, now=FIXED_NOW), budget=budget)
+
+    def line(name: str, t: float, base: float, what: str) -> None:
+        print(f"  {name:<34} {t * 1e6:8.1f} µs  = {t / base:5.2f}x {what}")
+
+    print("== ES256, sample licence 1, one run (medians) ==")
+    line("raw P-256 sign (300 B)", raw_sign, raw_sign, "raw sign")
+    line("raw P-256 verify (300 B)", raw_verify, raw_verify, "raw verify")
+    line("hand-made pipeline verify", peer_verify, raw_verify, "raw verify")
+    line("qrseal verify (static)", qr_verify, raw_verify, "raw verify")
+    line("qrseal issue", qr_issue, raw_sign, "raw sign")
+    line("qrseal verify (live, ES256 device)", live_verify, 2 * raw_verify, "two raw verifies")
+    print(f"  qrseal verify / hand-made pipeline: {qr_verify / peer_verify:.2f}x")
+    print(
+        "  targets: static verify <= 1.5x raw and < hand-made; issue <= 3x raw; "
+        "live <= 1.5x two raw verifies"
+    )
+
+
+if __name__ == "__main__":
+    main()
