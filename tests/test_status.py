@@ -375,23 +375,24 @@ def zeros_stream(size: int) -> bytes:
 
 
 def test_list_inflating_beyond_the_cap_is_too_large() -> None:
-    """A 64 MiB list in a ~64 KB stream is refused at a 1 MiB cap after inflating at most the
-    cap (the "zip bomb" never materialises); exactly the cap is accepted."""
+    """A 64 MiB list in a ~64 KB stream is refused at a cap of 2^23 one-bit entries (1 MiB)
+    after inflating at most the cap (the "zip bomb" never materialises); exactly the cap is
+    accepted."""
     bomb = cbor2.dumps({"bits": 1, "lst": zeros_stream(64 << 20)})
     assert len(bomb) < 100_000
     tracemalloc.start()
     try:
         with pytest.raises(QrsealError) as info:
-            StatusList.from_cbor(bomb, max_list_bytes=1 << 20)
+            StatusList.from_cbor(bomb, max_entries=8 << 20)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert info.value.reason is Reason.TOO_LARGE
     assert peak < 8 << 20
     exact = cbor2.dumps({"bits": 1, "lst": zeros_stream(1 << 20)})
-    assert len(StatusList.from_cbor(exact, max_list_bytes=1 << 20)) == 8 << 20
+    assert len(StatusList.from_cbor(exact, max_entries=8 << 20)) == 8 << 20
     with pytest.raises(QrsealError) as info:
-        StatusList.from_cbor(exact, max_list_bytes=(1 << 20) - 1)
+        StatusList.from_cbor(exact, max_entries=(8 << 20) - 8)
     assert info.value.reason is Reason.TOO_LARGE
 
 
@@ -679,19 +680,17 @@ def test_list_issued_in_the_future_or_not_yet_valid_is_rejected() -> None:
 
 
 def test_oversized_token_or_list_is_too_large() -> None:
-    """A token over max_bytes, or a list inflating over max_list_bytes, is too_large."""
+    """A token over max_bytes, or a list of more entries than max_entries, is too_large."""
     token, signer = signed(sample_list(80_000))
     with pytest.raises(QrsealError) as info:
         verify_status_list(token, keys=keys_of(signer), now=NOW, max_bytes=len(token) - 1)
     assert info.value.reason is Reason.TOO_LARGE
     with pytest.raises(QrsealError) as info:
-        verify_status_list(token, keys=keys_of(signer), now=NOW, max_list_bytes=19_999)
+        verify_status_list(token, keys=keys_of(signer), now=NOW, max_entries=79_996)
     assert info.value.reason is Reason.TOO_LARGE
     assert (
         len(
-            verify_status_list(
-                token, keys=keys_of(signer), now=NOW, max_list_bytes=20_000
-            ).status_list
+            verify_status_list(token, keys=keys_of(signer), now=NOW, max_entries=80_000).status_list
         )
         == 80_000
     )

@@ -31,7 +31,7 @@ from qrseal import (
 from qrseal.cli_status import status_snapshots_from_dir
 from qrseal.cose import encode_sign1
 from qrseal.cwt import Claims, encode_claims
-from qrseal.keys import LocalSigner, public_key_to_pem
+from qrseal.keys import LocalSigner, Signer, public_key_to_pem
 from qrseal.profile import DL_FORMAT, LICENCE_CLAIM
 from qrseal.status_ref import decode_status_claim
 from qrseal.testing import (
@@ -64,7 +64,7 @@ def _reason(fn: Callable[[], object]) -> Reason:
 def _token(
     values: dict[int, int] | None = None,
     *,
-    signer: LocalSigner | None = None,
+    signer: Signer | None = None,
     uri: str = URI,
     at: datetime = LIST_AT,
     valid_for: timedelta = 24 * HOUR,
@@ -312,8 +312,8 @@ def test_list_signed_by_another_key_of_the_same_issuer_is_used() -> None:
 
 
 def test_trust_list_keys_sign_status_lists_only_while_they_may_sign() -> None:
-    """With a trust list: a list signed after its key's retirement speaks for nobody
-    (status_unavailable); a revoked key's lists are refused at load (unknown_key)."""
+    """With a trust list: a list signed after its key's retirement is refused at load
+    (key_not_valid_at_time); a revoked key's lists are refused at load (unknown_key)."""
     key = make_private_key(index=11)
     signer = LocalSigner(key)
     entry = TrustListEntry(key.public_key(), TEST_ISSUER, "CN", NOW - 48 * HOUR, NOW + 48 * HOUR)
@@ -321,9 +321,8 @@ def test_trust_list_keys_sign_status_lists_only_while_they_may_sign() -> None:
     retired = tl.retire(signer.kid, at=NOW + HOUR).to_trust_store()
     text = make_issuer(index=11).issue(sample_licence(0), now=NOW, status=StatusReference(URI, 5))
     late, check_at = NOW + 2 * HOUR, NOW + 3 * HOUR
-    after = _snapshots(_token(signer=signer, at=late), trust=retired, now=late)
-    assert _reason(lambda: _verifier(after, retired).verify(text, now=check_at)) is (
-        Reason.STATUS_UNAVAILABLE
+    assert _reason(lambda: _snapshots(_token(signer=signer, at=late), trust=retired, now=late)) is (
+        Reason.KEY_NOT_VALID_AT_TIME
     )
     before = _snapshots(_token(signer=signer, at=NOW + HOUR / 2), trust=retired, now=late)
     assert _verifier(before, retired).verify(text, now=check_at).status is not None
@@ -527,9 +526,7 @@ def test_verified_list_names_the_key_that_verified_it() -> None:
     """issue 9 item 2: VerifiedStatusList.signer is the trusted key whose signature checked,
     not every key with the kid."""
     theirs, trust = _shared_kid_trust()
-    verified = verify_status_list(
-        _token(signer=theirs), keys=trust.status_key_resolver(), now=NOW
-    )
+    verified = verify_status_list(_token(signer=theirs), keys=trust.status_key_resolver(), now=NOW)
     assert verified.signer is not None and verified.signer.issuer == OTHER_ISSUER
 
 
