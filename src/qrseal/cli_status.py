@@ -256,7 +256,9 @@ def status_snapshots_from_dir(
     folder = Path(directory)
     resolver = trust.status_key_resolver()
     cap = token_cap(max_entries)
-    verified: list[VerifiedStatusList] = []
+    # Added one by one, so that a list replaced by a newer one is dropped at once: memory is
+    # the lists held plus one token, whatever the folder holds.
+    snapshots = StatusSnapshots(expiry_grace=expiry_grace)
     try:
         paths = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     except OSError as exc:
@@ -276,21 +278,21 @@ def status_snapshots_from_dir(
             data = path.read_bytes()
             if not _is_status_token(data):
                 continue
-            verified.append(
-                verify_status_list(
-                    data,
-                    keys=resolver,
-                    now=now,
-                    expiry_grace=expiry_grace,
-                    max_bytes=cap,
-                    max_entries=max_entries,
-                )
+            verified = verify_status_list(
+                data,
+                keys=resolver,
+                now=now,
+                expiry_grace=expiry_grace,
+                max_bytes=cap,
+                max_entries=max_entries,
             )
+            del data
+            snapshots = snapshots.with_list(verified)
         except OSError as exc:
             _report(errors, path, f"{StorageFailed.reason.value}: {exc.strerror}")
         except QrsealError as exc:
             _report(errors, path, f"{exc.reason.value}: {exc.message}")
-    return StatusSnapshots(verified, expiry_grace=expiry_grace)
+    return snapshots
 
 
 def _report(errors: TextIO | None, path: Path, what: str) -> None:
