@@ -55,6 +55,7 @@ from qrseal.status_token import (
     verify_status_list,
 )
 from qrseal.testing import FIXED_NOW, make_signer
+from qrseal.trust import TrustedKey, TrustStore
 
 from .vectors import vector_path
 
@@ -1160,3 +1161,22 @@ def test_maximal_exp_and_ttl_with_grace_do_not_overflow() -> None:
     with pytest.raises(QrsealError) as info:
         verify_status_list(token, keys=keys_of(signer), now=last)
     assert info.value.reason is Reason.EXPIRED
+
+
+def test_store_holds_one_list_per_uri_and_signer() -> None:
+    """issue 9 item 1: a later list from another issuer's key is held beside, not instead of,
+    the issuer's own; lookup reads only the list of the issuer asked for."""
+    mine, theirs = make_signer(), make_signer(index=9)
+    trust = TrustStore([TrustedKey(mine.public_key, "CN-A"), TrustedKey(theirs.public_key, "CN-B")])
+    resolve = trust.status_key_resolver()
+    own, _ = signed(sample_list(), signer=mine)
+    later, _ = signed(StatusList(1000, 2), signer=theirs, now=NOW + HOUR)
+    lists = [verify_status_list(t, keys=resolve, now=NOW + HOUR) for t in (own, later)]
+    for order in (lists, lists[::-1]):
+        store = StatusSnapshots(order)
+        assert (len(store), store.uris) == (2, (URI,))
+        assert store.get(URI, "CN-A") is lists[0] and store.get(URI, "CN-B") is lists[1]
+        assert store.get(URI) is None
+        ref = StatusReference(URI, 0)
+        assert store.lookup(ref, now=NOW + HOUR, max_age=None, issuer="CN-A").status == 1
+        assert store.lookup(ref, now=NOW + HOUR, max_age=None, issuer="CN-B").status == 0
