@@ -61,6 +61,7 @@ BITS = 2
 URI = "https://status.example.cn/dl/v1/all"
 SHARDS = "https://status.example.cn/dl/v1/{shard}"
 MAX = 1 << 31  # caps well above the benchmark's sizes
+MAX_ENTRIES = 1 << 33  # every entry of the 1 GiB cap at 1 bit: the benchmark opts in explicitly
 
 Indices = Any  # a numpy int64 array, or a list of ints without numpy
 
@@ -205,7 +206,7 @@ before = peak_kib()
 t = time.perf_counter()
 token = Path(sys.argv[1]).read_bytes()
 v = verify_status_list(token, keys=lambda kid: [key], now=FIXED_NOW,
-                       max_bytes=1 << 31, max_list_bytes=1 << 31)
+                       max_bytes=1 << 31, max_entries=1 << 33)
 t = time.perf_counter() - t
 print(t, before, peak_kib())
 """
@@ -225,7 +226,7 @@ def child_load(token_path: Path, pub_path: Path) -> tuple[float, int, int]:
 
 def load(token: bytes, key: Any) -> StatusList:
     verified = verify_status_list(
-        token, keys=lambda kid: [key], now=FIXED_NOW, max_bytes=MAX, max_list_bytes=MAX
+        token, keys=lambda kid: [key], now=FIXED_NOW, max_bytes=MAX, max_entries=MAX_ENTRIES
     )
     return verified.status_list
 
@@ -298,7 +299,7 @@ def run(dist: Distribution, args: argparse.Namespace, folder: Path) -> dict[str,
     snapshots = StatusSnapshots(
         [
             verify_status_list(
-                token, keys=lambda kid: [key], now=FIXED_NOW, max_bytes=MAX, max_list_bytes=MAX
+                token, keys=lambda kid: [key], now=FIXED_NOW, max_bytes=MAX, max_entries=MAX_ENTRIES
             )
         ]
     )

@@ -251,3 +251,56 @@ def test_verifier_app_example_with_trust_list_and_status(
     assert "status_unavailable" in capsys.readouterr().out
     assert app([str(shots["5"]), *args, "--now", three_days, "--accept-without-status"]) == 0
     assert "WARNING" in capsys.readouterr().out
+
+
+def test_verify_status_dir_keeps_another_issuers_list_apart(
+    tmp_path: Path, issuer: tuple[Path, Path, Path]
+) -> None:
+    """issue 9 item 1 through verify --status DIR: another trusted issuer's later list for
+    the same URI neither reinstates the revoked licence (reject and warn) nor displaces the
+    genuine list."""
+    key, pub, licence = issuer
+    other, other_pub = tmp_path / "other.key", tmp_path / "other.pub.pem"
+    ok("keygen", "--out", other, "--pub", other_pub)
+    folder, status_list, theirs = tmp_path / "snapshots", tmp_path / "list.cbor", tmp_path / "t"
+    folder.mkdir()
+    ok("status", "init", status_list, "--entries", "1000")
+    _publish(status_list, key, folder, LIST_AT, "5=revoked")
+    ok("status", "init", theirs, "--entries", "1000")
+    ok("status", "publish", theirs, "--key", other, "--uri", URI,
+       "--out", folder / "zz-later.cwt", "--now", NOW)  # fmt: skip
+    text = ok(
+        "issue", licence, "--key", key, "--issuer", "CN-SC", "--now", NOW,
+        "--status-uri", URI, "--status-idx", "5",
+    ).strip()  # fmt: skip
+    base = ("verify", text, "--trust", f"CN-SC={pub}", "--trust", f"CN-OTHER={other_pub}",
+            "--status", folder, "--now", LATER, "--json")  # fmt: skip
+    for when in ("reject", "warn"):
+        code, out = run(*base, "--status-unavailable", when)
+        assert code == 1 and json.loads(out)["reason"] == Reason.REVOKED.value
+
+
+def test_status_list_size_is_bounded_on_the_command_line(
+    tmp_path: Path, issuer: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 9 item 6: verify --max-status-entries and status show --max-entries bound the
+    entries a received list may have (too_large beyond); the default takes one shard."""
+    key, pub, licence = issuer
+    folder, status_list = tmp_path / "snapshots", tmp_path / "list.cbor"
+    folder.mkdir()
+    ok("status", "init", status_list, "--entries", "1000")
+    _publish(status_list, key, folder, LIST_AT, "5=revoked")
+    token = folder / "shard-0.cwt"
+    assert ok("status", "show", token, "--key", pub, "--now", NOW)
+    code, _ = run("status", "show", token, "--key", pub, "--now", NOW, "--max-entries", "992")
+    assert code == 1 and "too_large" in capsys.readouterr().err
+    text = ok(
+        "issue", licence, "--key", key, "--issuer", "CN-SC", "--now", NOW,
+        "--status-uri", URI, "--status-idx", "5",
+    ).strip()  # fmt: skip
+    base = ("verify", text, "--trust", f"CN-SC={pub}", "--status", folder, "--now", LATER,
+            "--json")  # fmt: skip
+    assert json.loads(run(*base)[1])["reason"] == Reason.REVOKED.value
+    code, out = run(*base, "--max-status-entries", "992")
+    assert json.loads(out)["reason"] == Reason.STATUS_UNAVAILABLE.value
+    assert "shard-0.cwt: too_large" in capsys.readouterr().err

@@ -34,7 +34,14 @@ from qrseal.keys import (
     private_key_to_pem,
     public_key_to_pem,
 )
-from qrseal.status import ALLOWED_BITS, Compression, StatusList, inflate_bounded
+from qrseal.status import (
+    ALLOWED_BITS,
+    DEFAULT_MAX_ENTRIES,
+    MAX_SINGLE_LIST_ENTRIES,
+    Compression,
+    StatusList,
+    inflate_bounded,
+)
 from qrseal.status_ref import ShardScheme, StatusReference, decode_status_claim, encode_status_claim
 from qrseal.status_store import (
     StatusMeaning,
@@ -48,6 +55,7 @@ from qrseal.status_token import (
     verify_status_list,
 )
 from qrseal.testing import FIXED_NOW, make_signer
+from qrseal.trust import TrustedKey, TrustStore
 
 from .vectors import vector_path
 
@@ -368,23 +376,24 @@ def zeros_stream(size: int) -> bytes:
 
 
 def test_list_inflating_beyond_the_cap_is_too_large() -> None:
-    """A 64 MiB list in a ~64 KB stream is refused at a 1 MiB cap after inflating at most the
-    cap (the "zip bomb" never materialises); exactly the cap is accepted."""
+    """A 64 MiB list in a ~64 KB stream is refused at a cap of 2^23 one-bit entries (1 MiB)
+    after inflating at most the cap (the "zip bomb" never materialises); exactly the cap is
+    accepted."""
     bomb = cbor2.dumps({"bits": 1, "lst": zeros_stream(64 << 20)})
     assert len(bomb) < 100_000
     tracemalloc.start()
     try:
         with pytest.raises(QrsealError) as info:
-            StatusList.from_cbor(bomb, max_list_bytes=1 << 20)
+            StatusList.from_cbor(bomb, max_entries=8 << 20)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert info.value.reason is Reason.TOO_LARGE
     assert peak < 8 << 20
     exact = cbor2.dumps({"bits": 1, "lst": zeros_stream(1 << 20)})
-    assert len(StatusList.from_cbor(exact, max_list_bytes=1 << 20)) == 8 << 20
+    assert len(StatusList.from_cbor(exact, max_entries=8 << 20)) == 8 << 20
     with pytest.raises(QrsealError) as info:
-        StatusList.from_cbor(exact, max_list_bytes=(1 << 20) - 1)
+        StatusList.from_cbor(exact, max_entries=(8 << 20) - 8)
     assert info.value.reason is Reason.TOO_LARGE
 
 
@@ -672,19 +681,17 @@ def test_list_issued_in_the_future_or_not_yet_valid_is_rejected() -> None:
 
 
 def test_oversized_token_or_list_is_too_large() -> None:
-    """A token over max_bytes, or a list inflating over max_list_bytes, is too_large."""
+    """A token over max_bytes, or a list of more entries than max_entries, is too_large."""
     token, signer = signed(sample_list(80_000))
     with pytest.raises(QrsealError) as info:
         verify_status_list(token, keys=keys_of(signer), now=NOW, max_bytes=len(token) - 1)
     assert info.value.reason is Reason.TOO_LARGE
     with pytest.raises(QrsealError) as info:
-        verify_status_list(token, keys=keys_of(signer), now=NOW, max_list_bytes=19_999)
+        verify_status_list(token, keys=keys_of(signer), now=NOW, max_entries=79_996)
     assert info.value.reason is Reason.TOO_LARGE
     assert (
         len(
-            verify_status_list(
-                token, keys=keys_of(signer), now=NOW, max_list_bytes=20_000
-            ).status_list
+            verify_status_list(token, keys=keys_of(signer), now=NOW, max_entries=80_000).status_list
         )
         == 80_000
     )
@@ -1068,3 +1075,108 @@ def test_status_publisher_example_publishes_verifiable_shards(tmp_path: Path) ->
         (99999, StatusMeaning.REVOKED),
     ):
         assert snapshots.lookup(scheme.reference(index), now=NOW, max_age=HOUR).meaning is meaning
+
+
+# --- issue 9: bounded lists, bounded indices, dates at the end of time ----------------------------
+
+
+def _bomb_token(packed_bytes: int, bits: int = 2) -> tuple[bytes, LocalSigner]:
+    """A genuinely signed token whose lst is packed_bytes of zeros, deflated (about 1/1000)."""
+    comp = zlib.compressobj(9)
+    chunk = bytes(1 << 20)
+    parts = [comp.compress(chunk) for _ in range(packed_bytes >> 20)]
+    lst = b"".join(parts) + comp.flush()
+    signer = make_signer()
+    claims = {2: URI, 6: int(NOW.timestamp()), 65533: {"bits": bits, "lst": lst}}
+    return _custom_token(claims, signer), signer
+
+
+def test_status_list_bomb_is_refused_within_bounded_memory() -> None:
+    """issue 9 item 6: a 255 KB token inflating to 256 MiB is refused (too_large) by default,
+    and refusing it costs a few MiB, not the 256 MiB it claims."""
+    token, signer = _bomb_token(256 << 20)
+    assert len(token) < 300_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(QrsealError) as info:
+            verify_status_list(token, keys=keys_of(signer), now=NOW)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert info.value.reason is Reason.TOO_LARGE
+    assert peak < 16 << 20
+
+
+def test_list_cap_follows_the_expected_shard_size_and_bits() -> None:
+    """issue 9 item 6: the inflate cap is max_entries x bits: one recommended shard (2^24
+    entries) by default, so a 2^24-entry list loads at every width and a larger one only when
+    the caller opts in (max_entries)."""
+    for bits in (1, 8):
+        token, signer = signed(StatusList(DEFAULT_MAX_ENTRIES, bits))
+        assert len(verify_status_list(token, keys=keys_of(signer), now=NOW).status_list) == (
+            DEFAULT_MAX_ENTRIES
+        )
+        big, signer = signed(StatusList(DEFAULT_MAX_ENTRIES + 64, bits))
+        with pytest.raises(QrsealError) as info:
+            verify_status_list(big, keys=keys_of(signer), now=NOW)
+        assert info.value.reason is Reason.TOO_LARGE
+        opted = verify_status_list(
+            big, keys=keys_of(signer), now=NOW, max_entries=DEFAULT_MAX_ENTRIES + 64
+        )
+        assert len(opted.status_list) == DEFAULT_MAX_ENTRIES + 64
+    assert MAX_SINGLE_LIST_ENTRIES >= 500_000_000
+
+
+@pytest.mark.parametrize("idx", [2**32, 2**64, 2**15000, -1], ids=["2^32", "2^64", "2^15000", "-1"])
+def test_status_index_out_of_range_is_malformed_claims(idx: int) -> None:
+    """issue 9 item 4: an idx beyond 2^32 - 1 (a bignum included) is malformed_claims, never
+    an untyped error."""
+    with pytest.raises(QrsealError) as info:
+        decode_status_claim({"status_list": {"idx": idx, "uri": URI}})
+    assert info.value.reason is Reason.MALFORMED_CLAIMS
+    assert decode_status_claim({"status_list": {"idx": 2**32 - 1, "uri": URI}}).idx == 2**32 - 1
+
+
+def test_maximal_exp_and_ttl_with_grace_do_not_overflow() -> None:
+    """issue 9 item 4: exp and iat at 9999-12-31T23:59:59Z, a ttl of 10^10 s, clock skew and
+    grace: verified, stored and looked up without OverflowError."""
+    last = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    signer = make_signer()
+    claims = {
+        2: URI,
+        4: int(last.timestamp()),
+        6: int(last.timestamp()) - 1,
+        65533: sample_list().to_cbor_map(),
+        65534: 10**10,
+    }
+    token = _custom_token(claims, signer)
+    big = timedelta(days=999_999_000)
+    verified = verify_status_list(
+        token, keys=keys_of(signer), now=NOW, clock_skew=big, expiry_grace=big
+    )
+    assert verified.refresh_after is not None and verified.refresh_after >= last
+    store = StatusSnapshots([verified], expiry_grace=big)
+    result = store.lookup(StatusReference(URI, 0), now=NOW, max_age=None)
+    assert result.meaning is StatusMeaning.REVOKED
+    with pytest.raises(QrsealError) as info:
+        verify_status_list(token, keys=keys_of(signer), now=last)
+    assert info.value.reason is Reason.EXPIRED
+
+
+def test_store_holds_one_list_per_uri_and_signer() -> None:
+    """issue 9 item 1: a later list from another issuer's key is held beside, not instead of,
+    the issuer's own; lookup reads only the list of the issuer asked for."""
+    mine, theirs = make_signer(), make_signer(index=9)
+    trust = TrustStore([TrustedKey(mine.public_key, "CN-A"), TrustedKey(theirs.public_key, "CN-B")])
+    resolve = trust.status_key_resolver()
+    own, _ = signed(sample_list(), signer=mine)
+    later, _ = signed(StatusList(1000, 2), signer=theirs, now=NOW + HOUR)
+    lists = [verify_status_list(t, keys=resolve, now=NOW + HOUR) for t in (own, later)]
+    for order in (lists, lists[::-1]):
+        store = StatusSnapshots(order)
+        assert (len(store), store.uris) == (2, (URI,))
+        assert store.get(URI, "CN-A") is lists[0] and store.get(URI, "CN-B") is lists[1]
+        assert store.get(URI) is None
+        ref = StatusReference(URI, 0)
+        assert store.lookup(ref, now=NOW + HOUR, max_age=None, issuer="CN-A").status == 1
+        assert store.lookup(ref, now=NOW + HOUR, max_age=None, issuer="CN-B").status == 0

@@ -31,7 +31,7 @@ from qrseal import (
 from qrseal.cli_status import status_snapshots_from_dir
 from qrseal.cose import encode_sign1
 from qrseal.cwt import Claims, encode_claims
-from qrseal.keys import LocalSigner, public_key_to_pem
+from qrseal.keys import LocalSigner, Signer, public_key_to_pem
 from qrseal.profile import DL_FORMAT, LICENCE_CLAIM
 from qrseal.status_ref import decode_status_claim
 from qrseal.testing import (
@@ -64,7 +64,7 @@ def _reason(fn: Callable[[], object]) -> Reason:
 def _token(
     values: dict[int, int] | None = None,
     *,
-    signer: LocalSigner | None = None,
+    signer: Signer | None = None,
     uri: str = URI,
     at: datetime = LIST_AT,
     valid_for: timedelta = 24 * HOUR,
@@ -312,8 +312,8 @@ def test_list_signed_by_another_key_of_the_same_issuer_is_used() -> None:
 
 
 def test_trust_list_keys_sign_status_lists_only_while_they_may_sign() -> None:
-    """With a trust list: a list signed after its key's retirement speaks for nobody
-    (status_unavailable); a revoked key's lists are refused at load (unknown_key)."""
+    """With a trust list: a list signed after its key's retirement is refused at load
+    (key_not_valid_at_time); a revoked key's lists are refused at load (unknown_key)."""
     key = make_private_key(index=11)
     signer = LocalSigner(key)
     entry = TrustListEntry(key.public_key(), TEST_ISSUER, "CN", NOW - 48 * HOUR, NOW + 48 * HOUR)
@@ -321,9 +321,8 @@ def test_trust_list_keys_sign_status_lists_only_while_they_may_sign() -> None:
     retired = tl.retire(signer.kid, at=NOW + HOUR).to_trust_store()
     text = make_issuer(index=11).issue(sample_licence(0), now=NOW, status=StatusReference(URI, 5))
     late, check_at = NOW + 2 * HOUR, NOW + 3 * HOUR
-    after = _snapshots(_token(signer=signer, at=late), trust=retired, now=late)
-    assert _reason(lambda: _verifier(after, retired).verify(text, now=check_at)) is (
-        Reason.STATUS_UNAVAILABLE
+    assert _reason(lambda: _snapshots(_token(signer=signer, at=late), trust=retired, now=late)) is (
+        Reason.KEY_NOT_VALID_AT_TIME
     )
     before = _snapshots(_token(signer=signer, at=NOW + HOUR / 2), trust=retired, now=late)
     assert _verifier(before, retired).verify(text, now=check_at).status is not None
@@ -375,3 +374,195 @@ def test_status_snapshots_from_dir_loads_tokens_and_reports_bad_ones(tmp_path: P
     assert _reason(lambda: status_snapshots_from_dir(tmp_path / "nope", TRUST, now=NOW)) is (
         Reason.STORAGE_FAILED
     )
+
+
+# --- issue 9: who may speak for an issuer's status ------------------------------------------------
+
+OTHER_ISSUER = "CN-OTHER"
+
+
+class _KidSigner:
+    """A signer that claims another key's kid (a shared kid, docs/format.md §14.2.1)."""
+
+    def __init__(self, signer: LocalSigner, kid: bytes) -> None:
+        self._signer, self._kid = signer, kid
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return self._signer.algorithm
+
+    @property
+    def kid(self) -> bytes:
+        return self._kid
+
+    def sign(self, message: bytes) -> bytes:
+        return self._signer.sign(message)
+
+
+def _outcome(verifier: Verifier, text: str) -> Reason | None:
+    try:
+        verifier.verify(text, now=LATER)
+    except QrsealError as exc:
+        return exc.reason
+    return None
+
+
+@pytest.mark.parametrize("when", list(WhenUnavailable))
+def test_another_issuers_later_list_never_displaces_the_issuers_own(when: WhenUnavailable) -> None:
+    """issue 9 item 1a: another trusted issuer's key signs a list for the victim's URI with a
+    later iat; the victim's genuine list still decides (revoked stays revoked, valid stays
+    valid), under the default and the warn policy, in either order of loading."""
+    other = make_signer(index=5)
+    trust = TRUST.with_keys(TrustedKey(other.public_key, OTHER_ISSUER))
+    genuine = _token({5: 1})
+    hostile = _token({6: 1}, signer=other, at=LIST_AT + HOUR / 2)
+    for tokens in ((genuine, hostile), (hostile, genuine)):
+        verifier = _verifier(_snapshots(*tokens, trust=trust), trust, status_unavailable=when)
+        assert _outcome(verifier, _credential(5)) is Reason.REVOKED
+        assert _outcome(verifier, _credential(6)) is None
+
+
+def test_another_issuers_list_never_displaces_through_the_status_dir(tmp_path: Path) -> None:
+    """issue 9 item 1a through the --status DIR loader: the later foreign list is held apart
+    and the victim's revoked licence stays revoked."""
+    other = make_signer(index=5)
+    trust = TRUST.with_keys(TrustedKey(other.public_key, OTHER_ISSUER))
+    (tmp_path / "a-genuine.cwt").write_bytes(_token({5: 1}))
+    (tmp_path / "b-hostile.cwt").write_bytes(_token(signer=other, at=LIST_AT + HOUR / 2))
+    snapshots = status_snapshots_from_dir(tmp_path, trust, now=NOW)
+    for when in WhenUnavailable:
+        verifier = _verifier(snapshots, trust, status_unavailable=when)
+        assert _outcome(verifier, _credential(5)) is Reason.REVOKED
+
+
+def _retired_issuer() -> tuple[LocalSigner, LocalSigner, TrustStore]:
+    """The test issuer on a trust list: key 11 retired at NOW, key 12 active."""
+    old_key, new_key = make_private_key(index=11), make_private_key(index=12)
+    start, end = NOW - 48 * HOUR, NOW + 48 * HOUR
+    entries = [
+        TrustListEntry(old_key.public_key(), TEST_ISSUER, "CN", start, end),
+        TrustListEntry(new_key.public_key(), TEST_ISSUER, "CN", start, end),
+    ]
+    old, new = LocalSigner(old_key), LocalSigner(new_key)
+    tl = new_trust_list("cn", now=start, entries=entries).retire(old.kid, at=NOW - HOUR / 2)
+    return old, new, tl.to_trust_store()
+
+
+def test_retired_keys_list_signed_after_retirement_is_refused(tmp_path: Path) -> None:
+    """issue 9 item 1b: the issuer's own retired key signs a later list after its retirement:
+    refused when loaded (key_not_valid_at_time), directly and through --status DIR, and the
+    genuine list still decides."""
+    old, new, trust = _retired_issuer()
+    text = make_issuer(index=12).issue(sample_licence(0), now=NOW, status=StatusReference(URI, 5))
+    genuine = _token({5: 1}, signer=new, at=LIST_AT)
+    hostile = _token(signer=old, at=LIST_AT + HOUR / 2)
+    resolver = trust.status_key_resolver()
+    assert _reason(lambda: verify_status_list(hostile, keys=resolver, now=NOW)) is (
+        Reason.KEY_NOT_VALID_AT_TIME
+    )
+    (tmp_path / "a.cwt").write_bytes(genuine)
+    (tmp_path / "b.cwt").write_bytes(hostile)
+    errors = io.StringIO()
+    snapshots = status_snapshots_from_dir(tmp_path, trust, now=NOW, errors=errors)
+    assert "b.cwt: key_not_valid_at_time" in errors.getvalue()
+    for when in WhenUnavailable:
+        verifier = Verifier(trust, Policy(status_unavailable=when), status=snapshots)
+        assert _outcome(verifier, text) is Reason.REVOKED
+
+
+def test_list_is_rechecked_against_the_verifiers_own_trust_store() -> None:
+    """issue 9 item 1: a list counts only while the verifier's trust store lets its key sign
+    at its iat: a key marked compromised afterwards speaks for nobody."""
+    old, _, trust = _retired_issuer()
+    text = make_issuer(index=12).issue(sample_licence(0), now=NOW, status=StatusReference(URI, 5))
+    snapshots = _snapshots(_token({5: 1}, signer=old, at=NOW - HOUR), trust=trust)
+    assert _outcome(Verifier(trust, status=snapshots), text) is Reason.REVOKED
+    start = NOW - 48 * HOUR
+    tl = new_trust_list(
+        "cn",
+        now=start,
+        entries=[
+            TrustListEntry(k.public_key(), TEST_ISSUER, "CN", start, NOW + 48 * HOUR)
+            for k in (make_private_key(index=11), make_private_key(index=12))
+        ],
+    )
+    later = tl.revoke(old.kid, at=NOW - 30 * HOUR, compromised=True).to_trust_store()
+    assert _outcome(Verifier(later, status=snapshots), text) is Reason.STATUS_UNAVAILABLE
+
+
+def _shared_kid_trust() -> tuple[_KidSigner, TrustStore]:
+    """Issuer A (the test issuer, ES256 key 0) and issuer B, whose key has A's kid."""
+    mine = make_signer()
+    theirs = _KidSigner(make_signer(index=7), mine.kid)
+    key_b = TrustedKey(make_private_key(index=7).public_key(), OTHER_ISSUER, kid=mine.kid)
+    return theirs, TRUST.with_keys(key_b)
+
+
+@pytest.mark.parametrize("when", list(WhenUnavailable))
+def test_shared_kid_lets_no_other_issuer_revoke(when: WhenUnavailable) -> None:
+    """issue 9 item 2: issuer B's key shares issuer A's kid; B's list for A's URI revokes
+    nothing of A's (A's own list decides, or there is none)."""
+    theirs, trust = _shared_kid_trust()
+    hostile = _token({5: 1}, signer=theirs, at=LIST_AT + HOUR / 2)
+    alone = _verifier(_snapshots(hostile, trust=trust), trust, status_unavailable=when)
+    assert _outcome(alone, _credential(5)) is (
+        Reason.STATUS_UNAVAILABLE if when is WhenUnavailable.RAISE else None
+    )
+    both = _snapshots(_token(), hostile, trust=trust)
+    assert _outcome(_verifier(both, trust, status_unavailable=when), _credential(5)) is None
+
+
+@pytest.mark.parametrize("when", list(WhenUnavailable))
+def test_shared_kid_lets_no_other_issuer_reinstate(when: WhenUnavailable) -> None:
+    """issue 9 item 2: B's later list saying VALID does not reinstate A's revoked licence."""
+    theirs, trust = _shared_kid_trust()
+    hostile = _token(signer=theirs, at=LIST_AT + HOUR / 2)
+    for tokens in ((_token({5: 1}), hostile), (hostile, _token({5: 1}))):
+        verifier = _verifier(_snapshots(*tokens, trust=trust), trust, status_unavailable=when)
+        assert _outcome(verifier, _credential(5)) is Reason.REVOKED
+
+
+def test_verified_list_names_the_key_that_verified_it() -> None:
+    """issue 9 item 2: VerifiedStatusList.signer is the trusted key whose signature checked,
+    not every key with the kid."""
+    theirs, trust = _shared_kid_trust()
+    verified = verify_status_list(_token(signer=theirs), keys=trust.status_key_resolver(), now=NOW)
+    assert verified.signer is not None and verified.signer.issuer == OTHER_ISSUER
+
+
+# --- issue 9: lists without exp, maximal exp ------------------------------------------------------
+
+
+def test_list_without_exp_counts_only_within_the_max_status_age() -> None:
+    """issue 9 item 10: a list without exp is fresh only within max_status_age of its iat,
+    and never under a policy without one."""
+    status_list = StatusList(64, 2)
+    token = sign_status_list(
+        status_list, signer=make_signer(), uri=URI, now=LIST_AT, ttl=None, valid_for=None
+    )
+    snapshots = _snapshots(token)
+    assert _verifier(snapshots, max_status_age=3 * HOUR).verify(_credential(5), now=LATER)
+    late = LIST_AT + 4 * HOUR
+    stale = _verifier(snapshots, max_status_age=3 * HOUR)
+    assert _reason(lambda: stale.verify(_credential(5), now=late)) is Reason.STATUS_UNAVAILABLE
+    unbounded = _verifier(snapshots)
+    assert _reason(lambda: unbounded.verify(_credential(5), now=LATER)) is (
+        Reason.STATUS_UNAVAILABLE
+    )
+
+
+def test_maximal_exp_with_a_grace_period_does_not_overflow(tmp_path: Path) -> None:
+    """issue 9 item 4: a list with exp 9999-12-31T23:59:59Z plus an expiry grace loads and
+    counts, through the API, the store and the directory loader."""
+    exp = datetime(9999, 12, 31, 23, 59, 59, tzinfo=NOW.tzinfo)
+    token = _token({5: 1}, valid_for=exp - LIST_AT)
+    grace = timedelta(days=30)
+    verified = verify_status_list(
+        token, keys=TRUST.status_key_resolver(), now=NOW, expiry_grace=grace
+    )
+    assert verified.expires_at == exp
+    store = StatusSnapshots([verified], expiry_grace=grace)
+    assert _reason(lambda: _verifier(store).verify(_credential(5), now=LATER)) is Reason.REVOKED
+    (tmp_path / "max.cwt").write_bytes(token)
+    loaded = status_snapshots_from_dir(tmp_path, TRUST, now=NOW, expiry_grace=grace)
+    assert _reason(lambda: _verifier(loaded).verify(_credential(5), now=LATER)) is Reason.REVOKED

@@ -262,7 +262,13 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
         # Inside the try: an expired or damaged trust list is a verdict (exit 1), too.
         trust = _verifier_trust(args, now)
         status = (
-            cli_status.status_snapshots_from_dir(args.status, trust, now=now, errors=sys.stderr)
+            cli_status.status_snapshots_from_dir(
+                args.status,
+                trust,
+                now=now,
+                max_entries=args.max_status_entries,
+                errors=sys.stderr,
+            )
             if args.status
             else None
         )
@@ -585,10 +591,12 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="check the credential's status against the status list tokens in DIR",
     )
+    cli_status.add_max_entries_option(p, "--max-status-entries")
     p.add_argument(
         "--max-status-age",
         type=_parse_duration,
-        help="oldest status list snapshot that counts as fresh, e.g. 24h (default: its exp)",
+        help="oldest status list snapshot that counts as fresh, e.g. 24h (default: until its "
+        "exp; a list without exp needs this)",
     )
     p.add_argument(
         "--status-unavailable",

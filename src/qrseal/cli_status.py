@@ -3,7 +3,7 @@
     qrseal status init LIST --entries N [--bits 2]
     qrseal status set LIST INDEX=VALUE [INDEX=VALUE ...]      VALUE: 0-255, valid, revoked, suspended
     qrseal status publish LIST --key ISSUER.key --uri URI --out TOKEN [--ttl 12h] [--valid-for 1d]
-    qrseal status show TOKEN --key ISSUER.pub.pem [--index I ...] [--json]
+    qrseal status show TOKEN --key ISSUER.pub.pem [--index I ...] [--max-entries N] [--json]
 
 A list file holds the ``status_list`` CBOR map (``{"bits", "lst"}``, unsigned); ``publish``
 signs it as a Status List Token; ``show`` verifies a token offline and prints a summary or
@@ -37,19 +37,27 @@ from ._cliargs import read_bytes as _read
 from .cose import HeaderLabel, PublicKey, decode_sign1
 from .errors import QrsealError, StorageFailed, TooLarge
 from .keys import LocalSigner, load_private_key_pem, load_public_key_pem
-from .status import ALLOWED_BITS, Compression, StatusList, StatusType
+from .status import (
+    ALLOWED_BITS,
+    DEFAULT_MAX_ENTRIES,
+    MAX_SINGLE_LIST_ENTRIES,
+    Compression,
+    StatusList,
+    StatusType,
+)
 from .status_ref import StatusReference
-from .status_store import StatusSnapshots, WhenUnavailable
+from .status_store import StatusSnapshots, WhenUnavailable, signer_issuer
 from .status_token import (
-    MAX_TOKEN_BYTES,
     STATUS_LIST_TYP,
     VerifiedStatusList,
     sign_status_list,
+    token_cap,
     verify_status_list,
 )
 from .trust import TrustStore
 
 __all__ = [
+    "add_max_entries_option",
     "add_status_commands",
     "main",
     "run_status",
@@ -132,8 +140,13 @@ def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _own_list(path: str) -> StatusList:
+    # The issuer's own list file (made by init): as large as one unsharded national list.
+    return StatusList.from_cbor(_read(path), max_entries=MAX_SINGLE_LIST_ENTRIES)
+
+
 def _cmd_set(args: argparse.Namespace, out: TextIO) -> int:
-    status_list = StatusList.from_cbor(_read(args.list))
+    status_list = _own_list(args.list)
     for idx, value in args.assignments:
         status_list.set(idx, value)
     _write_atomic(args.list, status_list.to_cbor(compression=_compression("auto", status_list)))
@@ -143,7 +156,7 @@ def _cmd_set(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
-    status_list = StatusList.from_cbor(_read(args.list))
+    status_list = _own_list(args.list)
     signer = LocalSigner(load_private_key_pem(_read(args.key), _password(args)))
     token = sign_status_list(
         status_list,
@@ -183,12 +196,19 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         now=now,
         expected_uri=args.uri,
         expiry_grace=args.expiry_grace,
+        max_entries=args.max_entries,
     )
     snapshots = StatusSnapshots([verified], expiry_grace=args.expiry_grace)
     lookups: dict[int, int] = {}
     for idx in args.index:
         ref = StatusReference(verified.uri, idx)
-        result = snapshots.lookup(ref, now=now, max_age=None, when_unavailable=WhenUnavailable.FLAG)
+        result = snapshots.lookup(
+            ref,
+            now=now,
+            max_age=None,
+            when_unavailable=WhenUnavailable.FLAG,
+            issuer=signer_issuer(verified),
+        )
         if result.status is not None:
             lookups[idx] = result.status
     if args.json:
@@ -205,7 +225,7 @@ def _is_status_token(data: bytes) -> bool:
     if not data.startswith(b"\xd2"):  # the CBOR head of tag 18
         return False
     try:
-        msg = decode_sign1(data, max_bytes=MAX_TOKEN_BYTES)
+        msg = decode_sign1(data, max_bytes=len(data))
     except QrsealError:
         return True  # a damaged token: let verification report it
     return msg.protected.get(HeaderLabel.TYP) == STATUS_LIST_TYP
@@ -217,21 +237,28 @@ def status_snapshots_from_dir(
     *,
     now: datetime,
     expiry_grace: timedelta = timedelta(0),
+    max_entries: int = DEFAULT_MAX_ENTRIES,
     errors: TextIO | None = None,
 ) -> StatusSnapshots:
     """The Status List Tokens in ``directory`` as :class:`StatusSnapshots` (``qrseal verify
     --status DIR``), each verified with the keys of ``trust``
-    (:meth:`~qrseal.trust.TrustStore.status_key_resolver`) at ``now``.
+    (:meth:`~qrseal.trust.TrustStore.status_key_resolver`) at ``now``, so each is held for the
+    issuer of the key that signed it.
 
     Every regular, non-hidden file that is a COSE_Sign1 with the status-list ``typ`` is
-    taken; other files are ignored. A token that does not verify (tampered, unknown key,
-    expired beyond ``expiry_grace``, too large) is left out and reported on ``errors``: the
-    credentials it covers then have no snapshot, and the verifier's policy decides. Raises
-    ``StorageFailed`` when the folder cannot be read.
+    taken; other files are ignored. A token that does not verify (tampered, unknown key, its
+    key not allowed to sign at its ``iat``, expired beyond ``expiry_grace``, more entries than
+    ``max_entries``, larger than :func:`~qrseal.status_token.token_cap` of ``max_entries``)
+    is left out and reported on ``errors``: the credentials it covers then have no snapshot,
+    and the verifier's policy decides. Raises ``StorageFailed`` when the folder cannot be
+    read.
     """
     folder = Path(directory)
     resolver = trust.status_key_resolver()
-    verified: list[VerifiedStatusList] = []
+    cap = token_cap(max_entries)
+    # Added one by one, so that a list replaced by a newer one is dropped at once: memory is
+    # the lists held plus one token, whatever the folder holds.
+    snapshots = StatusSnapshots(expiry_grace=expiry_grace)
     try:
         paths = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     except OSError as exc:
@@ -241,24 +268,31 @@ def status_snapshots_from_dir(
             if not path.is_file():
                 continue
             size = path.stat().st_size
-            if size > MAX_TOKEN_BYTES:
+            if size > cap:
                 raise TooLarge(
                     f"{size} bytes exceed the cap",
                     what="status_list_token",
-                    limit=MAX_TOKEN_BYTES,
+                    limit=cap,
                     actual=size,
                 )
             data = path.read_bytes()
             if not _is_status_token(data):
                 continue
-            verified.append(
-                verify_status_list(data, keys=resolver, now=now, expiry_grace=expiry_grace)
+            verified = verify_status_list(
+                data,
+                keys=resolver,
+                now=now,
+                expiry_grace=expiry_grace,
+                max_bytes=cap,
+                max_entries=max_entries,
             )
+            del data
+            snapshots = snapshots.with_list(verified)
         except OSError as exc:
             _report(errors, path, f"{StorageFailed.reason.value}: {exc.strerror}")
         except QrsealError as exc:
             _report(errors, path, f"{exc.reason.value}: {exc.message}")
-    return StatusSnapshots(verified, expiry_grace=expiry_grace)
+    return snapshots
 
 
 def _report(errors: TextIO | None, path: Path, what: str) -> None:
@@ -389,9 +423,23 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         default=timedelta(0),
         help="accept the token this long after its exp",
     )
+    add_max_entries_option(p, "--max-entries")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_now_option(p)
     p.set_defaults(status_handler=_cmd_show)
+
+
+def add_max_entries_option(parser: argparse.ArgumentParser, flag: str) -> None:
+    """The option that bounds how many entries a received status list may have (its inflate
+    cap): one shard by default; a single national list is an explicit opt-in."""
+    parser.add_argument(
+        flag,
+        type=_parse_count,
+        default=DEFAULT_MAX_ENTRIES,
+        metavar="N",
+        help=f"refuse a status list of more than N entries (default {DEFAULT_MAX_ENTRIES:,}, one "
+        f"shard; a single national list needs e.g. {MAX_SINGLE_LIST_ENTRIES})",
+    )
 
 
 def run_status(args: argparse.Namespace, out: TextIO) -> int:

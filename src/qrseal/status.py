@@ -8,8 +8,9 @@ map ``{"bits": n, "lst": bstr, ? "aggregation_uri": tstr}``. A credential points
 entry with the status claim ``65535: {"status_list": {"idx": i, "uri": u}}``.
 
 :class:`StatusList` keeps the packed bytes in one ``bytearray`` (no per-entry objects), so a
-list of 500 million 2-bit entries takes 125 MB. Decoding inflates with an output cap and never
-holds more than the cap.
+list of 500 million 2-bit entries takes 125 MB. Decoding inflates with an output cap that
+follows from how many entries the reader expects (``max_entries x bits``) and never holds more
+than the cap.
 
 The status claim and shards are in :mod:`qrseal.status_ref`, signing and verifying Status
 List Tokens in :mod:`qrseal.status_token`, the verifier's snapshot store in
@@ -40,20 +41,27 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALLOWED_BITS",
-    "MAX_LIST_BYTES",
+    "DEFAULT_MAX_ENTRIES",
+    "MAX_SINGLE_LIST_ENTRIES",
     "MAX_STATUS_LIST_CBOR_BYTES",
     "Compression",
     "StatusClaimKey",
     "StatusList",
     "StatusType",
     "inflate_bounded",
+    "list_cap",
 ]
 
 #: Entry widths the draft allows.
 ALLOWED_BITS: Final = (1, 2, 4, 8)
-#: Default cap on the inflated (packed) list: 256 MiB, i.e. 2**30 entries at 2 bits. A list
-#: that would inflate beyond the cap is refused (``too_large``) without inflating further.
-MAX_LIST_BYTES: Final = 1 << 28
+#: Default number of entries a reader expects in one list: one recommended shard
+#: (docs/format.md §15.6), 2**24 entries, so 4 MiB packed at 2 bits and 16 MiB at 8. A list
+#: that would inflate beyond ``max_entries x bits`` is refused (``too_large``) without
+#: inflating further.
+DEFAULT_MAX_ENTRIES: Final = 1 << 24
+#: The explicit opt-in for one unsharded national list: 2**29 entries (536,870,912, enough for
+#: 500 million licences; 128 MiB packed at 2 bits).
+MAX_SINGLE_LIST_ENTRIES: Final = 1 << 29
 #: Default cap on an encoded ``status_list`` map (mostly its compressed ``lst``): 64 MiB.
 MAX_STATUS_LIST_CBOR_BYTES: Final = 1 << 26
 
@@ -108,6 +116,15 @@ def _check_bits(bits: object) -> int:
 def _is_numpy_array(obj: object) -> bool:
     # Checked by type name so that numpy is imported only when the caller already uses it.
     return type(obj).__module__ == "numpy" and type(obj).__name__ == "ndarray"
+
+
+def list_cap(max_entries: int, bits: int) -> int:
+    """The packed bytes of ``max_entries`` entries of ``bits`` bits: the inflate cap of a
+    list whose reader expects at most that many entries."""
+    shift = _check_bits(bits)
+    if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 0:
+        raise InvalidArgument(f"max_entries must be a non-negative integer, not {max_entries!r}")
+    return (max_entries + (1 << shift) - 1) >> shift
 
 
 def inflate_bounded(stream: bytes | bytearray | memoryview, limit: int) -> bytearray:
@@ -389,11 +406,12 @@ class StatusList:
 
     @classmethod
     def from_cbor_map(
-        cls, item: object, *, max_list_bytes: int = MAX_LIST_BYTES, readonly: bool = False
+        cls, item: object, *, max_entries: int = DEFAULT_MAX_ENTRIES, readonly: bool = False
     ) -> StatusList:
-        """Decode a ``status_list`` map already parsed from CBOR. Raises
-        ``StatusListInvalid`` (shape, ``bits``, unknown keys), ``TooLarge`` (the list
-        inflates beyond ``max_list_bytes``) or ``MalformedCompression``."""
+        """Decode a ``status_list`` map already parsed from CBOR. ``max_entries`` is the most
+        entries expected: the list inflates to ``list_cap(max_entries, bits)`` bytes at most.
+        Raises ``StatusListInvalid`` (shape, ``bits``, unknown keys), ``TooLarge`` (more
+        entries than ``max_entries``) or ``MalformedCompression``."""
         if not isinstance(item, Mapping):
             raise StatusListInvalid("status_list is not a map")
         unknown = [key for key in item if key not in ("bits", "lst", "aggregation_uri")]
@@ -409,7 +427,8 @@ class StatusList:
         if aggregation_uri is not None and not isinstance(aggregation_uri, str):
             raise StatusListInvalid("status_list aggregation_uri is not text")
         new = cls.__new__(cls)
-        new._setup(inflate_bounded(lst, max_list_bytes), bits, aggregation_uri, readonly)
+        limit = list_cap(max_entries, bits)
+        new._setup(inflate_bounded(lst, limit), bits, aggregation_uri, readonly)
         return new
 
     @classmethod
@@ -418,12 +437,13 @@ class StatusList:
         data: bytes,
         *,
         max_bytes: int = MAX_STATUS_LIST_CBOR_BYTES,
-        max_list_bytes: int = MAX_LIST_BYTES,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
     ) -> StatusList:
-        """Decode an encoded ``status_list`` map (strict CBOR, ``len(data) <= max_bytes``).
-        Unsigned: use :func:`qrseal.status_token.verify_status_list` for anything received."""
+        """Decode an encoded ``status_list`` map (strict CBOR, ``len(data) <= max_bytes``, at
+        most ``max_entries`` entries). Unsigned: use
+        :func:`qrseal.status_token.verify_status_list` for anything received."""
         try:
             item = strict_loads(data, max_bytes=max_bytes, max_depth=2)
         except MalformedCbor as exc:
             raise StatusListInvalid(f"status_list is not strict CBOR: {exc.message}") from exc
-        return cls.from_cbor_map(item, max_list_bytes=max_list_bytes)
+        return cls.from_cbor_map(item, max_entries=max_entries)

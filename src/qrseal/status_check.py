@@ -25,9 +25,15 @@ from .errors import (
 )
 from .status import StatusClaimKey
 from .status_ref import StatusReference, decode_status_claim
-from .status_store import StatusMeaning, StatusResult, StatusSnapshots, WhenUnavailable
-from .trust import TrustedKey, TrustStore
-from .trustlist import check_entry_state
+from .status_store import (
+    StatusMeaning,
+    StatusResult,
+    StatusSnapshots,
+    WhenUnavailable,
+    signer_issuer,
+)
+from .status_token import VerifiedStatusList, check_status_signer
+from .trust import TrustStore
 
 __all__ = ["StatusChecker", "status_json", "status_warning"]
 
@@ -38,17 +44,19 @@ _VALID: Final = StatusMeaning.VALID
 class StatusChecker:
     """Status snapshots bound to a trust store and a status policy.
 
-    A held list counts for a credential only if the list's ``kid`` names a trusted key of
-    the credential's issuer that could sign at the list's ``iat`` (for a trust-list key: not
-    compromised, not revoked or retired before, inside its window). Otherwise another
-    trusted issuer could publish a list for the same URI and revoke, or reinstate, credentials
-    it did not issue.
+    A held list counts for a credential only if the one key that verified it (its
+    ``signer``, not every key with its kid) is a key of the credential's issuer that *this*
+    trust store holds and that could sign status lists at the list's ``iat``
+    (:func:`~qrseal.status_token.check_status_signer`: for a trust-list key, not revoked,
+    inside its window, not retired before). The store keeps lists apart by signer, so another
+    trusted issuer's list for the same URI never displaces the issuer's own; and a list whose
+    key this trust store no longer lets sign speaks for nobody.
 
     ``max_age``, ``when_unavailable`` and ``require`` are the verifier policy's
     ``max_status_age``, ``status_unavailable`` and ``require_status``.
     """
 
-    __slots__ = ("_max_age", "_require", "_signers", "_store", "_when_unavailable")
+    __slots__ = ("_max_age", "_require", "_store", "_usable", "_when_unavailable")
 
     def __init__(
         self,
@@ -62,7 +70,7 @@ class StatusChecker:
         if not isinstance(store, StatusSnapshots):
             raise InvalidArgument("status must be a StatusSnapshots")
         self._store = store
-        self._signers = _list_signers(store, trust)
+        self._usable = _usable_lists(store, trust)
         self._max_age = max_age
         self._when_unavailable = when_unavailable
         self._require = require
@@ -89,11 +97,15 @@ class StatusChecker:
                 )
             return None
         ref = decode_status_claim(raw)
-        signers = self._signers.get(ref.uri)
-        if signers is not None and claims.issuer not in signers:
-            return self._unusable(ref, f"the list held for {ref.uri} is not {claims.issuer}'s")
+        issuer = claims.issuer
+        if (ref.uri, issuer) not in self._usable:
+            return self._unusable(ref, f"no list for {ref.uri} signed by a key of {issuer}")
         result = self._store.lookup(
-            ref, now=now, max_age=self._max_age, when_unavailable=self._when_unavailable
+            ref,
+            now=now,
+            max_age=self._max_age,
+            when_unavailable=self._when_unavailable,
+            issuer=issuer,
         )
         value = result.status
         if result.meaning is _VALID or value is None:
@@ -107,24 +119,36 @@ class StatusChecker:
         return StatusResult(ref.uri, ref.idx, None, StatusMeaning.UNKNOWN, None, True)
 
 
-def _list_signers(store: StatusSnapshots, trust: TrustStore) -> dict[str, frozenset[str]]:
-    """For each held list, the issuers whose credentials it may speak for."""
-    out: dict[str, frozenset[str]] = {}
-    for uri in store.uris:
-        held = store.get(uri)
-        if held is None or held.kid is None:
-            out[uri] = frozenset()  # a list that names no key speaks for nobody
-            continue
-        at = held.issued_at
-        out[uri] = frozenset(k.issuer for k in trust.candidates(held.kid) if _could_sign(k, at))
-    return out
+def _usable_lists(store: StatusSnapshots, trust: TrustStore) -> frozenset[tuple[str, str]]:
+    """The ``(uri, issuer)`` of every held list that may speak for that issuer here."""
+    return frozenset(
+        (held.uri, issuer)
+        for held in store.lists
+        if (issuer := signer_issuer(held)) is not None and _signer_trusted_here(held, trust)
+    )
 
 
-def _could_sign(key: TrustedKey, at: datetime) -> bool:
-    if key.entry is None:
-        return key.valid_at(at)
+def _signer_trusted_here(held: VerifiedStatusList, trust: TrustStore) -> bool:
+    """Whether this trust store holds the key that verified ``held`` (same key, kid, issuer
+    and algorithm) and, by its own entry, lets it sign status lists at the list's iat."""
+    signer = held.signer
+    if signer is None:
+        return False
+    same = [
+        key
+        for key in trust.candidates(signer.kid)
+        if key is signer
+        or (
+            key.issuer == signer.issuer
+            and key.algorithm is signer.algorithm
+            and key.public_key == signer.public_key
+        )
+    ]
+    if not same:
+        return False
     try:
-        check_entry_state(key.entry, signed_at=at)
+        for key in same:
+            check_status_signer(key, signed_at=held.issued_at)
     except (KeyRevoked, KeyNotValidAtTime):
         return False
     return True

@@ -11,16 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Final, TypeGuard
 
 from .errors import InvalidArgument, MalformedClaims
 from .status import StatusList
 
 __all__ = [
+    "MAX_STATUS_INDEX",
     "ShardScheme",
     "StatusReference",
     "decode_status_claim",
     "encode_status_claim",
 ]
+
+#: The largest ``idx`` a status reference may carry (docs/format.md §15.7): 2^32 - 1. No list
+#: a verifier can hold has more entries (2^32 one-bit entries are 512 MiB packed), and a bound
+#: keeps bignums (CBOR tags 2/3) and 64-bit values out of the arithmetic and the messages.
+MAX_STATUS_INDEX: Final = (1 << 32) - 1
+
+
+def _is_index(idx: object) -> TypeGuard[int]:
+    return not isinstance(idx, bool) and isinstance(idx, int) and 0 <= idx <= MAX_STATUS_INDEX
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +44,8 @@ class StatusReference:
     def __post_init__(self) -> None:
         if not isinstance(self.uri, str) or not self.uri:
             raise InvalidArgument("a status reference needs a non-empty uri")
-        if isinstance(self.idx, bool) or not isinstance(self.idx, int) or self.idx < 0:
-            raise InvalidArgument(f"status index must be a non-negative integer, not {self.idx!r}")
+        if not _is_index(self.idx):
+            raise InvalidArgument(f"status index must be an integer in 0..{MAX_STATUS_INDEX}")
 
 
 def encode_status_claim(ref: StatusReference) -> dict[str, object]:
@@ -55,8 +66,10 @@ def decode_status_claim(value: object) -> StatusReference:
     if not isinstance(info, dict | Mapping):
         raise MalformedClaims("status claim has no status_list map")
     idx, uri = info.get("idx"), info.get("uri")
-    if isinstance(idx, bool) or not isinstance(idx, int) or idx < 0:
-        raise MalformedClaims("status_list idx is missing or not an unsigned integer")
+    if not _is_index(idx):
+        raise MalformedClaims(
+            f"status_list idx is missing or not an unsigned integer up to {MAX_STATUS_INDEX}"
+        )
     if not isinstance(uri, str) or not uri:
         raise MalformedClaims("status_list uri is missing or not text")
     return StatusReference(uri, idx)

@@ -169,17 +169,17 @@ class TrustStore:
         """A new store with ``keys`` added."""
         return TrustStore((*self._keys, *keys))
 
-    def status_key_resolver(self) -> Callable[[bytes | None], tuple[PublicKey, ...]]:
-        """A key resolver for :func:`qrseal.status_token.verify_status_list`: the public keys
-        of the trusted keys with the token's ``kid`` (none for a token without one), leaving
-        out keys their trust-list entry revokes. Which issuer's credentials a list may speak
-        for is decided when the verifier uses it (docs/format.md §15.9)."""
+    def status_key_resolver(self) -> Callable[[bytes | None], tuple[TrustedKey, ...]]:
+        """A key resolver for :func:`qrseal.status_token.verify_status_list`: the trusted keys
+        with the token's ``kid`` (none for a token without one), leaving out keys their
+        trust-list entry revokes. The one whose signature verifies becomes the list's
+        ``signer``: the list then speaks only for that key's issuer (docs/format.md §15.9)."""
         by_kid = self._by_kid
 
-        def resolve(kid: bytes | None) -> tuple[PublicKey, ...]:
+        def resolve(kid: bytes | None) -> tuple[TrustedKey, ...]:
             if kid is None:
                 return ()
-            return tuple(k.public_key for k in by_kid.get(kid, ()) if k.may_sign_status_lists)
+            return tuple(k for k in by_kid.get(kid, ()) if k.may_sign_status_lists)
 
         return resolve
 

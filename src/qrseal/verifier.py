@@ -290,8 +290,9 @@ class Verifier:
     credential that carries a status reference is then looked up after every other check
     passed, revoked and suspended ones are refused, and the result states the status and the
     snapshot's age; ``Policy`` decides about missing or stale snapshots. A list counts for a
-    credential only if a trusted key of the credential's issuer, valid at the list's
-    ``iat``, has the list's ``kid``.
+    credential only if the key that verified it (``VerifiedStatusList.signer``) is a key of
+    the credential's issuer that this trust store holds and lets sign at the list's ``iat``;
+    another issuer's list for the same URI is never consulted (docs/format.md §15.9).
 
     ``replay_cache`` (optional, explicit) remembers accepted live presentations so that
     the same one shown twice within its window is refused (``presentation_replayed``);
