@@ -87,6 +87,7 @@ class PinnedRoot:
     def check_at(self, moment: datetime) -> None:
         """Raise ``KeyNotValidAtTime`` (``kid`` = the root's) when ``moment`` is outside the
         root's window."""
+        moment = require_utc(moment, "moment")
         if (self.not_before is not None and moment < self.not_before) or (
             self.not_after is not None and moment > self.not_after
         ):
