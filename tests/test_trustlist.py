@@ -1024,6 +1024,11 @@ def test_pinned_roots_must_be_distinct_keys() -> None:
     """Issue 9 item 12: a root pinned twice (two windows for one key) is a set-up error."""
     twice = [trustlist.PinnedRoot(ROOT.public_key()), ROOT.public_key()]
     assert _reason(lambda: TrustListStore("x.tl", twice)) is Reason.INVALID_ARGUMENT
+    assert _reason(lambda: TrustListStore("x.tl", 5)) is Reason.INVALID_ARGUMENT  # type: ignore[arg-type]
+    assert _reason(lambda: TrustListStore("x.tl", ["key"])) is Reason.INVALID_ARGUMENT  # type: ignore[list-item]
+    assert _reason(lambda: TrustListStore("a\0b.tl", ROOT.public_key()).load()) is (
+        Reason.STORAGE_FAILED
+    )
 
 
 def test_load_refuses_an_oversized_sparse_file(

@@ -912,7 +912,10 @@ Roots = PublicKey | PinnedRoot | Sequence[PublicKey | PinnedRoot]
 
 
 def _roots(root: Roots) -> tuple[PinnedRoot, ...]:
-    items = (root,) if isinstance(root, (*_PUBLIC_TYPES, PinnedRoot)) else tuple(root)
+    try:
+        items = (root,) if isinstance(root, (*_PUBLIC_TYPES, PinnedRoot)) else tuple(root)
+    except TypeError as exc:
+        raise InvalidArgument("pin a root public key, a PinnedRoot or a sequence of them") from exc
     if not items:
         raise InvalidArgument("pin at least one root key")
     roots = tuple(r if isinstance(r, PinnedRoot) else PinnedRoot(r) for r in items)
@@ -1016,6 +1019,8 @@ def read_regular_file(path: str | os.PathLike[str], *, max_bytes: int) -> bytes 
         return None
     except OSError as exc:  # ELOOP for a symlink
         raise StorageFailed(f"cannot open {name}: {exc.strerror}", path=name) from exc
+    except ValueError as exc:  # a NUL in the path
+        raise StorageFailed(f"cannot open {name!r}: {exc}", path=name) from exc
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -1212,8 +1217,9 @@ class TrustListStore:
         Raises the errors of :func:`verify_trust_list`, ``TrustListMismatch`` (another
         list id), ``TrustListRollback`` (sequence not above the held one, or an earlier
         root), ``TrustListSequenceJump``, and ``StorageFailed``/``TooLarge`` or the errors of
-        :func:`load_trust_list` for a stored file that cannot serve as the floor; on any
-        error the held list stays current, on disk too.
+        :func:`load_trust_list` for a stored file that cannot serve as the floor. On any
+        error nothing is written; the held list is then the newer of the stored one and the
+        one held before.
         """
         tl, root = _verify(token, self._roots, now, grace, self._max_bytes)
         new = _Held(tl, root, token)
