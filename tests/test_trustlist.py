@@ -7,6 +7,7 @@ import io
 import os
 import runpy
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -622,6 +623,7 @@ def test_revocation_is_checked_before_the_issuer_and_authorisation() -> None:
     """Order: key state (right after the signature) comes before issuer, times and scope."""
     text = _credential(OLD, NOW + 2 * HOUR, index=3, issuer="CN-JS")
     tl = _list(_entry(OLD, "CN-SC", classes=frozenset({"C1"}))).revoke(kid_for(OLD), at=NOW)
+    tl = replace(tl, expires_at=NOW + 60 * 24 * HOUR)  # the list itself still holds
     assert _reason(lambda: _verify(tl, text, NOW + 30 * 24 * HOUR)) is Reason.KEY_REVOKED
 
 
@@ -877,3 +879,300 @@ def test_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     for expected in ("trust_list_rollback", "(compromised key)", "trust_list_expired"):
         assert expected in out
     assert out.count("VALID ") == 4
+
+
+# --- issue 9: rollback floor, list validity, root rotation, file safety, X.509 profile ------
+
+
+def _restart(path: Path, *roots: object) -> TrustListStore:
+    return TrustListStore(path, list(roots) or ROOT.public_key())  # type: ignore[arg-type]
+
+
+def test_update_before_load_cannot_roll_back_after_restart(tmp_path: Path) -> None:
+    """Issue 9 item 3: after a restart, update(older list) before load() is a rollback: the
+    file on disk is the floor, so a key revoked as compromised stays revoked."""
+    path = tmp_path / "trust.tl"
+    v1 = _list(_entry(OLD))
+    v2 = v1.revoke(kid_for(OLD), at=NOW, compromised=True).next_version(now=NOW)
+    old_token, new_token = sign_trust_list(v1, ROOT), sign_trust_list(v2, ROOT)
+    store = TrustListStore(path, ROOT.public_key())
+    store.update(old_token, now=NOW)
+    store.update(new_token, now=NOW)
+    restarted = _restart(path)  # the attacker replays list #1 before the app called load()
+    assert _reason(lambda: restarted.update(old_token, now=NOW)) is Reason.TRUST_LIST_ROLLBACK
+    assert path.read_bytes() == new_token
+    current = restarted.current
+    assert current is not None and current.sequence == 2
+    text = _credential(OLD, NOW - HOUR)
+    trust = restarted.trust_store(now=NOW)
+    assert _reason(lambda: Verifier(trust).verify(text, now=NOW)) is Reason.KEY_REVOKED
+
+
+def test_update_takes_its_floor_from_the_file_not_only_from_memory(tmp_path: Path) -> None:
+    """Issue 9 item 3: a store that loaded list #1 refuses #2 once the file holds #3."""
+    path = tmp_path / "trust.tl"
+    first = _restart(path)
+    first.update(sign_trust_list(_list(_entry(OLD), sequence=1), ROOT), now=NOW)
+    second = _restart(path)
+    second.load()
+    newest = sign_trust_list(_list(_entry(OLD), sequence=3), ROOT)
+    first.update(newest, now=NOW)
+    middle = sign_trust_list(_list(_entry(OLD), _entry(NEW), sequence=2), ROOT)
+    assert _reason(lambda: second.update(middle, now=NOW)) is Reason.TRUST_LIST_ROLLBACK
+    assert path.read_bytes() == newest
+
+
+def test_verifier_refuses_once_its_trust_list_expired(tmp_path: Path) -> None:
+    """Issue 9 item 11: a Verifier built once from trust_store(now) refuses credentials
+    with trust_list_expired once the list (plus the grace it was built with) expired."""
+    tl = new_trust_list("cn-national", now=NOW, entries=[_entry(OLD)], valid_for=24 * HOUR)
+    store = _restart(tmp_path / "trust.tl")
+    store.update(sign_trust_list(tl, ROOT), now=NOW)
+    text = _credential(OLD, NOW)  # valid for 72 hours
+    verifier = Verifier(store.trust_store(now=NOW))
+    assert verifier.verify(text, now=NOW + HOUR).kid == kid_for(OLD)
+    late = tl.expires_at + HOUR
+    assert _reason(lambda: verifier.verify(text, now=late)) is Reason.TRUST_LIST_EXPIRED
+    assert _reason(lambda: Verifier(tl.to_trust_store()).verify(text, now=late)) is (
+        Reason.TRUST_LIST_EXPIRED
+    )
+    lenient = Verifier(store.trust_store(now=NOW, grace=2 * HOUR))
+    assert lenient.verify(text, now=late).kid == kid_for(OLD)
+    assert _reason(lambda: lenient.verify(text, now=late + 2 * HOUR)) is (Reason.TRUST_LIST_EXPIRED)
+    extended = verifier.trust.with_keys(TrustedKey(NEW.public_key(), "CN-SC"))
+    assert _reason(lambda: Verifier(extended).verify(text, now=late)) is (Reason.TRUST_LIST_EXPIRED)
+
+
+NEW_ROOT = make_private_key(Algorithm.ES256, 104)
+_HANDOVER = NOW + 10 * HOUR  # the new root is valid from here
+_OLD_ROOT_END = NOW + 20 * HOUR  # the old root's last moment
+
+
+def _rotating_roots() -> list[trustlist.PinnedRoot]:
+    return [
+        trustlist.PinnedRoot(ROOT.public_key(), not_after=_OLD_ROOT_END),
+        trustlist.PinnedRoot(NEW_ROOT.public_key(), not_before=_HANDOVER),
+    ]
+
+
+def _version(sequence: int, at: datetime, *entries: TrustListEntry) -> TrustList:
+    tl = new_trust_list("cn-national", now=at, entries=entries or (_entry(OLD),))
+    return TrustList(tl.list_id, sequence, tl.issued_at, tl.next_update, tl.expires_at, tl.entries)
+
+
+def test_root_rotation_hands_over_to_the_new_root(tmp_path: Path) -> None:
+    """Issue 9 item 12: a newer pinned root's list supersedes the old root's whatever its
+    sequence; the old root's lists are then rollbacks, and after its end it is refused."""
+    path = tmp_path / "trust.tl"
+    store = TrustListStore(path, _rotating_roots())
+    store.update(sign_trust_list(_version(7, NOW), ROOT), now=NOW)
+    early = sign_trust_list(_version(1, NOW), NEW_ROOT)  # before the new root's window
+    assert _reason(lambda: store.update(early, now=NOW)) is Reason.KEY_NOT_VALID_AT_TIME
+    t = _HANDOVER + HOUR
+    assert store.update(sign_trust_list(_version(1, t), NEW_ROOT), now=t).sequence == 1
+    old_again = sign_trust_list(_version(8, t), ROOT)  # genuine old root, higher sequence
+    assert _reason(lambda: store.update(old_again, now=t)) is Reason.TRUST_LIST_ROLLBACK
+    restarted = TrustListStore(path, _rotating_roots())
+    assert _reason(lambda: restarted.update(old_again, now=t)) is Reason.TRUST_LIST_ROLLBACK
+    assert restarted.update(sign_trust_list(_version(2, t), NEW_ROOT), now=t).sequence == 2
+
+
+def test_old_root_is_refused_after_its_end(tmp_path: Path) -> None:
+    """Issue 9 item 12: past its end an old root's list is refused (key_not_valid_at_time)
+    on update and on verification, and a held list it signed no longer yields keys."""
+    after = _OLD_ROOT_END + HOUR
+    token = sign_trust_list(_version(3, after), ROOT)
+    assert _reason(lambda: verify_trust_list(token, _rotating_roots(), now=after)) is (
+        Reason.KEY_NOT_VALID_AT_TIME
+    )
+    store = TrustListStore(tmp_path / "trust.tl", _rotating_roots())
+    assert _reason(lambda: store.update(token, now=after)) is Reason.KEY_NOT_VALID_AT_TIME
+    backdated = sign_trust_list(_version(3, NOW), ROOT)
+    store.update(backdated, now=NOW)
+    verifier = Verifier(store.trust_store(now=NOW))
+    text = _credential(OLD, NOW)
+    assert verifier.verify(text, now=NOW + HOUR).kid == kid_for(OLD)
+    assert _reason(lambda: store.trust_store(now=after)) is Reason.KEY_NOT_VALID_AT_TIME
+    assert _reason(lambda: verifier.verify(text, now=after)) is Reason.KEY_NOT_VALID_AT_TIME
+    assert _reason(lambda: store.update(backdated, now=after)) is Reason.KEY_NOT_VALID_AT_TIME
+    late_signed = sign_trust_list(_version(4, after), ROOT)  # issued after the root's end
+    assert _reason(lambda: load_trust_list(late_signed, _rotating_roots())) is (
+        Reason.KEY_NOT_VALID_AT_TIME
+    )
+
+
+def test_huge_sequence_jump_refused(tmp_path: Path) -> None:
+    """Issue 9 item 12: a list numbered 2^63-1 does not lock out later lists: a jump above
+    max_sequence_jump is refused (trust_list_sequence_jump) and the held list stays."""
+    path = tmp_path / "trust.tl"
+    store = TrustListStore(path, ROOT.public_key())
+    store.update(sign_trust_list(_list(_entry(OLD), sequence=1), ROOT), now=NOW)
+    huge = sign_trust_list(_list(_entry(NEW), sequence=2**63 - 1), ROOT)
+    assert _reason(lambda: store.update(huge, now=NOW)) is Reason.TRUST_LIST_SEQUENCE_JUMP
+    assert _reason(lambda: _restart(path).update(huge, now=NOW)) is (
+        Reason.TRUST_LIST_SEQUENCE_JUMP
+    )
+    jump = 1 + trustlist.MAX_SEQUENCE_JUMP
+    assert store.update(sign_trust_list(_list(_entry(OLD), sequence=jump), ROOT), now=NOW)
+    small = TrustListStore(path, ROOT.public_key(), max_sequence_jump=10)
+    nearby = sign_trust_list(_list(_entry(OLD), sequence=jump + 11), ROOT)
+    assert _reason(lambda: small.update(nearby, now=NOW)) is Reason.TRUST_LIST_SEQUENCE_JUMP
+    assert small.update(sign_trust_list(_list(sequence=jump + 10), ROOT), now=NOW)
+
+
+def test_pinned_roots_must_be_distinct_keys() -> None:
+    """Issue 9 item 12: a root pinned twice (two windows for one key) is a set-up error."""
+    twice = [trustlist.PinnedRoot(ROOT.public_key()), ROOT.public_key()]
+    assert _reason(lambda: TrustListStore("x.tl", twice)) is Reason.INVALID_ARGUMENT
+    assert _reason(lambda: TrustListStore("x.tl", 5)) is Reason.INVALID_ARGUMENT  # type: ignore[arg-type]
+    assert _reason(lambda: TrustListStore("x.tl", ["key"])) is Reason.INVALID_ARGUMENT  # type: ignore[list-item]
+    assert _reason(lambda: TrustListStore("a\0b.tl", ROOT.public_key()).load()) is (
+        Reason.STORAGE_FAILED
+    )
+
+
+def test_load_refuses_an_oversized_sparse_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9 item 13: a 2 GB sparse file is refused by its size, without reading it."""
+    path = tmp_path / "trust.tl"
+    with path.open("wb") as fh:
+        fh.truncate(2 * 1024**3)
+    store = _restart(path)
+
+    def no_read(*args: object) -> bytes:
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(os, "read", no_read)
+    assert _reason(store.load) is Reason.TOO_LARGE
+    monkeypatch.undo()
+    small = TrustListStore(path, ROOT.public_key(), max_bytes=1024)
+    path.write_bytes(bytes(1025))  # the cap is a parameter, checked before decoding
+    assert _reason(lambda: small.load()) is Reason.TOO_LARGE
+    token = sign_trust_list(_list(_entry(OLD)), ROOT)
+    assert _reason(lambda: small.update(token, now=NOW)) is Reason.TOO_LARGE
+    assert path.read_bytes() == bytes(1025)  # an unreadable floor is never overwritten
+
+
+def test_load_refuses_a_symlink(tmp_path: Path) -> None:
+    """Issue 9 item 13: the stored list is opened without following a symlink."""
+    real = tmp_path / "elsewhere.tl"
+    real.write_bytes(sign_trust_list(_list(_entry(OLD)), ROOT))
+    path = tmp_path / "trust.tl"
+    path.symlink_to(real)
+    assert _reason(lambda: _restart(path).load()) is Reason.STORAGE_FAILED
+    assert _reason(lambda: _restart(path).update(real.read_bytes(), now=NOW)) is (
+        Reason.STORAGE_FAILED
+    )
+    root_pub = tmp_path / "root.pub.pem"
+    root_pub.write_bytes(public_key_to_pem(ROOT))
+    assert _reason(lambda: cli_trust.trust_store_from_files(path, root_pub, now=NOW)) is (
+        Reason.STORAGE_FAILED
+    )
+    assert len(cli_trust.trust_store_from_files(real, root_pub, now=NOW)) == 1
+
+
+@pytest.mark.parametrize("via_symlink", [False, True])
+def test_load_refuses_a_fifo_without_hanging(tmp_path: Path, via_symlink: bool) -> None:
+    """Issue 9 item 13: a FIFO (or a symlink to one) is refused at once, not waited on."""
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    path = fifo
+    if via_symlink:
+        path = tmp_path / "trust.tl"
+        path.symlink_to(fifo)
+    outcome: list[object] = []
+
+    def load() -> None:
+        try:
+            _restart(path).load()
+        except QrsealError as exc:
+            outcome.append(exc.reason)
+        else:
+            outcome.append(None)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    if worker.is_alive():  # unblock the reader so that the test run can finish
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+        worker.join(timeout=10)
+        pytest.fail("loading a FIFO hung")
+    assert outcome == [Reason.STORAGE_FAILED]
+
+
+def _ca_cert(
+    subject: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: str,
+    signer: ec.EllipticCurvePrivateKey,
+    path_length: int | None = 0,
+) -> x509.Certificate:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(_name(issuer))
+        .public_key(key.public_key())
+        .serial_number(3)
+        .not_valid_before(_START)
+        .not_valid_after(_START + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(_usage(cert_sign=True), critical=True)
+        .sign(signer, hashes.SHA256())
+    )
+
+
+def _leaf(
+    issuer: str = "IACA Sichuan",
+    signer: ec.EllipticCurvePrivateKey = _IACA_KEY,
+    *,
+    eku: bool = True,
+) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name("DS Sichuan 2"))
+        .issuer_name(_name(issuer))
+        .public_key(_DS_KEY.public_key())
+        .serial_number(4)
+        .not_valid_before(_START)
+        .not_valid_after(_START + timedelta(days=365))
+        .add_extension(_usage(sign=True), critical=True)
+    )
+    if eku:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509trust.MDL_DS_EKU]), critical=True
+        )
+    return builder.sign(signer, hashes.SHA256())
+
+
+def test_x509_document_signer_without_mdl_ds_eku_refused() -> None:
+    """Issue 9 item 14: a DS certificate without the mdlDS extended key usage is refused."""
+    authorities = x509trust.IssuingAuthorities([_iaca()])
+    assert x509trust.verify_document_signer(_leaf(), authorities, at=NOW).kid == kid_for(_DS_KEY)
+    assert _reason(
+        lambda: x509trust.verify_document_signer(_leaf(eku=False), authorities, at=NOW)
+    ) is (Reason.CERTIFICATE_INVALID)
+
+
+def test_x509_chain_through_an_intermediate_refused_by_default() -> None:
+    """Issue 9 item 14: IACA -> intermediate -> DS is refused (ISO/IEC 18013-5: IACA -> DS)
+    unless the authorities explicitly allow intermediates."""
+    sub_key = ec.derive_private_key(3456789, ec.SECP256R1())
+    iaca = _ca_cert("IACA Sichuan", _IACA_KEY, "IACA Sichuan", _IACA_KEY, path_length=None)
+    sub = _ca_cert("Sub CA Sichuan", sub_key, "IACA Sichuan", _IACA_KEY)
+    ds = _leaf("Sub CA Sichuan", sub_key)
+    strict = x509trust.IssuingAuthorities([iaca])
+    assert _reason(
+        lambda: x509trust.verify_document_signer(ds, strict, at=NOW, intermediates=[sub])
+    ) is (Reason.CERTIFICATE_UNTRUSTED)
+    assert _reason(
+        lambda: x509trust.trusted_key_from_certificate(
+            ds, strict, at=NOW, issuer="CN-SC", intermediates=[sub]
+        )
+    ) is (Reason.CERTIFICATE_UNTRUSTED)
+    lenient = x509trust.IssuingAuthorities([iaca], allow_intermediates=True)
+    signer = x509trust.verify_document_signer(ds, lenient, at=NOW, intermediates=[sub])
+    assert len(signer.chain) == 3

@@ -65,6 +65,7 @@ from .errors import TrustListExpired as TrustListExpired
 from .errors import TrustListMismatch as TrustListMismatch
 from .errors import TrustListMissing as TrustListMissing
 from .errors import TrustListRollback as TrustListRollback
+from .errors import TrustListSequenceJump as TrustListSequenceJump
 from .errors import UnknownCriticalHeader as UnknownCriticalHeader
 from .errors import UnknownKey as UnknownKey
 from .errors import UnsupportedVersion as UnsupportedVersion
@@ -107,6 +108,7 @@ from .status_token import verify_status_list as verify_status_list
 from .trust import TrustedKey as TrustedKey
 from .trust import TrustStore as TrustStore
 from .trustlist import KeyState as KeyState
+from .trustlist import PinnedRoot as PinnedRoot
 from .trustlist import TrustList as TrustList
 from .trustlist import TrustListEntry as TrustListEntry
 from .trustlist import TrustListStore as TrustListStore
@@ -161,6 +163,7 @@ __all__ = [
     "NoQrFound",
     "NonceMismatch",
     "NotYetValid",
+    "PinnedRoot",
     "Policy",
     "PresentationInFuture",
     "PresentationKind",
@@ -191,6 +194,7 @@ __all__ = [
     "TrustListMismatch",
     "TrustListMissing",
     "TrustListRollback",
+    "TrustListSequenceJump",
     "TrustListStore",
     "TrustStore",
     "TrustedKey",

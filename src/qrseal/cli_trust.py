@@ -37,12 +37,15 @@ from .keys import (
 )
 from .trust import TrustStore
 from .trustlist import (
+    MAX_TRUST_LIST_BYTES,
     TrustList,
     TrustListEntry,
     decode_trust_list,
     encode_trust_list,
     load_trust_list,
+    read_regular_file,
     sign_trust_list,
+    verify_trust_list,
     write_atomic,
 )
 
@@ -73,20 +76,21 @@ def trust_store_from_files(
 ) -> TrustStore:
     """The :class:`TrustStore` of a signed trust list file, verified against the root public
     key PEM at ``root_pub_path`` and refused past its expiry + ``grace`` (for
-    ``qrseal verify --trust-list FILE --root ROOT.pub``). Raises ``QrsealError``
-    (``storage_failed`` when a file cannot be read)."""
+    ``qrseal verify --trust-list FILE --root ROOT.pub``); the store carries that validity.
+    Both files must be regular files (not symlinks, FIFOs or devices) within the trust-list
+    size cap. Raises ``QrsealError`` (``storage_failed`` when a file cannot be read,
+    ``too_large``)."""
     from .errors import StorageFailed
 
     def read(path: str | os.PathLike[str]) -> bytes:
-        try:
-            return Path(path).read_bytes()
-        except OSError as exc:
-            raise StorageFailed(f"cannot read {path}: {exc.strerror}", path=str(path)) from exc
+        data = read_regular_file(path, max_bytes=MAX_TRUST_LIST_BYTES)
+        if data is None:
+            raise StorageFailed(f"cannot read {path}: no such file", path=str(path))
+        return data
 
     root = load_public_key_pem(read(root_pub_path))
-    tl = load_trust_list(read(list_path), root)
-    tl.check_current(now=now, grace=grace)
-    return tl.to_trust_store()
+    tl = verify_trust_list(read(list_path), root, now=now, grace=grace)
+    return tl.to_trust_store(grace=grace)
 
 
 # --- commands ---------------------------------------------------------------------------

@@ -61,6 +61,7 @@ __all__ = [
     "TrustListMismatch",
     "TrustListMissing",
     "TrustListRollback",
+    "TrustListSequenceJump",  # issue 9: trust lists
     "UnknownCriticalHeader",
     "UnknownKey",
     "UnsupportedVersion",
@@ -123,6 +124,8 @@ class Reason(StrEnum):
     SUSPENDED = "suspended"
     STATUS_UNAVAILABLE = "status_unavailable"
     STATUS_LIST_INVALID = "status_list_invalid"
+    # issue 9: trust lists
+    TRUST_LIST_SEQUENCE_JUMP = "trust_list_sequence_jump"
 
 
 class QrsealError(Exception):
@@ -613,3 +616,19 @@ class Suspended(QrsealError):
         self.uri = uri
         self.idx = idx
         self.status = status
+
+
+# issue 9: trust lists
+
+
+class TrustListSequenceJump(QrsealError):
+    """A trust list's sequence number jumps further above the held one than the store allows
+    (``max_jump``): one list numbered near 2**63 would otherwise lock out every later one."""
+
+    reason = Reason.TRUST_LIST_SEQUENCE_JUMP
+
+    def __init__(self, message: str, *, sequence: int, held: int, max_jump: int) -> None:
+        super().__init__(message)
+        self.sequence = sequence
+        self.held = held
+        self.max_jump = max_jump

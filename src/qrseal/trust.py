@@ -10,27 +10,126 @@ is checked against its window only.
 
 :meth:`TrustStore.status_key_resolver` gives the keys Status List Tokens are verified with
 (docs/format.md §15.8).
+
+A store built from a signed trust list carries the list's :class:`ListValidity` (its expiry
+plus the app's grace, and the window of the :class:`PinnedRoot` that signed it), and the
+verifier refuses everything once it no longer holds (docs/format.md §14.3, §14.7).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
 from .cose import Algorithm, PublicKey
 from .cwt import require_utc
-from .errors import AlgorithmNotAllowed, InvalidArgument, InvalidKey
-from .keys import key_identity
+from .errors import (
+    AlgorithmNotAllowed,
+    InvalidArgument,
+    InvalidKey,
+    KeyNotValidAtTime,
+    TrustListExpired,
+)
+from .keys import key_identity, kid_for
 
 if TYPE_CHECKING:
     from .trustlist import TrustListEntry
 
-__all__ = ["TrustStore", "TrustedKey"]
+__all__ = ["ListValidity", "PinnedRoot", "TrustStore", "TrustedKey"]
 
 _SECOND = timedelta(seconds=1)
+_EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
+_PUBLIC_TYPES: Final = (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedRoot:
+    """A trust-list root key a verifier app pins, valid from ``not_before`` to ``not_after``
+    inclusive (None: unbounded) (docs/format.md §14.7).
+
+    A list signed by the root is accepted only if its ``issued_at`` and, when it is taken or
+    used, ``now`` lie in the window (``key_not_valid_at_time``). ``not_before`` also orders
+    the roots: a list signed by a root with a later ``not_before`` supersedes the lists of
+    earlier roots whatever their sequence numbers (a rotation starts afresh), and a list of an
+    earlier root is then a rollback. Raises ``InvalidArgument``.
+    """
+
+    public_key: PublicKey
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    kid: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.public_key, _PUBLIC_TYPES):
+            raise InvalidArgument("a pinned root is an EC, Ed25519 or Ed448 public key")
+        for name in ("not_before", "not_after"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, require_utc(value, name))
+        if (
+            self.not_before is not None
+            and self.not_after is not None
+            and self.not_after < self.not_before
+        ):
+            raise InvalidArgument("a pinned root's not_after is before its not_before")
+        object.__setattr__(self, "kid", kid_for(self.public_key))
+
+    @property
+    def generation(self) -> datetime:
+        """What orders roots in a rotation: ``not_before``, the earliest time when None."""
+        return _EARLIEST if self.not_before is None else self.not_before
+
+    def check_at(self, moment: datetime) -> None:
+        """Raise ``KeyNotValidAtTime`` (``kid`` = the root's) when ``moment`` is outside the
+        root's window."""
+        moment = require_utc(moment, "moment")
+        if (self.not_before is not None and moment < self.not_before) or (
+            self.not_after is not None and moment > self.not_after
+        ):
+            raise KeyNotValidAtTime(
+                f"trust-list root {self.kid.hex()} is not valid at {moment.isoformat()}",
+                kid=self.kid,
+                at=moment,
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ListValidity:
+    """How long a trust store built from a signed trust list may be used: until the list's
+    ``expires_at`` plus ``grace`` (``trust_list_expired``), and only while ``root``, the
+    pinned root that signed it (when known), is valid (``key_not_valid_at_time``).
+    Raises ``InvalidArgument``."""
+
+    list_id: str
+    sequence: int
+    expires_at: datetime
+    grace: timedelta = timedelta(0)
+    root: PinnedRoot | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "expires_at", require_utc(self.expires_at, "expires_at"))
+        if not isinstance(self.grace, timedelta) or self.grace < timedelta(0):
+            raise InvalidArgument("grace must not be negative")
+        if self.root is not None and not isinstance(self.root, PinnedRoot):
+            raise InvalidArgument("root must be a PinnedRoot")
+
+    def check(self, now: datetime) -> None:
+        """Return None, or raise ``KeyNotValidAtTime`` (the root's window) or
+        ``TrustListExpired`` (``now >= expires_at + grace``)."""
+        now = require_utc(now)
+        if self.root is not None:
+            self.root.check_at(now)
+        if now >= self.expires_at + self.grace:
+            raise TrustListExpired(
+                f"trust list {self.list_id} #{self.sequence} expired",
+                expired_at=self.expires_at,
+                now=now,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +236,18 @@ class TrustedKey:
 
 class TrustStore:
     """An immutable set of :class:`TrustedKey`, looked up by ``kid``. Several keys may
-    share a ``kid``; the verifier tries each of them."""
+    share a ``kid``; the verifier tries each of them.
 
-    __slots__ = ("_by_kid", "_keys")
+    ``validity`` (set for a store built from a signed trust list) bounds when the store may
+    be used at all: the :class:`~qrseal.verifier.Verifier` calls :meth:`check_usable` with
+    its ``now`` before anything else."""
 
-    def __init__(self, keys: Iterable[TrustedKey]) -> None:
+    __slots__ = ("_by_kid", "_keys", "_validity")
+
+    def __init__(self, keys: Iterable[TrustedKey], *, validity: ListValidity | None = None) -> None:
+        if validity is not None and not isinstance(validity, ListValidity):
+            raise InvalidArgument("validity must be a ListValidity")
+        self._validity = validity
         self._keys = tuple(keys)
         by_kid: dict[bytes, tuple[TrustedKey, ...]] = {}
         for key in self._keys:
@@ -161,13 +267,24 @@ class TrustStore:
                 keys.append(TrustedKey(load_public_key_pem(pem), issuer))
         return cls(keys)
 
+    @property
+    def validity(self) -> ListValidity | None:
+        """The validity of the trust list this store was built from (None: unbounded)."""
+        return self._validity
+
+    def check_usable(self, now: datetime) -> None:
+        """Raise ``TrustListExpired`` or ``KeyNotValidAtTime`` (the list's root) when the
+        store's :attr:`validity` does not hold at ``now``; a store without one always holds."""
+        if self._validity is not None:
+            self._validity.check(now)
+
     def candidates(self, kid: bytes) -> tuple[TrustedKey, ...]:
         """Every trusted key with this ``kid`` (empty when none)."""
         return self._by_kid.get(kid, ())
 
     def with_keys(self, *keys: TrustedKey) -> TrustStore:
-        """A new store with ``keys`` added."""
-        return TrustStore((*self._keys, *keys))
+        """A new store with ``keys`` added; it keeps this store's :attr:`validity`."""
+        return TrustStore((*self._keys, *keys), validity=self._validity)
 
     def status_key_resolver(self) -> Callable[[bytes | None], tuple[TrustedKey, ...]]:
         """A key resolver for :func:`qrseal.status_token.verify_status_list`: the trusted keys

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -54,10 +55,11 @@ from .errors import (
     MalformedTrustList,
     SignatureInvalid,
     StorageFailed,
-    TrustListExpired,
+    TooLarge,
     TrustListMismatch,
     TrustListMissing,
     TrustListRollback,
+    TrustListSequenceJump,
     UnknownKey,
 )
 from .keys import (
@@ -66,12 +68,12 @@ from .keys import (
     Signer,
     generate_private_key,
     key_identity,
-    kid_for,
 )
-from .trust import TrustedKey, TrustStore
+from .trust import ListValidity, PinnedRoot, TrustedKey, TrustStore
 
 __all__ = [
     "DRIVING_LICENCE",
+    "MAX_SEQUENCE_JUMP",
     "MAX_TRUST_LIST_BYTES",
     "MAX_TRUST_LIST_ENTRIES",
     "TRUST_LIST_ALGORITHMS",
@@ -80,6 +82,7 @@ __all__ = [
     "Freshness",
     "KeyState",
     "ListKey",
+    "PinnedRoot",
     "TrustList",
     "TrustListEntry",
     "TrustListStore",
@@ -92,6 +95,7 @@ __all__ = [
     "generate_root_key",
     "load_trust_list",
     "new_trust_list",
+    "read_regular_file",
     "sign_trust_list",
     "verify_trust_list",
     "write_atomic",
@@ -105,6 +109,10 @@ FORMAT_VERSION: Final = 1
 #: Cap on a signed trust list (10,000 P-256 entries take about 1.5 MB).
 MAX_TRUST_LIST_BYTES: Final = 16 * 1024 * 1024
 MAX_TRUST_LIST_ENTRIES: Final = 100_000
+#: Default cap on how far one update may raise the held sequence number (a publisher adds 1
+#: per version: a million versions is one a minute for two years of an app offline). Without
+#: a cap, one list numbered 2**63 - 1 would lock out every later list of its root.
+MAX_SEQUENCE_JUMP: Final = 1 << 20
 _MAX_TEXT: Final = 256
 _MAX_KID: Final = 32
 _MAX_SPKI: Final = 1024
@@ -416,24 +424,31 @@ class TrustList:
             return Freshness.EXPIRED
         return Freshness.STALE if now >= self.next_update else Freshness.FRESH
 
+    def validity(
+        self, *, grace: timedelta = timedelta(0), root: PinnedRoot | None = None
+    ) -> ListValidity:
+        """When the list may be used: until ``expires_at + grace``, and while ``root`` (the
+        pinned root that signed it, when known) is valid."""
+        return ListValidity(self.list_id, self.sequence, self.expires_at, grace, root)
+
     def check_current(self, *, now: datetime, grace: timedelta = timedelta(0)) -> None:
         """Raise ``TrustListExpired`` when ``now >= expires_at + grace``."""
-        now = require_utc(now)
-        if grace < timedelta(0):
-            raise InvalidArgument("grace must not be negative")
-        if now >= self.expires_at + grace:
-            raise TrustListExpired(
-                f"trust list {self.list_id} #{self.sequence} expired",
-                expired_at=self.expires_at,
-                now=now,
-            )
+        self.validity(grace=grace).check(now)
 
-    def to_trust_store(self) -> TrustStore:
+    def to_trust_store(
+        self, *, grace: timedelta = timedelta(0), root: PinnedRoot | None = None
+    ) -> TrustStore:
         """Every key of the list, each carrying its entry (see
-        :meth:`TrustListEntry.to_trusted_key`), as a :class:`TrustStore`. Revoked and
-        compromised keys stay in, so that the verifier refuses what they signed with
-        ``key_revoked`` rather than ``unknown_key``."""
-        return TrustStore(e.to_trusted_key() for e in self.entries)
+        :meth:`TrustListEntry.to_trusted_key`), as a :class:`TrustStore` that carries the
+        list's :meth:`validity`: a :class:`~qrseal.verifier.Verifier` refuses everything
+        (``trust_list_expired``) from ``expires_at + grace`` on, and, with ``root``, once
+        that root's window ended (``key_not_valid_at_time``). Revoked and compromised keys
+        stay in, so that the verifier refuses what they signed with ``key_revoked`` rather
+        than ``unknown_key``."""
+        return TrustStore(
+            (e.to_trusted_key() for e in self.entries),
+            validity=self.validity(grace=grace, root=root),
+        )
 
     # --- issuer side: edits ------------------------------------------------------------
 
@@ -892,54 +907,145 @@ def decode_trust_list(payload: bytes, *, max_bytes: int = MAX_TRUST_LIST_BYTES) 
         raise MalformedTrustList(exc.message) from exc
 
 
-def _roots(root: PublicKey | Sequence[PublicKey]) -> tuple[PublicKey, ...]:
-    roots = (root,) if isinstance(root, _PUBLIC_TYPES) else tuple(root)
-    if not roots:
+#: Pinned root key(s): a bare key is a root without a window (docs/format.md §14.7).
+Roots = PublicKey | PinnedRoot | Sequence[PublicKey | PinnedRoot]
+
+
+def _roots(root: Roots) -> tuple[PinnedRoot, ...]:
+    try:
+        items = (root,) if isinstance(root, (*_PUBLIC_TYPES, PinnedRoot)) else tuple(root)
+    except TypeError as exc:
+        raise InvalidArgument("pin a root public key, a PinnedRoot or a sequence of them") from exc
+    if not items:
         raise InvalidArgument("pin at least one root key")
+    roots = tuple(r if isinstance(r, PinnedRoot) else PinnedRoot(r) for r in items)
+    if len({_spki(r.public_key) for r in roots}) != len(roots):
+        # Two windows for one key would make its lists both older and newer than themselves.
+        raise InvalidArgument("a root key is pinned twice")
     return roots
 
 
-def load_trust_list(data: bytes, root: PublicKey | Sequence[PublicKey]) -> TrustList:
-    """Verify a signed trust list against the pinned root key(s) and decode it, without
-    looking at the time (see :func:`verify_trust_list`).
-
-    Raises ``TooLarge``, ``MalformedCbor``/``MalformedCose``, ``MalformedTrustList`` (wrong
-    ``typ`` or payload), ``UnknownKey`` (not signed by a pinned root),
-    ``AlgorithmNotAllowed`` or ``SignatureInvalid``.
-    """
+def _load(
+    data: bytes, roots: tuple[PinnedRoot, ...], max_bytes: int
+) -> tuple[TrustList, PinnedRoot]:
+    """The verified, decoded list and the pinned root whose signature verified."""
     if not isinstance(data, bytes):
         raise InvalidArgument("a signed trust list is bytes")
-    msg = decode_sign1(data, max_bytes=MAX_TRUST_LIST_BYTES)
+    msg = decode_sign1(data, max_bytes=max_bytes)
     if msg.protected.get(int(HeaderLabel.TYP)) != TRUST_LIST_TYPE:
         raise MalformedTrustList(f"protected typ is not {TRUST_LIST_TYPE!r}")
     kid = msg.protected.get(int(HeaderLabel.KID))
-    matching = [r for r in _roots(root) if kid_for(r) == kid]
+    matching = [r for r in roots if r.kid == kid]
     if not matching:
         raise UnknownKey("trust list is not signed by a pinned root key", kid=msg.kid)
     # Equal kids of two pinned roots are astronomically unlikely; try each all the same.
+    signer: PinnedRoot | None = None
     for candidate in matching[:-1]:
-        with contextlib.suppress(AlgorithmNotAllowed, SignatureInvalid):
-            verify_sign1(msg, candidate, allowed=TRUST_LIST_ALGORITHMS)
-            return decode_trust_list(msg.payload)
-    verify_sign1(msg, matching[-1], allowed=TRUST_LIST_ALGORITHMS)
-    return decode_trust_list(msg.payload)
+        try:
+            verify_sign1(msg, candidate.public_key, allowed=TRUST_LIST_ALGORITHMS)
+        except (AlgorithmNotAllowed, SignatureInvalid):
+            continue
+        signer = candidate
+        break
+    if signer is None:
+        signer = matching[-1]
+        verify_sign1(msg, signer.public_key, allowed=TRUST_LIST_ALGORITHMS)
+    tl = decode_trust_list(msg.payload, max_bytes=max_bytes)
+    signer.check_at(tl.issued_at)  # a root signs only inside its window
+    return tl, signer
+
+
+def load_trust_list(
+    data: bytes, root: Roots, *, max_bytes: int = MAX_TRUST_LIST_BYTES
+) -> TrustList:
+    """Verify a signed trust list against the pinned root(s) and decode it, without looking
+    at the time (see :func:`verify_trust_list`); its ``issued_at`` must lie in the window of
+    the root that signed it.
+
+    Raises ``TooLarge``, ``MalformedCbor``/``MalformedCose``, ``MalformedTrustList`` (wrong
+    ``typ`` or payload), ``UnknownKey`` (not signed by a pinned root),
+    ``AlgorithmNotAllowed``, ``SignatureInvalid`` or ``KeyNotValidAtTime`` (issued outside
+    the root's window).
+    """
+    return _load(data, _roots(root), max_bytes)[0]
+
+
+def _verify(
+    data: bytes, roots: tuple[PinnedRoot, ...], now: datetime, grace: timedelta, max_bytes: int
+) -> tuple[TrustList, PinnedRoot]:
+    tl, signer = _load(data, roots, max_bytes)
+    tl.validity(grace=grace, root=signer).check(now)
+    return tl, signer
 
 
 def verify_trust_list(
     data: bytes,
-    root: PublicKey | Sequence[PublicKey],
+    root: Roots,
     *,
     now: datetime,
     grace: timedelta = timedelta(0),
+    max_bytes: int = MAX_TRUST_LIST_BYTES,
 ) -> TrustList:
-    """:func:`load_trust_list`, then refuse a list past ``expires_at + grace``
+    """:func:`load_trust_list`, then refuse the list when the root that signed it is not
+    valid at ``now`` (``KeyNotValidAtTime``) or ``now`` is past ``expires_at + grace``
     (``TrustListExpired``). A list issued after ``now`` is accepted (clocks drift)."""
-    tl = load_trust_list(data, root)
-    tl.check_current(now=now, grace=grace)
-    return tl
+    return _verify(data, _roots(root), now, grace, max_bytes)[0]
 
 
 # --- persistence ------------------------------------------------------------------------
+
+_READ_FLAGS: Final = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)  # a symlink is refused (ELOOP), not followed
+    | getattr(os, "O_NONBLOCK", 0)  # opening a FIFO or a device cannot block
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_READ_CHUNK: Final = 1 << 20
+
+
+def read_regular_file(path: str | os.PathLike[str], *, max_bytes: int) -> bytes | None:
+    """The bytes of the regular file at ``path``, None when there is none.
+
+    The file is opened without following a symlink and without blocking, and checked to be
+    a regular file of at most ``max_bytes`` before a byte is read: a symlink, a FIFO, a
+    device or a huge sparse file costs neither time nor memory. Raises ``StorageFailed``
+    (not a regular file, or an I/O error) or ``TooLarge``.
+    """
+    name = os.fspath(path)
+    try:
+        fd = os.open(name, _READ_FLAGS)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:  # ELOOP for a symlink
+        raise StorageFailed(f"cannot open {name}: {exc.strerror}", path=name) from exc
+    except ValueError as exc:  # a NUL in the path
+        raise StorageFailed(f"cannot open {name!r}: {exc}", path=name) from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise StorageFailed(f"{name} is not a regular file", path=name)
+        if info.st_size > max_bytes:
+            raise TooLarge(
+                f"{name} holds {info.st_size} bytes, more than {max_bytes}",
+                what="file",
+                limit=max_bytes,
+                actual=info.st_size,
+            )
+        # The size is a hint (a file may grow, or lie about its size): the reads are capped.
+        chunks: list[bytes] = []
+        total = 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(_READ_CHUNK, max_bytes + 1 - total))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise StorageFailed(f"cannot read {name}: {exc.strerror}", path=name) from exc
+    finally:
+        os.close(fd)
+    raise TooLarge(f"{name} holds more than {max_bytes} bytes", what="file", limit=max_bytes)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
@@ -971,22 +1077,51 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
                 os.unlink(tmp)
 
 
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A verified list with the root that signed it and its exact bytes."""
+
+    tl: TrustList
+    root: PinnedRoot
+    raw: bytes
+
+    def order(self) -> tuple[datetime, int]:
+        # Later roots first, then sequence numbers (docs/format.md §14.7).
+        return (self.root.generation, self.tl.sequence)
+
+
 class TrustListStore:
     """The verifier app's current trust list, kept in one file.
 
     :meth:`load` at start (signature checked, time not: an old list is still better than
     none, and :meth:`trust_store` applies the expiry policy); :meth:`update` when online.
+    The file is the rollback floor: :meth:`update` reads it again, so a list older than the
+    stored one is refused whether or not :meth:`load` ran first (docs/format.md §14.3).
+
+    ``root_public_key``: the pinned root key(s), bare or as :class:`PinnedRoot` with a
+    validity window (root rotation, docs/format.md §14.7). ``max_bytes`` caps the stored file
+    and every token; ``max_sequence_jump`` caps how far one update may raise the sequence
+    number. Raises ``InvalidArgument``.
     """
 
-    __slots__ = ("_current", "_path", "_raw", "_roots")
+    __slots__ = ("_held", "_max_bytes", "_max_jump", "_path", "_roots")
 
     def __init__(
-        self, path: str | os.PathLike[str], root_public_key: PublicKey | Sequence[PublicKey]
+        self,
+        path: str | os.PathLike[str],
+        root_public_key: Roots,
+        *,
+        max_bytes: int = MAX_TRUST_LIST_BYTES,
+        max_sequence_jump: int = MAX_SEQUENCE_JUMP,
     ) -> None:
+        for name, value in (("max_bytes", max_bytes), ("max_sequence_jump", max_sequence_jump)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidArgument(f"{name} must be a positive integer")
         self._path = Path(path)
         self._roots = _roots(root_public_key)
-        self._current: TrustList | None = None
-        self._raw: bytes | None = None
+        self._max_bytes = max_bytes
+        self._max_jump = max_sequence_jump
+        self._held: _Held | None = None
 
     @property
     def path(self) -> Path:
@@ -995,54 +1130,116 @@ class TrustListStore:
     @property
     def current(self) -> TrustList | None:
         """The list held now (None before the first load or update)."""
-        return self._current
+        return None if self._held is None else self._held.tl
+
+    @property
+    def root(self) -> PinnedRoot | None:
+        """The pinned root that signed the held list (None when none is held)."""
+        return None if self._held is None else self._held.root
+
+    def _read(self) -> _Held | None:
+        raw = read_regular_file(self._path, max_bytes=self._max_bytes)
+        if raw is None:
+            return None
+        held = self._held
+        if held is not None and raw == held.raw:
+            return held
+        tl, root = _load(raw, self._roots, self._max_bytes)
+        return _Held(tl, root, raw)
 
     def load(self) -> TrustList | None:
-        """Read and verify the stored list; None when there is none yet. Raises
-        ``StorageFailed`` or the errors of :func:`load_trust_list`."""
-        try:
-            raw = self._path.read_bytes()
-        except FileNotFoundError:
+        """Read and verify the stored list; None when there is none yet. The file must be a
+        regular file (not a symlink, FIFO or device) of at most ``max_bytes``. Raises
+        ``StorageFailed``, ``TooLarge`` or the errors of :func:`load_trust_list`."""
+        stored = self._read()
+        if stored is None:
             return None
-        except OSError as exc:
-            raise StorageFailed(f"cannot read {self._path}: {exc}", path=str(self._path)) from exc
-        self._current = load_trust_list(raw, self._roots)
-        self._raw = raw
-        return self._current
+        self._held = stored
+        return stored.tl
 
-    def update(self, token: bytes, *, now: datetime, grace: timedelta = timedelta(0)) -> TrustList:
-        """Verify ``token`` and, if it is newer than the held list, persist it atomically
-        and make it current. The same bytes again are a no-op.
-
-        Raises the errors of :func:`verify_trust_list`, ``TrustListMismatch`` (another
-        list id), ``TrustListRollback`` (sequence not above the held one) and
-        ``StorageFailed``; on any error the held list stays current, on disk too.
-        """
-        tl = verify_trust_list(token, self._roots, now=now, grace=grace)
-        held = self._current
+    def _floor(self) -> _Held | None:
+        # The higher of the file and what this store holds: the file is what a restart
+        # loads, so it counts whether or not load() ran (and whoever wrote it since).
+        stored, held = self._read(), self._held
+        if stored is None or stored is held:
+            return held
         if held is not None:
-            if tl.list_id != held.list_id:
+            if stored.tl.list_id != held.tl.list_id:
                 raise TrustListMismatch(
-                    f"list {tl.list_id!r} is not the held list {held.list_id!r}",
-                    list_id=tl.list_id,
-                    held=held.list_id,
+                    f"the stored list {stored.tl.list_id!r} is not the held {held.tl.list_id!r}",
+                    list_id=stored.tl.list_id,
+                    held=held.tl.list_id,
                 )
-            if token == self._raw:
+            if stored.order() <= held.order():
                 return held
-            if tl.sequence <= held.sequence:
+        self._held = stored
+        return stored
+
+    def _check_supersedes(self, new: _Held, floor: _Held) -> None:
+        tl, held = new.tl, floor.tl
+        if tl.list_id != held.list_id:
+            raise TrustListMismatch(
+                f"list {tl.list_id!r} is not the held list {held.list_id!r}",
+                list_id=tl.list_id,
+                held=held.list_id,
+            )
+        if new.root.generation != floor.root.generation:
+            if new.root.generation < floor.root.generation:
                 raise TrustListRollback(
-                    f"sequence {tl.sequence} is not above the held {held.sequence}",
+                    f"list #{tl.sequence} is signed by a root older than the held list's",
                     sequence=tl.sequence,
                     held=held.sequence,
                 )
+            return  # a later root: its sequence numbers start afresh
+        if tl.sequence <= held.sequence:
+            raise TrustListRollback(
+                f"sequence {tl.sequence} is not above the held {held.sequence}",
+                sequence=tl.sequence,
+                held=held.sequence,
+            )
+        if tl.sequence - held.sequence > self._max_jump:
+            raise TrustListSequenceJump(
+                f"sequence {tl.sequence} jumps more than {self._max_jump} above {held.sequence}",
+                sequence=tl.sequence,
+                held=held.sequence,
+                max_jump=self._max_jump,
+            )
+
+    def update(self, token: bytes, *, now: datetime, grace: timedelta = timedelta(0)) -> TrustList:
+        """Verify ``token`` and, if it supersedes the stored list, persist it atomically and
+        make it current. The same bytes again are a no-op.
+
+        The floor is the stored file (read again now) or the held list, whichever is newer.
+        A list supersedes it if it has the same list id and either its root is later (a
+        greater ``not_before``) or, with a root of the same generation, its sequence is above
+        the held one by at most ``max_sequence_jump``.
+
+        Raises the errors of :func:`verify_trust_list`, ``TrustListMismatch`` (another
+        list id), ``TrustListRollback`` (sequence not above the held one, or an earlier
+        root), ``TrustListSequenceJump``, and ``StorageFailed``/``TooLarge`` or the errors of
+        :func:`load_trust_list` for a stored file that cannot serve as the floor. On any
+        error nothing is written; the held list is then the newer of the stored one and the
+        one held before.
+        """
+        tl, root = _verify(token, self._roots, now, grace, self._max_bytes)
+        new = _Held(tl, root, token)
+        floor = self._floor()
+        if floor is not None:
+            if token == floor.raw:
+                return floor.tl
+            self._check_supersedes(new, floor)
         write_atomic(self._path, token)
-        self._current, self._raw = tl, token
+        self._held = new
         return tl
 
     def trust_store(self, *, now: datetime, grace: timedelta = timedelta(0)) -> TrustStore:
-        """The current list as a :class:`TrustStore`, refused past its expiry + ``grace``.
-        Raises ``TrustListMissing`` or ``TrustListExpired``."""
-        if self._current is None:
+        """The current list as a :class:`TrustStore` that carries its validity (the list's
+        expiry + ``grace``, its root's window): refused now, and by a
+        :class:`~qrseal.verifier.Verifier` built from it at any later ``now``, once that
+        no longer holds. Raises ``TrustListMissing``, ``TrustListExpired`` or
+        ``KeyNotValidAtTime`` (the list's root)."""
+        held = self._held
+        if held is None:
             raise TrustListMissing(f"no trust list loaded from {self._path}")
-        self._current.check_current(now=now, grace=grace)
-        return self._current.to_trust_store()
+        held.tl.validity(grace=grace, root=held.root).check(now)
+        return held.tl.to_trust_store(grace=grace, root=held.root)

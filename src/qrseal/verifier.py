@@ -284,7 +284,9 @@ class Verifier:
 
     Keys from a trust list (:meth:`qrseal.trustlist.TrustList.to_trust_store`) carry their
     entries, and the verifier enforces them: ``key_revoked``, ``key_not_valid_at_time``,
-    ``key_not_authorised`` (docs/format.md §14.4).
+    ``key_not_authorised`` (docs/format.md §14.4). A store built from a trust list also
+    carries the list's validity: past it, ``verify`` refuses everything
+    (``trust_list_expired``, or ``key_not_valid_at_time`` once the list's root ended).
 
     ``status`` (optional) holds verified status list snapshots (docs/format.md §15): a
     credential that carries a status reference is then looked up after every other check
@@ -388,13 +390,15 @@ class Verifier:
         ``SignatureInvalid``, ``MalformedClaims``, ``KeyNotValidAtTime``,
         ``IssuerMismatch``, ``IssuedInFuture``, ``NotYetValid``, ``Expired``,
         ``InvalidLicence`` or ``DataTooOld``; for keys from a trust list also ``KeyRevoked``
-        and ``KeyNotAuthorised``; with a status store also ``Revoked``, ``Suspended``,
+        and ``KeyNotAuthorised``, and first of all ``TrustListExpired`` (or
+        ``KeyNotValidAtTime`` for the list's root) when the store's list no longer holds; with a status store also ``Revoked``, ``Suspended``,
         ``StatusUnavailable`` and ``StatusListInvalid``; for live presentations also
         ``HolderBindingInvalid``, ``PresentationInFuture``, ``StalePresentation``,
         ``NonceMismatch``, ``AudienceMismatch`` and ``PresentationReplayed``; for a static
         credential under ``Policy(require_live=True)``, ``PresentationRequired``.
         """
         now = require_utc(now)
+        self._trust.check_usable(now)  # a store from a trust list dies with the list
         policy = self._policy
         fmt, data = unpack(
             _as_text(text, policy.max_text_chars),

@@ -9,9 +9,14 @@ built) and turns it into a :class:`qrseal.trust.TrustedKey` or a
 Path building and signatures are checked by ``cryptography.x509.verification`` (a
 ``ClientVerifier`` with explicit extension policies, since these are not TLS certificates);
 the role checks are explicit here so that each failure has its own reason:
-``certificate_invalid`` (key usage, basic constraints, extended key usage, key type),
+``certificate_invalid`` (key usage, basic constraints, the mdlDS extended key usage, key
+type),
 ``key_not_valid_at_time`` (the DS or its root is not valid at that time) and
 ``certificate_untrusted`` (no valid chain to a trusted root).
+
+As ISO/IEC 18013-5 prescribes, a DS certificate must be issued directly by an IACA root;
+a chain through intermediate CAs is accepted only by authorities that opt in
+(``IssuingAuthorities(..., allow_intermediates=True)``).
 """
 
 from __future__ import annotations
@@ -35,7 +40,13 @@ from cryptography.x509.verification import (
 
 from .cose import Algorithm, PublicKey
 from .cwt import require_utc
-from .errors import CertificateInvalid, CertificateUntrusted, InvalidKey, KeyNotValidAtTime
+from .errors import (
+    CertificateInvalid,
+    CertificateUntrusted,
+    InvalidArgument,
+    InvalidKey,
+    KeyNotValidAtTime,
+)
 from .keys import algorithm_for_key, kid_for
 from .trust import TrustedKey, TrustStore
 from .trustlist import TrustListEntry
@@ -53,6 +64,7 @@ __all__ = [
 
 #: ISO/IEC 18013-5 extended key usage of a mobile-driving-licence document signer.
 MDL_DS_EKU: Final = x509.ObjectIdentifier("1.0.18013.5.1.2")
+#: Intermediate CAs allowed between an IACA and a DS when the authorities opt in.
 _MAX_CHAIN_DEPTH: Final = 4
 _E = TypeVar("_E", bound=x509.ExtensionType)
 
@@ -99,11 +111,20 @@ def _check_root(cert: x509.Certificate) -> None:
 
 class IssuingAuthorities:
     """An immutable set of issuing-authority root certificates (IACA). Each must be a
-    self-signed CA with keyUsage keyCertSign. Raises ``CertificateInvalid``."""
+    self-signed CA with keyUsage keyCertSign. Raises ``CertificateInvalid``.
 
-    __slots__ = ("_roots", "_store")
+    A document signer must be issued directly by one of them (ISO/IEC 18013-5: IACA -> DS);
+    ``allow_intermediates=True`` also accepts chains through up to four intermediate CAs
+    (each a CA with keyCertSign), a departure from the standard a policy must choose."""
 
-    def __init__(self, roots: Iterable[x509.Certificate]) -> None:
+    __slots__ = ("_allow_intermediates", "_roots", "_store")
+
+    def __init__(
+        self, roots: Iterable[x509.Certificate], *, allow_intermediates: bool = False
+    ) -> None:
+        if not isinstance(allow_intermediates, bool):
+            raise InvalidArgument("allow_intermediates must be a bool")
+        self._allow_intermediates = allow_intermediates
         self._roots = tuple(roots)
         if not self._roots:
             raise CertificateInvalid("at least one issuing-authority root is required")
@@ -112,12 +133,17 @@ class IssuingAuthorities:
         self._store = Store(list(self._roots))
 
     @classmethod
-    def from_pem(cls, data: bytes) -> IssuingAuthorities:
-        return cls(load_certificates(data))
+    def from_pem(cls, data: bytes, *, allow_intermediates: bool = False) -> IssuingAuthorities:
+        return cls(load_certificates(data), allow_intermediates=allow_intermediates)
 
     @property
     def roots(self) -> tuple[x509.Certificate, ...]:
         return self._roots
+
+    @property
+    def allow_intermediates(self) -> bool:
+        """Whether DS chains through intermediate CAs are accepted (not by default)."""
+        return self._allow_intermediates
 
     def _issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
         return [root for root in self._roots if root.subject == cert.issuer]
@@ -170,9 +196,9 @@ def _check_leaf(cert: x509.Certificate) -> PublicKey:
             subject=subject,
         )
     eku = _extension(cert, x509.ExtendedKeyUsage)
-    if eku is not None and MDL_DS_EKU not in eku:
+    if eku is None or MDL_DS_EKU not in eku:
         raise CertificateInvalid(
-            "extendedKeyUsage does not include mdlDS (1.0.18013.5.1.2)", subject=subject
+            "a document signer needs extendedKeyUsage mdlDS (1.0.18013.5.1.2)", subject=subject
         )
     try:
         key = cert.public_key()
@@ -197,17 +223,22 @@ def verify_document_signer(
     intermediates: Sequence[x509.Certificate] = (),
 ) -> VerifiedSigner:
     """Validate a document-signer certificate's chain to ``authorities`` at time ``at``.
+    ``intermediates`` are used only when the authorities allow intermediate CAs; otherwise
+    the DS must be issued directly by a root.
 
-    Raises ``CertificateInvalid`` (role checks), ``KeyNotValidAtTime`` (the DS or every
-    candidate root is outside its validity at ``at``) or ``CertificateUntrusted``.
+    Raises ``CertificateInvalid`` (role checks, including the mdlDS extended key usage),
+    ``KeyNotValidAtTime`` (the DS or every candidate root is outside its validity at
+    ``at``) or ``CertificateUntrusted`` (no chain, or only one through intermediates that
+    the authorities do not allow).
     """
     at = require_utc(at, "at")
     key = _check_leaf(certificate)
     subject = _subject(certificate)
     if not _valid_at(certificate, at):
         raise KeyNotValidAtTime(f"certificate {subject} is not valid at {at}", kid=None, at=at)
+    allow = authorities.allow_intermediates
     issuers = authorities._issuers_of(certificate)
-    if issuers and not intermediates and not any(_valid_at(r, at) for r in issuers):
+    if issuers and not (allow and intermediates) and not any(_valid_at(r, at) for r in issuers):
         raise KeyNotValidAtTime(f"the root of {subject} is not valid at {at}", kid=None, at=at)
     ca_policy = (
         ExtensionPolicy.permit_all()
@@ -221,12 +252,12 @@ def verify_document_signer(
         PolicyBuilder()
         .store(authorities._store)
         .time(at)
-        .max_chain_depth(_MAX_CHAIN_DEPTH)
+        .max_chain_depth(_MAX_CHAIN_DEPTH if allow else 0)
         .extension_policies(ca_policy=ca_policy, ee_policy=ee_policy)
         .build_client_verifier()
     )
     try:
-        chain = tuple(verifier.verify(certificate, list(intermediates)).chain)
+        chain = tuple(verifier.verify(certificate, list(intermediates) if allow else []).chain)
     except VerificationError as exc:
         raise CertificateUntrusted(
             f"no valid chain to a trusted root: {exc}", subject=subject
