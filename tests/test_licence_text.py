@@ -22,7 +22,10 @@ from qrseal.testing import sample_licence, sample_licence_json
 
 _F = LicenceField
 #: A valid value for each text field the samples leave empty.
-_FILLERS: dict[str, str] = {_F.BIRTH_PLACE: "CHENGDU", _F.RESIDENT_ADDRESS: "88 Test Road, Wuhou, Chengdu"}
+_FILLERS: dict[str, str] = {
+    _F.BIRTH_PLACE: "CHENGDU",
+    _F.RESIDENT_ADDRESS: "88 Test Road, Wuhou, Chengdu",
+}
 
 
 class TextField(NamedTuple):
@@ -326,3 +329,19 @@ def test_allowed_characters_are_visible_and_stable() -> None:
             assert char not in never and char != "\u2800", _name(char)
             assert unicodedata.normalize("NFKC", char) == char, _name(char)
             assert not unicodedata.combining(char), _name(char)
+
+
+def test_format_doc_lists_each_text_field_with_its_allow_list() -> None:
+    """docs/format.md §5.3 names every text field once, in a row of fields that share one
+    allow-list, so the table cannot drift from the code."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "format.md").read_text(encoding="utf-8")
+    section = doc.split("### 5.3 ", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    seen: list[str] = []
+    for row in rows:
+        names = [n for n in regex.findall(r"`([a-z_]+)`", row) if n in _BY_NAME]
+        assert len({_BY_NAME[n].spec.kind for n in names}) == 1, row
+        seen += names
+    assert sorted(seen) == sorted(_BY_NAME)
