@@ -104,8 +104,7 @@ def _name(char: str) -> str:
 
 @pytest.mark.parametrize("field", TEXT_FIELDS, ids=lambda f: f"{f.struct}.{f.name}")
 def test_every_default_ignorable_code_point_is_refused(field: TextField) -> None:
-    """Each of the 4174 Default_Ignorable_Code_Point characters, inside a valid value, is
-    refused as forbidden_character by both checks, in every text field."""
+    """Every Default_Ignorable_Code_Point (4174) inside a valid value is forbidden_character."""
     ignorable = _with_property("Default_Ignorable_Code_Point")
     assert len(ignorable) >= 4174
     wrong = {
@@ -145,9 +144,8 @@ _NAMED_FIELDS = (
 
 @pytest.mark.parametrize("label", NAMED_CLASSES)
 def test_named_invisible_and_look_alike_classes_are_refused(label: str) -> None:
-    """Each class the issue names is refused by the constructor as forbidden_character,
-    alone between two letters and stacked twice after one (passport numbers are opaque
-    text, so document_number is tested on sample 3's kind)."""
+    """Each named class, once or twice inside a valid value, is forbidden_character."""
+    # document_number is tested as a passport number: opaque text, not a checked ID.
     for field in _NAMED_FIELDS:
         base = sample_licence(0)
         if field is _F.DOCUMENT_NUMBER:
@@ -164,8 +162,8 @@ def test_named_invisible_and_look_alike_classes_are_refused(label: str) -> None:
 
 
 def test_stacked_combining_marks_are_refused_in_every_field() -> None:
-    """No field allows a combining mark: letters are precomposed (Latin-1, NFKC), Han names
-    and addresses need none; a base letter with two marks is refused everywhere."""
+    """One, two or three combining marks after a valid value are refused in every field."""
+    # Latin letters are precomposed (NFKC) and national text needs no marks.
     for field in TEXT_FIELDS:
         for marks in ("\u0301", "\u0301\u0301", "\u0308\u0323\u0301", "\u20e3"):
             text = field.valid + marks
@@ -200,8 +198,7 @@ def _is_han(text: str) -> bool:
     "name", [f.name for f in TEXT_FIELDS if f.struct == "licence" and f.spec.kind.name != "CODE"]
 )
 def test_confusables_of_allowed_text_are_refused(name: str) -> None:
-    """Every character that confusables.txt lists as a look-alike of text the field accepts
-    is refused, unless both are genuine characters of the field's script (reviewed)."""
+    """A confusables.txt look-alike of accepted text is refused unless both are genuine script."""
     field = _BY_NAME[name]
     accepted = functools.cache(lambda text: _refusal(field, _inside(field, text)) is None)
     admitted = []
@@ -225,8 +222,7 @@ def test_cyrillic_letter_in_a_latin_name_is_refused() -> None:
 
 
 def test_kangxi_radical_in_a_han_name_is_refused() -> None:
-    """⼈ (KANGXI RADICAL MAN, U+2F08) looks like 人 but is refused in a Han name; the JSON
-    loader maps it to the ideograph (NFKC)."""
+    """⼈ (Kangxi radical, U+2F08) is refused in a Han name; the JSON loader maps it to 人."""
     with pytest.raises(InvalidLicence) as info:
         dataclasses.replace(sample_licence(0), given_name_national_character="\u2f08子")
     assert info.value.problems[0].code == Problem.FORBIDDEN_CHARACTER
@@ -256,9 +252,7 @@ GENUINE: dict[str, tuple[str, ...]] = {
 
 @pytest.mark.parametrize("name", GENUINE)
 def test_genuine_text_is_accepted(name: str) -> None:
-    """Han names (extension B and later too), minority names with ·, Latin-1 names with
-    accents and apostrophes, addresses with digits and punctuation are accepted by the
-    constructor and take the quick path."""
+    """Real names, minority names with ·, accented Latin-1 and addresses pass the quick path."""
     base = sample_licence(0)
     for text in GENUINE[name]:
         changes: dict[str, Any] = {name: text}
@@ -268,8 +262,7 @@ def test_genuine_text_is_accepted(name: str) -> None:
 
 
 def test_full_width_and_ideographic_forms_load_as_their_plain_forms() -> None:
-    """The JSON loader folds full-width digits, letters and brackets and the ideographic
-    space in national text (NFKC), as it does in Latin text."""
+    """The JSON loader folds full-width forms and U+3000 in national text (NFKC), as in Latin."""
     source = sample_licence_json(0) | {
         "resident_address_national_character": "示例路８８号（东门）\u3000Ａ座",
     }
@@ -297,8 +290,7 @@ def _ranges_of(chars: str) -> list[tuple[int, int]]:
 
 
 def test_tables_match_the_unicode_properties() -> None:
-    """The static tables are the Unicode properties they name: Default_Ignorable_Code_Point,
-    Radical, and Unified_Ideograph as assigned in Unicode 14.0 (Python 3.11's database)."""
+    """The static tables equal the Unicode properties they name (ideographs: Unicode 14.0)."""
     from qrseal import licence_text as text
 
     assert _ranges_of(_with_property("Default_Ignorable_Code_Point")) == list(
@@ -315,8 +307,8 @@ def test_tables_match_the_unicode_properties() -> None:
 
 
 def test_allowed_characters_are_visible_and_stable() -> None:
-    """Every character any allow-list admits is assigned, visible, not a mark, radical or
-    default-ignorable, and its own NFKC form: allowed text is normalised by construction."""
+    """Every allowed character is visible, no mark, radical or ignorable, and NFKC-stable."""
+    # What lets the quick check skip the normalisation test (licence._latin_name_ok etc.).
     from qrseal import licence_text as text
 
     never = set(_with_property("Default_Ignorable_Code_Point")) | set(_with_property("Radical"))
@@ -332,8 +324,7 @@ def test_allowed_characters_are_visible_and_stable() -> None:
 
 
 def test_format_doc_lists_each_text_field_with_its_allow_list() -> None:
-    """docs/format.md §5.3 names every text field once, in a row of fields that share one
-    allow-list, so the table cannot drift from the code."""
+    """format.md §5.3 names each text field once, in a row whose fields share an allow-list."""
     from pathlib import Path
 
     doc = (Path(__file__).parent.parent / "docs" / "format.md").read_text(encoding="utf-8")

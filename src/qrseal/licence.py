@@ -6,9 +6,10 @@ refer to ``licence-model.md``.
 
 A :class:`Licence` is immutable and valid by construction: the constructor checks every
 time-independent error rule of §3 and raises :class:`InvalidLicence` listing all
-problems. It never normalises: input normalisation (NFKC and single spaces in text fields,
-middle dots in national text, ID upper-casing) happens only in :meth:`Licence.from_json`, so a decoded credential is
-checked exactly as signed and never rewritten. Warnings are returned by
+problems. It never normalises: input normalisation (NFKC and single spaces in text
+fields, middle dots in national text, ID upper-casing) happens only in
+:meth:`Licence.from_json`, so a decoded credential is checked exactly as signed and never
+rewritten. Which characters each text field may hold: :mod:`qrseal.licence_text`. Warnings are returned by
 :meth:`Licence.warnings`; checks that depend on the date take it as an argument.
 
 Optional in the model, required elsewhere:

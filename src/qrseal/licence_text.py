@@ -30,6 +30,7 @@ ranges measured about twice as fast as ``regex`` with ``\\p{...}``, and costs no
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -107,16 +108,19 @@ class AllowList:
     spaces: bool  # words separated by single spaces (never leading or trailing)
     latin1: bool  # an ISO Latin-1 element: other visible characters are "not Latin-1"
     quick: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    outside: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         word = f"[{self.chars}]"
         shape = f"{word}+(?: {word}+)*" if self.spaces else f"{word}+"
         # fullmatch: allowed characters only, in the allowed shape, 1..max_length long.
         quick = re.compile(f"(?=.{{1,{self.max_length}}}\\Z){shape}", re.DOTALL)
-        outside = re.compile(f"[^{self.chars}{' ' if self.spaces else ''}]")
         object.__setattr__(self, "quick", quick)
-        object.__setattr__(self, "outside", outside)
+
+    @functools.cached_property
+    def outside(self) -> re.Pattern[str]:
+        """Search: a character outside the allow-list. Compiled on first use (only invalid
+        text needs it; the ideograph classes take milliseconds to compile)."""
+        return re.compile(f"[^{self.chars}{' ' if self.spaces else ''}]")
 
     def first_outside(self, text: str) -> str | None:
         """The first character of ``text`` this allow-list does not hold, if any."""
