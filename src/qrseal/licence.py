@@ -410,7 +410,9 @@ def _text_problem(kind: _Kind, text: str) -> tuple[Problem, str] | None:
     allow = _ALLOW[kind]
     if not text:
         return Problem.EMPTY, "must not be empty"
-    if (char := licence_text.first_never_allowed(text)) is not None:
+    # A never-allowed character is outside every allow-list: only look for one then.
+    outside = allow.first_outside(text)
+    if outside is not None and (char := licence_text.first_never_allowed(text)) is not None:
         return Problem.FORBIDDEN_CHARACTER, f"U+{ord(char):04X} is not allowed"
     if text != text.strip():
         return Problem.WHITESPACE, "leading or trailing whitespace"
@@ -418,10 +420,10 @@ def _text_problem(kind: _Kind, text: str) -> tuple[Problem, str] | None:
         return Problem.NOT_NORMALISED, "not normalised (NFKC, single spaces, U+00B7 dots)"
     if not allow.spaces and any(c.isspace() for c in text):
         return Problem.WHITESPACE, "a national-character name has no spaces"
-    if (char := allow.first_outside(text)) is not None:
-        if allow.latin1 and char > "\xff":
+    if outside is not None:
+        if allow.latin1 and outside > "\xff":
             return Problem.NOT_LATIN1, "only printable Latin-1 characters are allowed"
-        return Problem.FORBIDDEN_CHARACTER, f"U+{ord(char):04X} is not allowed in {allow.what}"
+        return Problem.FORBIDDEN_CHARACTER, f"U+{ord(outside):04X} is not allowed in {allow.what}"
     if len(text) > allow.max_length:
         return Problem.TOO_LONG, f"longer than {allow.max_length} code points"
     return None
