@@ -9,7 +9,6 @@ import json
 import re
 import subprocess
 import sys
-import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
@@ -773,23 +772,6 @@ def test_astral_name_characters_take_the_quick_path() -> None:
     assert info.value.problems[0].message == "U+3FFFE is not allowed"
 
 
-def test_forbidden_character_table_matches_the_rule() -> None:
-    """The precomputed BMP class holds exactly the §3.6 forbidden characters; astral ones
-    are forbidden exactly when unassigned."""
-    forbidden = {
-        c
-        for c in map(chr, range(0x10000))
-        if c in licence_module._FORBIDDEN
-        or unicodedata.category(c) in licence_module._FORBIDDEN_CATEGORIES
-    }
-    bmp = "".join(map(chr, range(0x10000)))
-    table = re.compile(f"[{licence_module._BAD_BMP}]")
-    assert {m.group() for m in table.finditer(bmp)} == forbidden
-    for char in ("\U00020bb7", "\U0001f600", "\U000e0001", "\U0003fffe", "\U000f0000"):
-        unassigned = unicodedata.category(char) == "Cn"
-        assert (licence_module._first_forbidden(f"a{char}") == char) is unassigned
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="0123456789", min_size=17, max_size=17))
 def test_id_check_character_shortcut_matches_the_weights(body: str) -> None:
@@ -823,12 +805,13 @@ def test_licence_wire_imports_first() -> None:
 
 
 _LATIN_EDGE = st.one_of(
-    st.text(alphabet="AZaz09 -.'\xa0\xa8\xad\xb2\xbd\xdc\xff\x7f\tĀﬁＡ", max_size=8),
+    st.text(alphabet="AZaz09 -.'·&|\xa0\xa8\xad\xb2\xbd\xd7\xdc\xff\x7f\tĀﬁＡа\u0301", max_size=8),
     st.sampled_from(["", " ", "A  B", "A B", " A", "x" * 150, "x" * 151, "Ü", "ÿ"]),
 )
 _NATIONAL_EDGE = st.one_of(
     st.text(
-        alphabet="李子涵安娜穆勒·•‧・ 𠮷\U0003fffe\u3000\u200b\u202e\u0301\uf900\ufffdA", max_size=5
+        alphabet="李子涵安娜穆勒·•‧・ 𠮷\U0003fffe\u3000\u200b\u202e\u0301\uf900\ufffdA1#/、⼈\u3164\u2800",
+        max_size=5,
     ),
     st.sampled_from(["李" * 30, "李" * 31, "李" * 150, "李" * 151, "安娜·穆勒", "e\u0301"]),
 )
@@ -861,7 +844,9 @@ _EDGE_PRIVILEGES = st.lists(
 )
 #: Mostly plausible values per kind of field (many pass), and some of the wrong kind.
 _EDGE_BY_KIND: dict[str, st.SearchStrategy[Any]] = {
-    "LATIN": _LATIN_EDGE | _NUMBER_EDGE,
+    "LATIN_NAME": _LATIN_EDGE,
+    "LATIN_TEXT": _LATIN_EDGE,
+    "LATIN_ID": _LATIN_EDGE | _NUMBER_EDGE,
     "NAME": _NATIONAL_EDGE,
     "NATIONAL": _NATIONAL_EDGE,
     "CODE": _CODE_EDGE,

@@ -6,9 +6,10 @@ refer to ``licence-model.md``.
 
 A :class:`Licence` is immutable and valid by construction: the constructor checks every
 time-independent error rule of §3 and raises :class:`InvalidLicence` listing all
-problems. It never normalises: input normalisation (NFKC of Latin fields, middle dots,
-ID upper-casing) happens only in :meth:`Licence.from_json`, so a decoded credential is
-checked exactly as signed and never rewritten. Warnings are returned by
+problems. It never normalises: input normalisation (NFKC and single spaces in text
+fields, middle dots in national text, ID upper-casing) happens only in
+:meth:`Licence.from_json`, so a decoded credential is checked exactly as signed and never
+rewritten. Which characters each text field may hold: :mod:`qrseal.licence_text`. Warnings are returned by
 :meth:`Licence.warnings`; checks that depend on the date take it as an argument.
 
 Optional in the model, required elsewhere:
@@ -45,6 +46,7 @@ from types import MappingProxyType
 from typing import Any, Final, NamedTuple, TypeVar
 
 from . import cnprofile as cn
+from . import licence_text
 from .cnprofile import DrivePermitted, StatusTable
 from .errors import InvalidArgument, InvalidLicence, LicenceProblem
 
@@ -245,10 +247,13 @@ class LicenceField(StrEnum):
 
 
 class _Kind(Enum):
-    LATIN = auto()  # ISO Latin-1 text, 1-150 code points (NFKC + single spaces on input)
-    CODE = auto()  # short code checked by a pattern or vocabulary (NFKC on input)
-    NATIONAL = auto()  # UTF-8 text in NFC
-    NAME = auto()  # national-character name: NFC, middle dot U+00B7, no spaces
+    # Text: NFKC + single spaces on input; the characters of each kind: licence_text.
+    LATIN_NAME = auto()  # ISO Latin-1 name: Latin-1 letters and name punctuation
+    LATIN_TEXT = auto()  # ISO Latin-1 place, address or authority
+    LATIN_ID = auto()  # ISO Latin-1 identifier or privilege code: printable ASCII
+    CODE = auto()  # short code checked by a pattern or vocabulary
+    NATIONAL = auto()  # national-character text (middle dots U+00B7 on input)
+    NAME = auto()  # national-character name: ideographs and U+00B7, no spaces
     DATE = auto()
     TIME = auto()
     UINT = auto()
@@ -260,7 +265,18 @@ class _Kind(Enum):
     CODES = auto()
 
 
-_TEXT_KINDS: Final = frozenset({_Kind.LATIN, _Kind.CODE, _Kind.NATIONAL, _Kind.NAME})
+#: The allow-list of each kind of text field (docs/format.md §5.3).
+_ALLOW: Final[Mapping[_Kind, licence_text.AllowList]] = MappingProxyType(
+    {
+        _Kind.LATIN_NAME: licence_text.ALLOW_LISTS["latin_name"],
+        _Kind.LATIN_TEXT: licence_text.ALLOW_LISTS["latin_text"],
+        _Kind.LATIN_ID: licence_text.ALLOW_LISTS["latin_id"],
+        _Kind.CODE: licence_text.ALLOW_LISTS["code"],
+        _Kind.NATIONAL: licence_text.ALLOW_LISTS["han_text"],
+        _Kind.NAME: licence_text.ALLOW_LISTS["han_name"],
+    }
+)
+_TEXT_KINDS: Final = frozenset(_ALLOW)
 _LIST_KINDS: Final = frozenset({_Kind.DOMESTIC, _Kind.DRIVING, _Kind.CODES})
 
 
@@ -290,7 +306,7 @@ def _positional(*items: tuple[str, _Kind]) -> _Struct:
 
 
 _K, _F = _Kind, LicenceField
-_CODE: Final = _positional(("code", _K.LATIN), ("sign", _K.LATIN), ("value", _K.LATIN))
+_CODE: Final = _positional(("code", _K.LATIN_ID), ("sign", _K.LATIN_ID), ("value", _K.LATIN_ID))
 _DOMESTIC: Final = _positional(
     ("class_code", _K.CODE), ("issue_date", _K.DATE), ("probation_end_date", _K.DATE),
     ("codes", _K.CODES),
@@ -301,27 +317,27 @@ _DRIVING: Final = _positional(
 )  # fmt: skip
 _SPECS: Final[Mapping[str, _Spec]] = MappingProxyType({
     _F.PROFILE: _Spec(0, _K.PROFILE),
-    _F.FAMILY_NAME: _Spec(1, _K.LATIN),
-    _F.GIVEN_NAME: _Spec(2, _K.LATIN),
+    _F.FAMILY_NAME: _Spec(1, _K.LATIN_NAME),
+    _F.GIVEN_NAME: _Spec(2, _K.LATIN_NAME),
     _F.FAMILY_NAME_NATIONAL_CHARACTER: _Spec(15, _K.NAME),
     _F.GIVEN_NAME_NATIONAL_CHARACTER: _Spec(16, _K.NAME),
     _F.FULL_NAME_NATIONAL_CHARACTER: _Spec(29, _K.NAME),
     _F.BIRTH_DATE: _Spec(3, _K.DATE),
     _F.SEX: _Spec(13, _K.ENUM, Sex),
     _F.NATIONALITY: _Spec(14, _K.CODE),
-    _F.BIRTH_PLACE: _Spec(33, _K.LATIN),
-    _F.RESIDENT_ADDRESS: _Spec(18, _K.LATIN),
+    _F.BIRTH_PLACE: _Spec(33, _K.LATIN_TEXT),
+    _F.RESIDENT_ADDRESS: _Spec(18, _K.LATIN_TEXT),
     _F.RESIDENT_ADDRESS_NATIONAL_CHARACTER: _Spec(31, _K.NATIONAL),
     _F.PORTRAIT: _Spec(9, _K.BYTES),
     _F.PORTRAIT_CAPTURE_DATE: _Spec(32, _K.TIME),
     _F.ISSUING_COUNTRY: _Spec(6, _K.CODE),
     _F.ISSUING_JURISDICTION: _Spec(17, _K.CODE),
-    _F.ISSUING_AUTHORITY: _Spec(7, _K.LATIN),
+    _F.ISSUING_AUTHORITY: _Spec(7, _K.LATIN_TEXT),
     _F.ISSUING_AUTHORITY_NATIONAL_CHARACTER: _Spec(30, _K.NATIONAL),
     _F.UN_DISTINGUISHING_SIGN: _Spec(11, _K.CODE),
-    _F.DOCUMENT_NUMBER: _Spec(8, _K.LATIN),
+    _F.DOCUMENT_NUMBER: _Spec(8, _K.LATIN_ID),
     _F.DOCUMENT_NUMBER_TYPE: _Spec(28, _K.ENUM, DocumentNumberType),
-    _F.ADMINISTRATIVE_NUMBER: _Spec(12, _K.LATIN),
+    _F.ADMINISTRATIVE_NUMBER: _Spec(12, _K.LATIN_ID),
     _F.FIRST_ISSUE_DATE: _Spec(19, _K.DATE),
     _F.ISSUE_DATE: _Spec(4, _K.DATE),
     _F.EXPIRY_DATE: _Spec(5, _K.DATE),
@@ -368,19 +384,9 @@ QR_DEFAULT_FIELDS: Final = ALL_FIELDS - QR_OMITTED_BY_DEFAULT
 
 _Found = tuple[str, Problem, str]  # (field path, code, message) before it becomes a problem
 
-_MAX_TEXT: Final = 150
-_MAX_NATIONAL_NAME: Final = 30
+_MAX_NATIONAL_NAME: Final = licence_text.ALLOW_LISTS["han_name"].max_length
 _LONG_NATIONAL_NAME: Final = 15
-#: Bidi controls and marks, zero-width characters, U+FFFD: invisible or ambiguous
-#: characters let two different signed names look the same on screen.
-_FORBIDDEN: Final = frozenset(map(chr, (
-    *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C,
-    0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xFFFD,
-)))  # fmt: skip
-# Cc: C0/C1 controls and DEL; Cs: lone surrogates; Cn: unassigned in this Python's
-# Unicode database (a character too new to check is refused rather than signed unseen).
-_FORBIDDEN_CATEGORIES: Final = frozenset({"Cc", "Cs", "Cn"})
-_OTHER_DOTS: Final = "\u2022\u2027\u30fb\uff65\u22c5"  # bullets and dots that mean U+00B7
+_OTHER_DOTS: Final = "\u2022\u2027\u30fb\u22c5"  # bullets and dots that mean U+00B7
 _MIDDLE_DOTS: Final = str.maketrans(dict.fromkeys(_OTHER_DOTS, "\u00b7"))
 _SPACES: Final = re.compile(r"\s+")
 _CJK_COMPATIBILITY: Final = ((0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
@@ -391,114 +397,67 @@ _TIME_MIN: Final = datetime(1900, 1, 1, tzinfo=UTC)
 _TIME_END: Final = datetime(3000, 1, 1, tzinfo=UTC)  # exclusive: the day after _DATE_MAX
 
 
-def _forbidden_bmp_class() -> str:
-    """The body of a regex character class holding every forbidden BMP character: the
-    _FORBIDDEN ones and categories Cc, Cs, Cn. One pass over the BMP at import (~8 ms);
-    astral characters are few in practice and are looked up one by one instead (a class
-    with their ~350 unassigned ranges would make every search slow)."""
-    flags = bytearray(
-        map(_FORBIDDEN_CATEGORIES.__contains__, map(unicodedata.category, map(chr, range(0x10000))))
-    )
-    for char in _FORBIDDEN:
-        flags[ord(char)] = 1
-    return "".join(
-        f"\\u{run.start():04x}-\\u{run.end() - 1:04x}" for run in re.finditer(b"\x01+", flags)
-    )
-
-
-_BAD_BMP: Final = _forbidden_bmp_class()
-_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
-#: Candidates for a forbidden character: every forbidden BMP character, every astral one.
-_SUSPECT: Final = re.compile(f"[{_BAD_BMP}\U00010000-\U0010ffff]")
-_LATIN1_PRINTABLE: Final = re.compile("[ -~\xa0-\xff]*")
-# Quick checks, one per text class: a full match means the text rules hold, except
-# normalisation, which the _ok functions ask about separately. Astral characters do not
-# match; _national_ok deals with them.
-_LATIN_QUICK: Final = re.compile(
-    f"(?!.{{{_MAX_TEXT + 1}}})[!-~\xa1-\xff]+(?: [!-~\xa1-\xff]+)*", re.DOTALL
-)
-_NATIONAL_QUICK: Final = re.compile(
-    f"(?!\\s)[^{_BAD_BMP}\U00010000-\U0010ffff]{{1,{_MAX_TEXT}}}(?<!\\s)"
-)
-_NAME_QUICK: Final = re.compile(
-    f"[^\\s{_BAD_BMP}{_OTHER_DOTS}\U00010000-\U0010ffff]{{1,{_MAX_NATIONAL_NAME}}}"
-)
-
-
 def _normalise_text(kind: _Kind, text: str) -> str:
-    """The input normalisation of a text field; stored text must be its fixed point."""
-    if kind in (_Kind.LATIN, _Kind.CODE):
-        return _SPACES.sub(" ", unicodedata.normalize("NFKC", text))
-    text = unicodedata.normalize("NFC", text)
-    return text.translate(_MIDDLE_DOTS) if kind is _Kind.NAME else text
-
-
-def _first_forbidden(text: str) -> str | None:
-    """The first character §3.6 forbids in ``text``, if any."""
-    for match in _SUSPECT.finditer(text):
-        char = match.group()
-        if char <= "\uffff" or unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
-            return char
-    return None
+    """The input normalisation of a text field; stored text must be its fixed point. NFKC
+    folds full-width forms, compatibility ideographs and radicals into the characters the
+    allow-lists hold; national text also writes every middle dot as U+00B7."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text))
+    return text.translate(_MIDDLE_DOTS) if kind is _Kind.NAME or kind is _Kind.NATIONAL else text
 
 
 def _text_problem(kind: _Kind, text: str) -> tuple[Problem, str] | None:
+    """The first text rule ``text`` breaks as a field of ``kind`` (§5.3), if any."""
+    allow = _ALLOW[kind]
     if not text:
         return Problem.EMPTY, "must not be empty"
-    if (char := _first_forbidden(text)) is not None:
+    # A never-allowed character is outside every allow-list: only look for one then.
+    outside = allow.first_outside(text)
+    if outside is not None and (char := licence_text.first_never_allowed(text)) is not None:
         return Problem.FORBIDDEN_CHARACTER, f"U+{ord(char):04X} is not allowed"
     if text != text.strip():
         return Problem.WHITESPACE, "leading or trailing whitespace"
     if _normalise_text(kind, text) != text:
-        return Problem.NOT_NORMALISED, "not normalised (NFC/NFKC, single spaces, U+00B7 dots)"
-    if kind is _Kind.LATIN and not _LATIN1_PRINTABLE.fullmatch(text):
-        return Problem.NOT_LATIN1, "only printable Latin-1 characters are allowed"
-    limit = _MAX_NATIONAL_NAME if kind is _Kind.NAME else _MAX_TEXT
-    if len(text) > limit:
-        return Problem.TOO_LONG, f"longer than {limit} code points"
-    if kind is _Kind.NAME and any(c.isspace() for c in text):
+        return Problem.NOT_NORMALISED, "not normalised (NFKC, single spaces, U+00B7 dots)"
+    if not allow.spaces and any(c.isspace() for c in text):
         return Problem.WHITESPACE, "a national-character name has no spaces"
+    if outside is not None:
+        if allow.latin1 and outside > "\xff":
+            return Problem.NOT_LATIN1, "only printable Latin-1 characters are allowed"
+        return Problem.FORBIDDEN_CHARACTER, f"U+{ord(outside):04X} is not allowed in {allow.what}"
+    if len(text) > allow.max_length:
+        return Problem.TOO_LONG, f"longer than {allow.max_length} code points"
     return None
 
 
-# Quick checks: True only if _kind_problem finds nothing; False decides nothing.
+# Quick checks: True only if _kind_problem finds nothing; False decides nothing. A full
+# match of the allow-list pattern is enough: every character it admits is its own NFKC
+# form and no combining mark, and the pattern admits single inner spaces only, so the text
+# is also normalised (tests/test_licence_text.py checks both premises).
+_LATIN_NAME_MATCH: Final = licence_text.ALLOW_LISTS["latin_name"].quick.fullmatch
+_LATIN_TEXT_MATCH: Final = licence_text.ALLOW_LISTS["latin_text"].quick.fullmatch
+_LATIN_ID_MATCH: Final = licence_text.ALLOW_LISTS["latin_id"].quick.fullmatch
+_NATIONAL_MATCH: Final = licence_text.ALLOW_LISTS["han_text"].quick.fullmatch
+_NAME_MATCH: Final = licence_text.ALLOW_LISTS["han_name"].quick.fullmatch
 
 
-def _latin_ok(text: object) -> bool:
-    # Printable Latin-1 without U+00A0, single inner spaces, 1-150 code points; ASCII is
-    # NFKC-stable, other Latin-1 text is asked.
-    return (
-        type(text) is str
-        and _LATIN_QUICK.fullmatch(text) is not None
-        and (text.isascii() or unicodedata.is_normalized("NFKC", text))
-    )
+def _latin_name_ok(text: object) -> bool:
+    return type(text) is str and _LATIN_NAME_MATCH(text) is not None
+
+
+def _latin_text_ok(text: object) -> bool:
+    return type(text) is str and _LATIN_TEXT_MATCH(text) is not None
+
+
+def _latin_id_ok(text: object) -> bool:
+    return type(text) is str and _LATIN_ID_MATCH(text) is not None
 
 
 def _national_ok(text: object) -> bool:
-    if type(text) is not str:
-        return False
-    if _NATIONAL_QUICK.fullmatch(text) is None and not _astral_ok(text, _NATIONAL_QUICK):
-        return False
-    return unicodedata.is_normalized("NFC", text)
+    return type(text) is str and _NATIONAL_MATCH(text) is not None
 
 
 def _name_ok(text: object) -> bool:
-    if type(text) is not str:
-        return False
-    if _NAME_QUICK.fullmatch(text) is None and not _astral_ok(text, _NAME_QUICK):
-        return False
-    return unicodedata.is_normalized("NFC", text)
-
-
-def _astral_ok(text: str, pattern: re.Pattern[str]) -> bool:
-    """Whether national text the quick pattern refused passes once its astral characters
-    (CJK extensions B+ occur in names) are dealt with: each must be assigned, and the
-    rest must match with an ordinary ideograph in their place."""
-    return (
-        _ASTRAL.search(text) is not None
-        and _first_forbidden(text) is None
-        and pattern.fullmatch(_ASTRAL.sub("\u4e00", text)) is not None
-    )
+    return type(text) is str and _NAME_MATCH(text) is not None
 
 
 def _date_ok(value: object) -> bool:
@@ -704,9 +663,9 @@ class DrivingPrivilege:
 
 def _code_ok(code: object, sign: object, value: object) -> bool:
     return (
-        _latin_ok(code)
-        and (sign is None or _latin_ok(sign))
-        and (value is None or _latin_ok(value))
+        _latin_id_ok(code)
+        and (sign is None or _latin_id_ok(sign))
+        and (value is None or _latin_id_ok(value))
     )
 
 
@@ -876,8 +835,8 @@ def _licence_ok(v: Mapping[str, Any]) -> bool:
         and type(sex) is Sex
         and type(kind) is DocumentNumberType
         and (v["points_scheme"] is None or type(v["points_scheme"]) is PointsScheme)
-        and _latin_ok(v["family_name"])
-        and _latin_ok(v["given_name"])
+        and _latin_name_ok(v["family_name"])
+        and _latin_name_ok(v["given_name"])
         and _name_ok(v["family_name_national_character"])
         and _name_ok(v["given_name_national_character"])
         # The formats admit only clean ASCII: a match also satisfies the text rules.
@@ -910,14 +869,14 @@ def _licence_ok(v: Mapping[str, Any]) -> bool:
     # Optional fields (usually absent): spelled out, a loop would cost more than the checks.
     if (
         ((text := v["full_name_national_character"]) is not None and not _name_ok(text))
-        or ((text := v["birth_place"]) is not None and not _latin_ok(text))
-        or ((text := v["resident_address"]) is not None and not _latin_ok(text))
+        or ((text := v["birth_place"]) is not None and not _latin_text_ok(text))
+        or ((text := v["resident_address"]) is not None and not _latin_text_ok(text))
         or (
             (text := v["resident_address_national_character"]) is not None
             and not _national_ok(text)
         )
         or ((moment := v["portrait_capture_date"]) is not None and not _time_ok(moment))
-        or ((text := v["issuing_authority"]) is not None and not _latin_ok(text))
+        or ((text := v["issuing_authority"]) is not None and not _latin_text_ok(text))
         or (
             (text := v["issuing_authority_national_character"]) is not None
             and not _national_ok(text)
@@ -959,7 +918,7 @@ def _document_ok(number: object, kind: DocumentNumberType, born: date, sex: Sex)
     if kind is _PR_2017:
         return _PR2017.fullmatch(number) is not None
     if kind not in _ID_TYPES:
-        return _latin_ok(number)  # opaque Latin-1 text
+        return _latin_id_ok(number)  # opaque identifier
     # The ID pattern implies the text rules.
     if _ID18.fullmatch(number) is None or cn.id_check_character(number[:17]) != number[17]:
         return False
