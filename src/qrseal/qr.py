@@ -25,12 +25,13 @@ import struct
 import time
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 import qrcode
 import qrcode.constants
 import qrcode.exceptions
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .errors import InvalidArgument, InvalidImage, QrsealError, TooLarge
 from .scanpipeline import (
@@ -55,8 +56,11 @@ __all__ = [
     "DEFAULT_BUDGET_S",
     "DEFAULT_DECODERS",
     "DEFAULT_SCALE",
+    "IMAGE_RSS_BOUND",
+    "IMAGE_TIME_BOUND_S",
     "MAX_BORDER",
     "MAX_BUDGET_S",
+    "MAX_DECODE_BYTES",
     "MAX_PIXELS",
     "MAX_SCALE",
     "MAX_TEXT_CHARS",
@@ -70,6 +74,8 @@ __all__ = [
     "ScanResult",
     "Variant",
     "available_decoders",
+    "full_size_bytes_per_pixel",
+    "max_pixels_for",
     "qr_version",
     "render_image",
     "render_png",
@@ -91,6 +97,19 @@ MAX_TEXT_CHARS: Final = 7089
 MAX_PIXELS: Final = 40_000_000
 #: Images with a longer side are downscaled to this before decoding.
 SCAN_MAX_SIDE: Final = 2000
+#: Most bytes turning one image into the scan image may hold at full size: the
+#: decoded pixels plus the working planes of their mode (``full_size_bytes_per_pixel``:
+#: 1 for grey, 2 for palette, 4 for RGB, 5 with transparency). Checked from the header,
+#: after JPEG's reduced decoding is chosen, before any pixel is decoded; it caps e.g.
+#: RGBA at 6.7 and RGB at 8.4 megapixels. Everything after works on at most
+#: ``SCAN_MAX_SIDE`` squared one-byte pixels.
+MAX_DECODE_BYTES: Final = 32 * 2**20
+#: Published bound, measured by ``benchmarks/image_bounds_bench.py`` on the worst formats
+#: and modes at the caps: extra peak resident memory of one scan or ``verify_image``.
+IMAGE_RSS_BOUND: Final = 64 * 2**20
+#: Published bound on the wall time of one scan at the caps (same benchmark; the
+#: reference machine, default budget).
+IMAGE_TIME_BOUND_S: Final = 1.0
 #: Decoders ``scan`` tries by default, fastest first (zxing-cpp ~3 ms on a 1280x720
 #: frame, zbar ~12 ms); a code either reads is returned with the one that read it.
 DEFAULT_DECODERS: Final = (Decoder.ZXING, Decoder.ZBAR)
@@ -112,6 +131,9 @@ _PIL_ERRORS: Final = (
     EOFError,
     struct.error,
 )
+
+# Elements per block when scaling a non-uint8 array to 0..255.
+_ARRAY_BLOCK: Final = 1 << 20
 
 ImageSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | Image.Image | NDArray[Any]"
 
@@ -277,40 +299,201 @@ def _check_size(width: int, height: int, max_pixels: int) -> None:
         )
 
 
-def _to_grey(image: Image.Image) -> Image.Image:
-    """Greyscale "L": transparency composited onto white, wide modes contrast-stretched."""
-    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
-        # Plain convert("L") clips 16-bit and float values instead of scaling them.
-        wide = image.convert("F")
-        low, high = cast(tuple[float, float], wide.getextrema())  # one band: (min, max)
-        if not high > low:  # flat, or NaN
-            return Image.new("L", image.size, 255)
-        gain = 255.0 / (high - low)
-        offset = -low * gain
-        return wide.point(lambda v: v * gain + offset).convert("L")
-    if image.mode == "P" or "A" in image.getbands() or "a" in image.getbands():
-        rgba = image.convert("RGBA")
-        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), rgba)
-    return image.convert("L")
+def _stretch(wide: Image.Image) -> Image.Image:
+    """A small "I" or "F" image as "L", contrast-stretched (convert("L") would clip)."""
+    wide = wide.convert("F")
+    low, high = cast(tuple[float, float], wide.getextrema())  # one band: (min, max)
+    if not high > low:  # flat, or NaN
+        return Image.new("L", wide.size, 255)
+    gain = 255.0 / (high - low)
+    offset = -low * gain
+    return wide.point(lambda v: v * gain + offset).convert("L")
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """A small image with transparency as "L", composited onto white."""
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", image.size, "white"), rgba).convert("L")
+
+
+def _shrink(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``image`` resized to ``size`` (a no-op at its own size), in its own mode. Pillow
+    resamples in two passes: the first holds up to one more full-size plane of the mode."""
+    if image.size == size:
+        return image
+    if image.mode == "I;16":  # Pillow resamples 16-bit images with BOX only
+        return image.resize(size, Image.Resampling.BOX)
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+# What a format's decoder holds besides Pillow's pixel buffer, per pixel (measured with
+# benchmarks/image_bounds_bench.py: libwebp decodes into its own frame buffers; libtiff
+# reads a whole strip or tile, which a file may make as large as the image).
+_DECODER_BYTES_PER_PIXEL: Final = MappingProxyType({"WEBP": 13, "TIFF": 4})
+
+
+def full_size_bytes_per_pixel(mode: str, image_format: str | None = None) -> int:
+    """Bytes per input pixel that turning an image of Pillow ``mode`` into the small
+    greyscale scan image holds at its peak: the decoded pixels (Pillow stores 1 byte for
+    modes "1", "L" and "P", 2 for "I;16", 4 for every other mode, RGB included), the
+    full-size planes :func:`_grey_scan_image` makes, and one resampling pass (see
+    :func:`_shrink`). WebP adds what libwebp holds while decoding (measured: 13 bytes),
+    TIFF one raw strip or tile as large as the decoded image (4 bytes). JPEG's
+    coefficient buffers are counted separately (``_jpeg_coefficient_bytes``)."""
+    if mode == "L":
+        per_pixel = 2  # + resampling pass
+    elif mode in ("1", "P"):
+        per_pixel = 3  # + "L" plane + resampling pass
+    elif mode == "I;16":
+        per_pixel = 4  # + resampling pass at 2 bytes
+    elif mode in ("I", "F"):
+        per_pixel = 8  # + resampling pass at 4 bytes
+    elif mode.startswith("I;16") or mode == "La":
+        per_pixel = 10  # + a 4-byte copy + resampling pass at 4 bytes
+    else:
+        # RGB, CMYK, YCbCr, RGBA, LA, PA, ...: + a 1-byte plane (alpha, then grey,
+        # never both at full size) + resampling pass at 1 byte
+        per_pixel = 6
+    return per_pixel + _DECODER_BYTES_PER_PIXEL.get(image_format or "", 0)
+
+
+def _grey_scan_image(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Loaded ``image`` as greyscale "L" of ``size``: transparency composited onto white,
+    wide modes contrast-stretched. Converts to one byte per pixel before resampling, or
+    resamples first where that is cheaper, so at full size it holds at most
+    :func:`full_size_bytes_per_pixel` bytes per pixel."""
+    mode = image.mode
+    if mode == "L":
+        return _shrink(image, size)
+    if mode == "1":
+        return _shrink(image.convert("L"), size)
+    if mode == "P":
+        # One "L" plane through a lookup table: the palette (with its transparency)
+        # composited onto white, computed on a 256-pixel strip with the same palette.
+        strip = image.crop((0, 0, 1, 1)).resize((256, 1))
+        strip.putdata(range(256))
+        return _shrink(image.point(list(_on_white(strip).tobytes()), "L"), size)
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        wide = image if mode in ("I;16", "I", "F") else image.convert("I")
+        return _stretch(_shrink(wide, size))
+    if mode == "La":
+        image = image.convert("RGBA")
+    bands = image.getbands()
+    if "A" not in bands:
+        return _shrink(image.convert("L"), size)
+    alpha = _shrink(image.getchannel("A"), size)
+    grey = _shrink(image.convert("L"), size)
+    return Image.composite(grey, Image.new("L", size, 255), alpha)
+
+
+# EXIF orientation -> the transposition that makes the image upright (as ImageOps does).
+_EXIF_UPRIGHT: Final = MappingProxyType(
+    {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }
+)
+
+
+def max_pixels_for(
+    mode: str, image_format: str | None = None, *, max_pixels: int = MAX_PIXELS
+) -> int:
+    """The most pixels ``scan`` accepts for an image Pillow decodes in ``mode`` from
+    ``image_format``: ``max_pixels``, or fewer where the full-size working set
+    (:func:`full_size_bytes_per_pixel`) would pass :data:`MAX_DECODE_BYTES`. Not for
+    JPEG, whose cost depends on its component sampling (see ``_jpeg_coefficient_bytes``)."""
+    return min(max_pixels, MAX_DECODE_BYTES // full_size_bytes_per_pixel(mode, image_format))
+
+
+def _jpeg_single_scan(image: Image.Image) -> bool:
+    """Whether libjpeg decodes this JPEG in one pass: not progressive and its first scan
+    holds every component (libjpeg's own test, jdinput.c; a later scan is then an error).
+    Reads the markers up to the first SOS; anything unexpected counts as multi-scan."""
+    fp = getattr(image, "fp", None)
+    layers = getattr(image, "layer", None)
+    if image.info.get("progressive") or fp is None or not isinstance(layers, list):
+        return False
+    fp.seek(2)  # after SOI
+    while True:
+        head = fp.read(4)
+        if len(head) < 4 or head[0] != 0xFF:
+            return False
+        if head[1] == 0xFF:  # fill byte before a marker
+            fp.seek(-3, os.SEEK_CUR)
+            continue
+        if head[1] == 0xDA:  # SOS: number of components in this scan
+            count = fp.read(1)
+            return len(count) == 1 and count[0] >= len(layers)
+        fp.seek(int.from_bytes(head[2:], "big") - 2, os.SEEK_CUR)
+
+
+def _jpeg_coefficient_bytes(image: Image.Image) -> int:
+    """What libjpeg holds for a JPEG besides its (reduced) output: nothing much for a
+    single-scan file; every DCT coefficient of the full-size image (2 bytes each, per
+    component at its sampling) for a progressive or multi-scan one."""
+    if _jpeg_single_scan(image):
+        return 0
+    layers = getattr(image, "layer", None)
+    if not isinstance(layers, list) or not layers:
+        return image.width * image.height * 2 * 4  # unknown: the most components
+    h_max = max(max(1, int(layer[1])) for layer in layers)
+    v_max = max(max(1, int(layer[2])) for layer in layers)
+    share = sum(max(1, int(layer[1])) * max(1, int(layer[2])) for layer in layers)
+    return image.width * image.height * 2 * share // (h_max * v_max)
+
+
+def _check_decode_cost(
+    image: Image.Image | tuple[int, int, str], max_pixels: int, *, copies: int = 0, fixed: int = 0
+) -> None:
+    """Refuse what would pass ``max_pixels`` or :data:`MAX_DECODE_BYTES` at full size
+    (``copies`` more bytes per pixel for a caller's array converted first; ``fixed``
+    bytes the decoder holds besides the pixels)."""
+    if isinstance(image, Image.Image):
+        (width, height), mode, image_format = image.size, image.mode, image.format
+    else:
+        width, height, mode = image
+        image_format = None
+    per_pixel = full_size_bytes_per_pixel(mode, image_format) + copies
+    cost = fixed + width * height * per_pixel
+    if width * height > max_pixels or cost > MAX_DECODE_BYTES:
+        raise TooLarge(
+            f"a {width}x{height} {mode} image needs {cost} bytes to decode and convert",
+            what="decode bytes",
+            limit=min(MAX_DECODE_BYTES, max_pixels * per_pixel),
+            actual=cost,
+        )
 
 
 def _normalise(image: Image.Image, max_pixels: int, *, owned: bool) -> tuple[Image.Image, float]:
-    """Upright, greyscale, at most SCAN_MAX_SIDE; plus the factor back to input pixels."""
+    """Upright, greyscale, at most SCAN_MAX_SIDE; plus the factor back to input pixels.
+
+    Refuses from the header, before decoding, what would exceed ``max_pixels`` or
+    :data:`MAX_DECODE_BYTES`; converts only after downscaling.
+    """
     width, height = image.size
     _check_size(width, height, max_pixels)
     longest = max(width, height)
+    k = min(1.0, SCAN_MAX_SIDE / longest)
     with _pillow_errors(max_pixels):
-        if owned and image.format == "JPEG" and longest > SCAN_MAX_SIDE:
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: faster and smaller.
-            k = SCAN_MAX_SIDE / longest
+        coefficients = 0
+        if owned and image.format == "JPEG":
+            coefficients = _jpeg_coefficient_bytes(image)
+            # libjpeg decodes straight to grey, at 1/2, 1/4 or 1/8 scale when large.
             image.draft("L", (math.ceil(width * k), math.ceil(height * k)))
+        _check_decode_cost(image, max_pixels, fixed=coefficients)
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        grey = _to_grey(image if upright is None else upright)
-        if max(grey.size) > SCAN_MAX_SIDE:
-            k = SCAN_MAX_SIDE / max(grey.size)
-            target = (max(1, round(grey.width * k)), max(1, round(grey.height * k)))
-            grey = grey.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        _check_decode_cost(image, max_pixels, fixed=coefficients)  # load may change the mode
+        orientation = image.getexif().get(0x0112)
+        size = (max(1, round(width * k)), max(1, round(height * k)))
+        grey = _grey_scan_image(image, size)
+        upright = _EXIF_UPRIGHT.get(orientation) if isinstance(orientation, int) else None
+        if upright is not None:
+            grey = grey.transpose(upright)
     return grey, longest / max(grey.size)
 
 
@@ -324,18 +507,29 @@ def _from_array(array: Any, max_pixels: int) -> Image.Image:
         a = a[:, :, 0]
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))):
         raise InvalidImage(f"array of shape {a.shape} is not HxW, HxWx3 or HxWx4")
-    _check_size(int(a.shape[1]), int(a.shape[0]), max_pixels)
+    width, height = int(a.shape[1]), int(a.shape[0])
+    _check_size(width, height, max_pixels)
+    # Checked as the Pillow image it becomes plus the uint8 copy made below.
+    mode = "L" if a.ndim == 2 else "RGB" if a.shape[2] == 3 else "RGBA"
+    channels = 1 if a.ndim == 2 else int(a.shape[2])
+    _check_decode_cost((width, height, mode), max_pixels, copies=channels)
     if a.dtype == np.bool_:
         a = a.astype(np.uint8) * 255
     elif a.dtype != np.uint8:
         if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
             raise InvalidImage(f"array dtype {a.dtype} is not numeric")
-        f = a.astype(np.float64)
-        if not np.isfinite(f).all():
+        if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
             raise InvalidImage("array holds NaN or infinite values")
-        low, high = float(f.min()), float(f.max())
-        f = (f - low) * (255.0 / (high - low)) if high > low else np.full_like(f, 255.0)
-        a = np.rint(f).astype(np.uint8)
+        low, high = float(a.min()), float(a.max())
+        gain = 255.0 / (high - low) if high > low else 0.0
+        out = np.full(a.shape, 255, dtype=np.uint8)
+        if gain:
+            # In blocks of rows, so the float copy stays small whatever the input size.
+            rows = max(1, _ARRAY_BLOCK // max(1, a[0].size))
+            for top in range(0, a.shape[0], rows):
+                block = a[top : top + rows].astype(np.float64)
+                out[top : top + rows] = np.rint((block - low) * gain)
+        a = out
     return Image.fromarray(np.ascontiguousarray(a))
 
 

@@ -277,8 +277,13 @@ def _scale(variant: Variant) -> float:
     return 1.0
 
 
+# Variants others are built from: the only ones kept after use, so a scan holds the
+# original, these and the variant being decoded, never every variant at once.
+_BASES: Final = frozenset({Variant.ORIGINAL, Variant.HALF, Variant.DOUBLE})
+
+
 class _Variants:
-    """The variants of one image, each built at most once (some build on others)."""
+    """The variants of one image; the bases others build on are built at most once."""
 
     def __init__(self, original: Image.Image) -> None:
         self._made: dict[Variant | str, Image.Image] = {Variant.ORIGINAL: original}
@@ -287,7 +292,8 @@ class _Variants:
         made = self._made.get(variant)
         if made is None:
             made = self._make(variant)
-            self._made[variant] = made
+            if variant in _BASES:
+                self._made[variant] = made
         return made
 
     def _smoothed(self) -> Image.Image:
