@@ -522,6 +522,28 @@ def test_image_over_the_decode_budget_is_refused_from_its_header(
     assert caught.value.actual == width * width * qr.full_size_bytes_per_pixel(mode, "PNG")
 
 
+def test_png_with_many_compressed_text_chunks_is_refused_before_inflating() -> None:
+    """Issue 9 item 5: 70 zTXt chunks of 1 KB, each inflating to 1 MB (+65 MiB in Pillow
+    before it gave up), are TooLarge from the chunk headers alone; eight are fine."""
+
+    def with_ztxt(count: int) -> bytes:
+        png = qr.render_png("DL1:TEXT", scale=3)
+        bomb = zlib.compress(b"a" * 1_000_000, 9)
+        chunks = b"".join(
+            struct.pack(">I", len(body))
+            + b"zTXt"
+            + body
+            + struct.pack(">I", zlib.crc32(b"zTXt" + body))
+            for body in (b"k%d\x00\x00" % i + bomb for i in range(count))
+        )
+        return png[:33] + chunks + png[33:]  # after the IHDR chunk
+
+    with pytest.raises(TooLarge) as caught:
+        qr.scan(with_ztxt(70))
+    assert caught.value.what == "png compressed chunks"
+    assert qr.scan_one(with_ztxt(8)) == "DL1:TEXT"
+
+
 def test_progressive_jpeg_is_charged_its_full_size_coefficients() -> None:
     """Issue 9 item 5: a progressive JPEG keeps every DCT coefficient whatever the reduced
     output, so a 12-megapixel one (3 bytes a pixel at 4:2:0) is TooLarge unread."""
@@ -677,3 +699,28 @@ def test_without_zbar_library_zxing_still_decodes(monkeypatch: pytest.MonkeyPatc
     assert (result.text, result.decoder) == ("DL1:NOZBAR", Decoder.ZXING)
     with pytest.raises(InvalidArgument):
         qr.scan(qr.render_png("DL1:NOZBAR", scale=3), decoders=(Decoder.ZBAR,))
+
+
+@pytest.mark.parametrize(
+    ("decoder", "target", "error"),
+    [
+        (Decoder.ZXING, "zxingcpp.read_barcodes", RuntimeError("unusable buffer")),
+        pytest.param(Decoder.ZBAR, "_zbar_symbols", ValueError("bad enum"), marks=needs_zbar),
+        pytest.param(Decoder.ZBAR, "_zbar_symbols", OSError("no memory"), marks=needs_zbar),
+    ],
+)
+def test_decoder_binding_errors_are_translated(
+    monkeypatch: pytest.MonkeyPatch, decoder: Decoder, target: str, error: Exception
+) -> None:
+    """Issue 9 item 8: whatever a decoder's binding raises is caught where it is called,
+    recorded on the attempt, and the scan ends typed (NoQrFound), never untyped."""
+
+    def fail(*args: object, **kwargs: object) -> object:
+        raise error
+
+    monkeypatch.setattr(f"qrseal.scanpipeline.{target}", fail)
+    image = code("DL1:FAIL", 3)
+    report = qr.scan_report(image, decoders=(decoder,), budget_s=0)
+    assert [a.error for a in report.attempts] == [type(error).__name__]
+    with pytest.raises(NoQrFound):
+        qr.scan(image, decoders=(decoder,))

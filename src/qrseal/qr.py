@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
+from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 import qrcode
 import qrcode.constants
@@ -97,12 +97,14 @@ MAX_TEXT_CHARS: Final = 7089
 MAX_PIXELS: Final = 40_000_000
 #: Images with a longer side are downscaled to this before decoding.
 SCAN_MAX_SIDE: Final = 2000
-#: Most bytes turning one image into the scan image may hold at full size: the
-#: decoded pixels plus the working planes of their mode (``full_size_bytes_per_pixel``:
-#: 1 for grey, 2 for palette, 4 for RGB, 5 with transparency). Checked from the header,
-#: after JPEG's reduced decoding is chosen, before any pixel is decoded; it caps e.g.
-#: RGBA at 6.7 and RGB at 8.4 megapixels. Everything after works on at most
-#: ``SCAN_MAX_SIDE`` squared one-byte pixels.
+#: Most bytes turning one image into the scan image may hold at full size: the decoded
+#: pixels, the working planes of their mode and the decoder's own buffers
+#: (``full_size_bytes_per_pixel``: 2 for grey, 3 for palette, 6 for RGB or RGBA, 13 more
+#: for WebP, 4 more for TIFF; DCT coefficients for progressive JPEG). Checked from the
+#: header, after JPEG's reduced decoding is chosen, before any pixel is decoded; it caps
+#: e.g. grey PNG at 16.7, palette at 11.1, RGB(A) at 5.5 and WebP at 1.7 megapixels
+#: (``max_pixels_for``). Everything after works on at most ``SCAN_MAX_SIDE`` squared
+#: one-byte pixels.
 MAX_DECODE_BYTES: Final = 32 * 2**20
 #: Published bound, measured by ``benchmarks/image_bounds_bench.py`` on the worst formats
 #: and modes at the caps: extra peak resident memory of one scan or ``verify_image``.
@@ -410,6 +412,10 @@ def max_pixels_for(
     return min(max_pixels, MAX_DECODE_BYTES // full_size_bytes_per_pixel(mode, image_format))
 
 
+# Markers and fill bytes read before the first SOS at most (real files have a few dozen).
+_JPEG_MAX_MARKERS: Final = 4096
+
+
 def _jpeg_single_scan(image: Image.Image) -> bool:
     """Whether libjpeg decodes this JPEG in one pass: not progressive and its first scan
     holds every component (libjpeg's own test, jdinput.c; a later scan is then an error).
@@ -419,7 +425,7 @@ def _jpeg_single_scan(image: Image.Image) -> bool:
     if image.info.get("progressive") or fp is None or not isinstance(layers, list):
         return False
     fp.seek(2)  # after SOI
-    while True:
+    for _ in range(_JPEG_MAX_MARKERS):
         head = fp.read(4)
         if len(head) < 4 or head[0] != 0xFF:
             return False
@@ -429,7 +435,11 @@ def _jpeg_single_scan(image: Image.Image) -> bool:
         if head[1] == 0xDA:  # SOS: number of components in this scan
             count = fp.read(1)
             return len(count) == 1 and count[0] >= len(layers)
-        fp.seek(int.from_bytes(head[2:], "big") - 2, os.SEEK_CUR)
+        length = int.from_bytes(head[2:], "big")
+        if length < 2:
+            return False
+        fp.seek(length - 2, os.SEEK_CUR)
+    return False
 
 
 def _jpeg_coefficient_bytes(image: Image.Image) -> int:
@@ -447,24 +457,55 @@ def _jpeg_coefficient_bytes(image: Image.Image) -> int:
     return image.width * image.height * 2 * share // (h_max * v_max)
 
 
+# Compressed PNG chunks Pillow inflates into memory (text and ICC profile, each up to
+# its 1 MiB text-chunk cap): at most this many, so metadata costs at most a few MiB.
+_PNG_MAX_INFLATED_CHUNKS: Final = 8
+_PNG_INFLATED: Final = frozenset({b"zTXt", b"iTXt", b"iCCP"})
+_PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
+# Chunks walked at most (a real PNG has one per 8-64 KiB of pixel data, and a few more).
+_PNG_MAX_CHUNKS: Final = 100_000
+
+
+def _check_png_chunks(fp: IO[bytes]) -> None:
+    """If ``fp`` is a PNG, refuse it when it has more than _PNG_MAX_INFLATED_CHUNKS
+    compressed metadata chunks, each of which Pillow may inflate to 1 MiB (up to 64 MiB
+    in all) as it opens the file: walks the chunk headers, skipping their data."""
+    if fp.read(8) != _PNG_SIGNATURE:
+        return
+    inflated = 0
+    for _ in range(_PNG_MAX_CHUNKS):
+        head = fp.read(8)
+        if len(head) < 8 or head[4:] == b"IEND":
+            return
+        inflated += head[4:] in _PNG_INFLATED
+        if inflated > _PNG_MAX_INFLATED_CHUNKS:
+            raise TooLarge(
+                "the PNG holds too many compressed metadata chunks",
+                what="png compressed chunks",
+                limit=_PNG_MAX_INFLATED_CHUNKS,
+                actual=inflated,
+            )
+        fp.seek(int.from_bytes(head[:4], "big") + 4, os.SEEK_CUR)  # data and CRC
+    raise TooLarge("the PNG has too many chunks", what="png chunks", limit=_PNG_MAX_CHUNKS)
+
+
 def _check_decode_cost(
-    image: Image.Image | tuple[int, int, str], max_pixels: int, *, copies: int = 0, fixed: int = 0
+    image: Image.Image | tuple[int, int, str], *, copies: int = 0, fixed: int = 0
 ) -> None:
-    """Refuse what would pass ``max_pixels`` or :data:`MAX_DECODE_BYTES` at full size
-    (``copies`` more bytes per pixel for a caller's array converted first; ``fixed``
-    bytes the decoder holds besides the pixels)."""
+    """Refuse what would hold more than :data:`MAX_DECODE_BYTES` at full size (``copies``
+    more bytes per pixel for a caller's array converted first; ``fixed`` bytes the
+    decoder holds besides the pixels). The pixel cap is :func:`_check_size`."""
     if isinstance(image, Image.Image):
         (width, height), mode, image_format = image.size, image.mode, image.format
     else:
         width, height, mode = image
         image_format = None
-    per_pixel = full_size_bytes_per_pixel(mode, image_format) + copies
-    cost = fixed + width * height * per_pixel
-    if width * height > max_pixels or cost > MAX_DECODE_BYTES:
+    cost = fixed + width * height * (full_size_bytes_per_pixel(mode, image_format) + copies)
+    if cost > MAX_DECODE_BYTES:
         raise TooLarge(
             f"a {width}x{height} {mode} image needs {cost} bytes to decode and convert",
             what="decode bytes",
-            limit=min(MAX_DECODE_BYTES, max_pixels * per_pixel),
+            limit=MAX_DECODE_BYTES,
             actual=cost,
         )
 
@@ -485,9 +526,9 @@ def _normalise(image: Image.Image, max_pixels: int, *, owned: bool) -> tuple[Ima
             coefficients = _jpeg_coefficient_bytes(image)
             # libjpeg decodes straight to grey, at 1/2, 1/4 or 1/8 scale when large.
             image.draft("L", (math.ceil(width * k), math.ceil(height * k)))
-        _check_decode_cost(image, max_pixels, fixed=coefficients)
+        _check_decode_cost(image, fixed=coefficients)
         image.load()
-        _check_decode_cost(image, max_pixels, fixed=coefficients)  # load may change the mode
+        _check_decode_cost(image, fixed=coefficients)  # load may change the mode
         orientation = image.getexif().get(0x0112)
         size = (max(1, round(width * k)), max(1, round(height * k)))
         grey = _grey_scan_image(image, size)
@@ -512,7 +553,7 @@ def _from_array(array: Any, max_pixels: int) -> Image.Image:
     # Checked as the Pillow image it becomes plus the uint8 copy made below.
     mode = "L" if a.ndim == 2 else "RGB" if a.shape[2] == 3 else "RGBA"
     channels = 1 if a.ndim == 2 else int(a.shape[2])
-    _check_decode_cost((width, height, mode), max_pixels, copies=channels)
+    _check_decode_cost((width, height, mode), copies=channels)
     if a.dtype == np.bool_:
         a = a.astype(np.uint8) * 255
     elif a.dtype != np.uint8:
@@ -537,13 +578,18 @@ def _prepare(image: ImageSource, max_pixels: int) -> tuple[Image.Image, float]:
     if isinstance(image, Image.Image):
         return _normalise(image, max_pixels, owned=False)
     if isinstance(image, bytes | bytearray | str | os.PathLike):
-        if isinstance(image, bytes | bytearray):
-            if not image:
-                raise InvalidImage("empty input")
-            source: Any = io.BytesIO(image)
-        else:
-            source = os.fspath(image)
-        with _pillow_errors(max_pixels), Image.open(source, formats=ALLOWED_FORMATS) as opened:
+        if isinstance(image, bytes | bytearray) and not image:
+            raise InvalidImage("empty input")
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(_pillow_errors(max_pixels))
+            source = (
+                io.BytesIO(image)
+                if isinstance(image, bytes | bytearray)
+                else stack.enter_context(open(os.fspath(image), "rb"))
+            )
+            _check_png_chunks(source)  # before Pillow inflates any of them
+            source.seek(0)
+            opened = stack.enter_context(Image.open(source, formats=ALLOWED_FORMATS))
             return _normalise(opened, max_pixels, owned=True)
     if hasattr(image, "__array_interface__"):
         return _normalise(_from_array(image, max_pixels), max_pixels, owned=False)
