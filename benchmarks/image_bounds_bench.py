@@ -2,6 +2,7 @@
 for the worst image formats and modes at the size caps.
 
     .venv/bin/python benchmarks/image_bounds_bench.py [--only NAME] [--sizes old,cap]
+        [--child-pythonpath OLD_SRC]
 
 Each case is built once (a genuine credential's QR code on a large canvas, encoded
 in the format and mode under test), then verified in a fresh subprocess that first
@@ -23,9 +24,12 @@ import argparse
 import io
 import json
 import math
+import os
+import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -112,6 +116,20 @@ def _exif_jpeg(c: Image.Image) -> bytes:
     return _save(c.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=90, exif=exif)
 
 
+def _ztxt_bomb(c: Image.Image) -> bytes:
+    """A small grey PNG with 70 zTXt chunks of 1 KB, each inflating to 1 MB."""
+    png = _save(c.resize((c.width // 8, c.height // 8)), "PNG")
+    bomb = zlib.compress(b"a" * 1_000_000, 9)
+    chunks = b"".join(
+        struct.pack(">I", len(body))
+        + b"zTXt"
+        + body
+        + struct.pack(">I", zlib.crc32(b"zTXt" + body))
+        for body in (b"k%d\x00\x00" % i + bomb for i in range(70))
+    )
+    return png[:33] + chunks + png[33:]
+
+
 def _gif_frames(c: Image.Image) -> bytes:
     frames = [c.convert("P")] + [Image.new("P", c.size, i % 2) for i in range(1, 40)]
     return _save(frames[0], "GIF", save_all=True, append_images=frames[1:])
@@ -139,6 +157,7 @@ CASES: dict[str, tuple[str, str, Callable[[Image.Image], bytes]]] = {
     "webp-rgba": ("RGBA", "WEBP", lambda c: _save(c.convert("RGBA"), "WEBP", lossless=True)),
     "gif-40-frames": ("P", "GIF", _gif_frames),
     "bmp-8bit": ("P", "BMP", lambda c: _save(c.convert("P"), "BMP")),
+    "png-ztxt-bomb": ("L", "PNG", _ztxt_bomb),
     "jpeg-cmyk": ("CMYK", "JPEG", _cmyk_jpeg),
     "jpeg-progressive": ("RGB", "JPEG", _progressive),
     "jpeg-exif-rotated": ("RGB", "JPEG", _exif_jpeg),
@@ -176,9 +195,16 @@ def _size(name: str, which: str, text: str) -> tuple[int, int]:
     return _dims(low)
 
 
-def _run(path: Path) -> dict[str, object]:
+def _run(path: Path, child_path: str | None) -> dict[str, object]:
+    env = dict(os.environ)
+    if child_path is not None:
+        env["PYTHONPATH"] = child_path
     done = subprocess.run(  # noqa: S603 - our own interpreter running our own code
-        [sys.executable, "-c", _CHILD, str(path)], capture_output=True, text=True, check=False
+        [sys.executable, "-c", _CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     if done.returncode != 0:
         return {"extra": -1, "seconds": -1.0, "outcome": "CRASH " + done.stderr.strip()[-200:]}
@@ -190,6 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="run only cases whose name contains this")
     parser.add_argument("--sizes", default="old,cap", help="comma list of: old, cap")
+    parser.add_argument(
+        "--child-pythonpath",
+        help="PYTHONPATH of the measured process (e.g. an older src/ for a before/after table)",
+    )
     args = parser.parse_args(argv)
     text = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
     rss_bound, time_bound = qr.IMAGE_RSS_BOUND, qr.IMAGE_TIME_BOUND_S
@@ -206,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                 data = build(_canvas(width, height, text))
                 path = Path(tmp) / f"{name}-{which}"
                 path.write_bytes(data)
-                r = _run(path)
+                r = _run(path, args.child_pythonpath)
                 extra, seconds = int(str(r["extra"])), float(str(r["seconds"]))
                 ok = 0 <= extra <= rss_bound and 0 <= seconds <= time_bound
                 failures += not ok

@@ -6,9 +6,10 @@ This module knows nothing about credentials: it turns ASCII text into a QR symbo
 Rendering uses ``qrcode`` with mode segmenting, so ``DL1:`` followed by a long
 run of digits is stored in numeric mode and Base45 text in alphanumeric mode.
 
-Scanning opens and normalises the input here (format allow-list, pixel cap, EXIF
-orientation, transparency, 16-bit and palette images, numpy arrays) and hands an
-upright greyscale image to :mod:`qrseal.scanpipeline`, which tries zxing-cpp and
+Scanning opens and normalises the input here (format allow-list, pixel cap, decode
+memory cap, EXIF orientation, transparency, 16-bit and palette images, numpy arrays)
+and hands an upright greyscale image of at most ``SCAN_MAX_SIDE`` pixels a side to
+:mod:`qrseal.scanpipeline`, which tries zxing-cpp and
 zbar (through ``pyzbar``) on the image and then on preprocessed variants within a
 time budget. zbar is optional at run time: without its shared library it is
 skipped. Every error leaving this module is a :class:`~qrseal.errors.QrsealError`.
@@ -135,7 +136,7 @@ _PIL_ERRORS: Final = (
 )
 
 # Elements per block when scaling a non-uint8 array to 0..255.
-_ARRAY_BLOCK: Final = 1 << 20
+_ARRAY_BLOCK: Final = 1 << 18  # a few MiB of float64 temporaries
 
 ImageSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | Image.Image | NDArray[Any]"
 
@@ -670,7 +671,10 @@ def scan(
 
     Raises InvalidArgument (bad options, no requested decoder available, unsupported
     input type), InvalidImage (not a readable image), TooLarge (more than
-    ``max_pixels``, checked from the header before decoding) or NoQrFound.
+    ``max_pixels``, or more than :data:`MAX_DECODE_BYTES` to decode and convert, or
+    more than 8 compressed PNG metadata chunks: all checked before decoding),
+    NoQrFound, or StructuredAppend (a symbol is one part of a sequence). Memory and
+    time stay within :data:`IMAGE_RSS_BOUND` and :data:`IMAGE_TIME_BOUND_S` (measured).
     """
     report = scan_report(
         image, decoders=decoders, max_pixels=max_pixels, budget_s=budget_s, clock=clock
