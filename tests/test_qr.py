@@ -658,6 +658,16 @@ def test_mutated_images_raise_only_qrseal_errors(
         qr.scan(bytes(data))
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns on corrupt EXIF
+def test_tiff_with_a_text_strip_offset_is_an_invalid_image() -> None:
+    """A TIFF cut short whose strip offset tag became ASCII made Pillow raise TypeError
+    (found by the mutation test below); it is InvalidImage."""
+    data = bytearray(_SEEDS[3][:120])
+    data[72] = 2  # the strip offsets entry's field type: LONG -> ASCII
+    with pytest.raises(InvalidImage):
+        qr.scan(bytes(data))
+
+
 # --------------------------------------------------------------------------- decoders
 
 

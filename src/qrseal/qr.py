@@ -123,9 +123,11 @@ ALLOWED_FORMATS: Final = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 # text into many short segments whose headers cost more than they save (measured).
 _SEGMENT_MIN_RUN: Final = 20
 # What Pillow raises on hostile input, per its own fuzzing tests (Tests/oss-fuzz),
-# plus EOFError and struct.error seen from truncated headers. MemoryError is left
-# alone: the pixel cap is checked before any pixel buffer is allocated.
+# plus EOFError and struct.error seen from truncated headers, and TypeError from a TIFF
+# whose strip offset tag holds text (Pillow seeks to it). MemoryError is left alone:
+# the caps are checked before any pixel buffer is allocated.
 _PIL_ERRORS: Final = (
+    TypeError,
     OSError,
     SyntaxError,
     ValueError,
