@@ -98,3 +98,59 @@ def test_garbage_images_rejected(image: object, reason: Reason) -> None:
     with pytest.raises(QrsealError) as info:
         make_verifier().verify_image(image, now=FIXED_NOW)  # type: ignore[arg-type]
     assert info.value.reason is reason
+
+
+def _two_codes(first: str, second: str) -> Image.Image:
+    canvas = Image.new("L", (1500, 800), 255)
+    canvas.paste(qr.render_image(first, scale=5), (20, 20))
+    canvas.paste(qr.render_image(second, scale=5), (780, 60))
+    return canvas
+
+
+def test_image_with_two_different_credentials_is_ambiguous() -> None:
+    """Issue 9 item 7: two different genuine credentials in one image are refused as
+    AmbiguousImage (not verified as whichever reads first), both codes as evidence."""
+    first = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
+    second = make_issuer().issue(sample_licence(1), now=FIXED_NOW)
+    image = _two_codes(first, second)
+    with pytest.raises(QrsealError) as info:
+        make_verifier().verify_image(image, now=FIXED_NOW)
+    assert info.value.reason is Reason.AMBIGUOUS_IMAGE
+    assert sorted(getattr(info.value, "texts", ())) == sorted([first, second])
+    assert sorted(r.text for r in qr.scan(image)) == sorted([first, second])  # all codes
+
+
+def test_image_with_two_copies_of_one_credential_verifies() -> None:
+    """Issue 9 item 7: identical copies of one credential are not ambiguous."""
+    text = make_issuer().issue(sample_licence(2), now=FIXED_NOW)
+    verified = make_verifier().verify_image(_two_codes(text, text), now=FIXED_NOW)
+    assert verified.licence.document_number == sample_licence(2).document_number
+
+
+def _low_contrast_structured_append() -> bytes:
+    """The first of two Structured Append symbols of a genuine credential, 8 grey levels
+    of contrast: too faint for zxing-cpp on the image as it is, read there by zbar."""
+    segno = pytest.importorskip("segno")
+    text = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
+    buffer = io.BytesIO()
+    segno.make_sequence(text, symbol_count=2, error="m")[0].save(
+        buffer, kind="png", scale=4, dark=(120, 120, 120), light=(128, 128, 128)
+    )
+    return buffer.getvalue()
+
+
+@pytest.mark.skipif(Decoder.ZBAR not in qr.available_decoders(), reason="libzbar0 missing")
+def test_low_contrast_structured_append_symbol_is_a_typed_refusal() -> None:
+    """Issue 9 item 8: a faint Structured Append symbol made pyzbar raise ValueError (bad
+    orientation) out of verify_image and scan; now it is StructuredAppend everywhere."""
+    data = _low_contrast_structured_append()
+    for call in (
+        lambda: make_verifier().verify_image(data, now=FIXED_NOW),
+        lambda: qr.scan(data, decoders=("zbar",)),
+        lambda: qr.scan(data),
+    ):
+        with pytest.raises(QrsealError) as info:
+            call()
+        assert info.value.reason is Reason.STRUCTURED_APPEND
+    (result,) = qr.scan_report(data, decoders=("zbar",)).results
+    assert result.structured_append

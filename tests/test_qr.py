@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import math
 import random
 import struct
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 import zlib
@@ -81,16 +83,25 @@ def encode(image: Image.Image, fmt: str, **params: object) -> bytes:
     return buffer.getvalue()
 
 
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that declares ``width`` x ``height`` 1-bit pixels but carries no pixel data."""
+def png_header_only(width: int, height: int, depth: int = 1, colour: int = 0) -> bytes:
+    """A PNG that declares ``width`` x ``height`` pixels of bit ``depth`` and ``colour``
+    type (0 grey, 2 RGB, 3 palette with a transparent entry, 6 RGBA) but carries no
+    pixel data."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
             struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
         )
 
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"") + chunk(b"IEND", b"")
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    palette = chunk(b"PLTE", bytes(range(6))) + chunk(b"tRNS", b"\x00") if colour == 3 else b""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + palette
+        + chunk(b"IDAT", b"")
+        + chunk(b"IEND", b"")
+    )
 
 
 def on_canvas(
@@ -490,6 +501,111 @@ def test_decompression_bomb_header_is_too_large() -> None:
     assert caught.value.reason is Reason.TOO_LARGE
 
 
+@pytest.mark.parametrize(
+    ("depth", "colour", "mode"),
+    [(8, 3, "P"), (8, 6, "RGBA"), (16, 0, "I;16"), (8, 2, "RGB"), (8, 0, "L")],
+    ids=["palette-alpha", "rgba", "16-bit", "rgb", "grey"],
+)
+def test_image_over_the_decode_budget_is_refused_from_its_header(
+    depth: int, colour: int, mode: str
+) -> None:
+    """Issue 9 item 5: a header whose mode makes decoding cost more than MAX_DECODE_BYTES is
+    TooLarge before any pixel is decoded, though it is under the pixel cap."""
+    pixels = qr.max_pixels_for(mode, "PNG") + 1
+    width = math.isqrt(pixels) + 1
+    header = png_header_only(width, width, depth, colour)
+    assert width * width < qr.MAX_PIXELS
+    with pytest.raises(TooLarge) as caught:
+        qr.scan(header)
+    assert caught.value.reason is Reason.TOO_LARGE
+    assert caught.value.what == "decode bytes"
+    assert caught.value.actual == width * width * qr.full_size_bytes_per_pixel(mode, "PNG")
+
+
+def test_png_with_many_compressed_text_chunks_is_refused_before_inflating() -> None:
+    """Issue 9 item 5: 70 zTXt chunks of 1 KB, each inflating to 1 MB (+65 MiB in Pillow
+    before it gave up), are TooLarge from the chunk headers alone; eight are fine."""
+
+    def with_ztxt(count: int) -> bytes:
+        png = qr.render_png("DL1:TEXT", scale=3)
+        bomb = zlib.compress(b"a" * 1_000_000, 9)
+        chunks = b"".join(
+            struct.pack(">I", len(body))
+            + b"zTXt"
+            + body
+            + struct.pack(">I", zlib.crc32(b"zTXt" + body))
+            for body in (b"k%d\x00\x00" % i + bomb for i in range(count))
+        )
+        return png[:33] + chunks + png[33:]  # after the IHDR chunk
+
+    with pytest.raises(TooLarge) as caught:
+        qr.scan(with_ztxt(70))
+    assert caught.value.what == "png compressed chunks"
+    assert qr.scan_one(with_ztxt(8)) == "DL1:TEXT"
+
+
+def test_progressive_jpeg_is_charged_its_full_size_coefficients() -> None:
+    """Issue 9 item 5: a progressive JPEG keeps every DCT coefficient whatever the reduced
+    output, so a 12-megapixel one (3 bytes a pixel at 4:2:0) is TooLarge unread."""
+    blank = Image.new("RGB", (4000, 3000), "white")
+    data = encode(blank, "JPEG", quality=50, progressive=True)
+    with pytest.raises(TooLarge) as caught:
+        qr.scan(data)
+    assert caught.value.actual is not None and caught.value.actual > qr.MAX_DECODE_BYTES
+    assert qr.scan_one(encode(on_canvas(code("DL1:BASE", 4), (4000, 3000), (900, 900)), "JPEG"))
+
+
+_RSS_CHILD = """
+import sys
+from qrseal import qr
+from qrseal.errors import QrsealError
+
+def hwm():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith("VmHWM:"))
+
+qr.scan(qr.render_png("DL1:WARM", scale=3))
+data = open(sys.argv[1], "rb").read()
+base = hwm()
+try:
+    qr.scan(data)
+except QrsealError:
+    pass
+print(hwm() - base)
+"""
+
+
+def _at_cap_rgba(text: str) -> bytes:
+    pixels = qr.max_pixels_for("RGBA", "PNG")
+    width = math.isqrt(pixels)
+    canvas = on_canvas(code(text, 8), (width, pixels // width), (100, 100))
+    rgba = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+    rgba.putalpha(canvas.point(lambda v: 255 - v))
+    return encode(rgba, "PNG")
+
+
+def _at_cap_palette_alpha(text: str) -> bytes:
+    pixels = qr.max_pixels_for("P", "PNG")
+    width = math.isqrt(pixels)
+    palette = on_canvas(code(text, 8), (width, pixels // width), (100, 100)).convert("P")
+    return encode(palette, "PNG", transparency=palette.getpixel((0, 0)))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc (VmHWM)")
+@pytest.mark.parametrize("build", [_at_cap_rgba, _at_cap_palette_alpha], ids=["rgba", "palette"])
+def test_worst_images_at_the_cap_stay_within_the_memory_bound(
+    build: Callable[[str], bytes], tmp_path: Path
+) -> None:
+    """Issue 9 item 5: scanning the largest RGBA or palette+alpha PNG the caps accept raises
+    the process's peak RSS by at most IMAGE_RSS_BOUND (measured in a fresh process)."""
+    path = tmp_path / "image.png"
+    path.write_bytes(build("DL1:BOUND"))
+    done = subprocess.run(
+        [sys.executable, "-c", _RSS_CHILD, str(path)], capture_output=True, text=True, check=True
+    )
+    assert 0 <= int(done.stdout) <= qr.IMAGE_RSS_BOUND
+
+
 def test_max_pixels_applies_to_every_input_kind() -> None:
     """max_pixels caps bytes, PIL and numpy inputs alike."""
     image = code("DL1:CAP", 2)
@@ -542,6 +658,16 @@ def test_mutated_images_raise_only_qrseal_errors(
         qr.scan(bytes(data))
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns on corrupt EXIF
+def test_tiff_with_a_text_strip_offset_is_an_invalid_image() -> None:
+    """A TIFF cut short whose strip offset tag became ASCII made Pillow raise TypeError
+    (found by the mutation test below); it is InvalidImage."""
+    data = bytearray(_SEEDS[3][:120])
+    data[72] = 2  # the strip offsets entry's field type: LONG -> ASCII
+    with pytest.raises(InvalidImage):
+        qr.scan(bytes(data))
+
+
 # --------------------------------------------------------------------------- decoders
 
 
@@ -583,3 +709,28 @@ def test_without_zbar_library_zxing_still_decodes(monkeypatch: pytest.MonkeyPatc
     assert (result.text, result.decoder) == ("DL1:NOZBAR", Decoder.ZXING)
     with pytest.raises(InvalidArgument):
         qr.scan(qr.render_png("DL1:NOZBAR", scale=3), decoders=(Decoder.ZBAR,))
+
+
+@pytest.mark.parametrize(
+    ("decoder", "target", "error"),
+    [
+        (Decoder.ZXING, "zxingcpp.read_barcodes", RuntimeError),
+        pytest.param(Decoder.ZBAR, "_zbar_symbols", ValueError, marks=needs_zbar),
+        pytest.param(Decoder.ZBAR, "_zbar_symbols", OSError, marks=needs_zbar),
+    ],
+)
+def test_decoder_binding_errors_are_translated(
+    monkeypatch: pytest.MonkeyPatch, decoder: Decoder, target: str, error: type[Exception]
+) -> None:
+    """Issue 9 item 8: whatever a decoder's binding raises is caught where it is called,
+    recorded on the attempt, and the scan ends typed (NoQrFound), never untyped."""
+
+    def fail(*args: object, **kwargs: object) -> object:
+        raise error("binding failed")
+
+    monkeypatch.setattr(f"qrseal.scanpipeline.{target}", fail)
+    image = code("DL1:FAIL", 3)
+    report = qr.scan_report(image, decoders=(decoder,), budget_s=0)
+    assert [a.error for a in report.attempts] == [error.__name__]
+    with pytest.raises(NoQrFound):
+        qr.scan(image, decoders=(decoder,))

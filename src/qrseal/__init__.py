@@ -22,6 +22,7 @@ from . import qr as qr
 from . import textcodec as textcodec
 from .cose import Algorithm as Algorithm
 from .errors import AlgorithmNotAllowed as AlgorithmNotAllowed
+from .errors import AmbiguousImage as AmbiguousImage
 from .errors import AudienceMismatch as AudienceMismatch
 from .errors import CertificateInvalid as CertificateInvalid
 from .errors import CertificateUntrusted as CertificateUntrusted
@@ -59,6 +60,7 @@ from .errors import StalePresentation as StalePresentation
 from .errors import StatusListInvalid as StatusListInvalid
 from .errors import StatusUnavailable as StatusUnavailable
 from .errors import StorageFailed as StorageFailed
+from .errors import StructuredAppend as StructuredAppend
 from .errors import Suspended as Suspended
 from .errors import TooLarge as TooLarge
 from .errors import TrustListExpired as TrustListExpired
@@ -125,6 +127,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Algorithm",
     "AlgorithmNotAllowed",
+    "AmbiguousImage",
     "AudienceMismatch",
     "CertificateInvalid",
     "CertificateUntrusted",
@@ -186,6 +189,7 @@ __all__ = [
     "StatusSnapshots",
     "StatusUnavailable",
     "StorageFailed",
+    "StructuredAppend",
     "Suspended",
     "TooLarge",
     "TrustList",

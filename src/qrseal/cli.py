@@ -327,6 +327,7 @@ def _write_scan_debug(report: qr.ScanReport, folder: Path) -> None:
                     "codes_found": attempt.found,
                     "ms": round(attempt.seconds * 1e3, 2),
                     "image": name,
+                    "error": attempt.error,
                 }
             )
         summary = {
@@ -336,6 +337,7 @@ def _write_scan_debug(report: qr.ScanReport, folder: Path) -> None:
                     "decoder": r.decoder.value,
                     "variant": r.variant.value,
                     "position": r.position,
+                    "structured_append": r.structured_append,
                 }
                 for r in report.results
             ],

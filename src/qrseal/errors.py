@@ -18,6 +18,7 @@ from typing import ClassVar
 
 __all__ = [
     "AlgorithmNotAllowed",
+    "AmbiguousImage",
     "AudienceMismatch",
     "CertificateInvalid",
     "CertificateUntrusted",
@@ -55,6 +56,7 @@ __all__ = [
     "StatusListInvalid",
     "StatusUnavailable",
     "StorageFailed",
+    "StructuredAppend",
     "Suspended",
     "TooLarge",
     "TrustListExpired",
@@ -126,6 +128,9 @@ class Reason(StrEnum):
     STATUS_LIST_INVALID = "status_list_invalid"
     # issue 9: trust lists
     TRUST_LIST_SEQUENCE_JUMP = "trust_list_sequence_jump"
+    # issue 9: images
+    AMBIGUOUS_IMAGE = "ambiguous_image"
+    STRUCTURED_APPEND = "structured_append"
 
 
 class QrsealError(Exception):
@@ -632,3 +637,25 @@ class TrustListSequenceJump(QrsealError):
         self.sequence = sequence
         self.held = held
         self.max_jump = max_jump
+
+
+# issue 9: images
+
+
+class AmbiguousImage(QrsealError):
+    """The image holds more than one different credential: which one the holder meant to
+    show is unknown, so none is verified. ``texts`` are the credential codes found (read
+    them all with :func:`qrseal.qr.scan`)."""
+
+    reason = Reason.AMBIGUOUS_IMAGE
+
+    def __init__(self, message: str, *, texts: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.texts = texts
+
+
+class StructuredAppend(QrsealError):
+    """A QR symbol in the image is one part of a Structured Append sequence (ISO/IEC 18004
+    mode 0011): its text is not a whole message. qrseal codes are single symbols."""
+
+    reason = Reason.STRUCTURED_APPEND

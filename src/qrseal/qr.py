@@ -6,33 +6,42 @@ This module knows nothing about credentials: it turns ASCII text into a QR symbo
 Rendering uses ``qrcode`` with mode segmenting, so ``DL1:`` followed by a long
 run of digits is stored in numeric mode and Base45 text in alphanumeric mode.
 
-Scanning opens and normalises the input here (format allow-list, pixel cap, EXIF
-orientation, transparency, 16-bit and palette images, numpy arrays) and hands an
-upright greyscale image to :mod:`qrseal.scanpipeline`, which tries zxing-cpp and
-zbar (through ``pyzbar``) on the image and then on preprocessed variants within a
+Scanning opens and normalises the input with :mod:`qrseal.imageinput` (format
+allow-list, pixel and decode-memory caps, EXIF orientation, transparency, 16-bit and
+palette images, numpy arrays) and hands the upright greyscale image, at most
+``SCAN_MAX_SIDE`` pixels a side, to :mod:`qrseal.scanpipeline`, which tries zxing-cpp
+and zbar (through ``pyzbar``) on the image and then on preprocessed variants within a
 time budget. zbar is optional at run time: without its shared library it is
 skipped. Every error leaving this module is a :class:`~qrseal.errors.QrsealError`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import itertools
-import math
-import os
-import struct
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
+from typing import Any, Final
 
 import qrcode
 import qrcode.constants
 import qrcode.exceptions
-from PIL import Image, ImageOps
+from PIL import Image
 
-from .errors import InvalidArgument, InvalidImage, QrsealError, TooLarge
+from .errors import InvalidArgument, TooLarge
+from .imageinput import (
+    ALLOWED_FORMATS,
+    IMAGE_RSS_BOUND,
+    IMAGE_TIME_BOUND_S,
+    MAX_DECODE_BYTES,
+    MAX_PIXELS,
+    SCAN_MAX_SIDE,
+    ImageSource,
+    full_size_bytes_per_pixel,
+    max_pixels_for,
+    prepare,
+)
 from .scanpipeline import (
     DEFAULT_BUDGET_S,
     MAX_BUDGET_S,
@@ -46,17 +55,17 @@ from .scanpipeline import (
     run_pipeline,
 )
 
-if TYPE_CHECKING:
-    from numpy.typing import NDArray
-
 __all__ = [
     "ALLOWED_FORMATS",
     "DEFAULT_BORDER",
     "DEFAULT_BUDGET_S",
     "DEFAULT_DECODERS",
     "DEFAULT_SCALE",
+    "IMAGE_RSS_BOUND",
+    "IMAGE_TIME_BOUND_S",
     "MAX_BORDER",
     "MAX_BUDGET_S",
+    "MAX_DECODE_BYTES",
     "MAX_PIXELS",
     "MAX_SCALE",
     "MAX_TEXT_CHARS",
@@ -70,6 +79,8 @@ __all__ = [
     "ScanResult",
     "Variant",
     "available_decoders",
+    "full_size_bytes_per_pixel",
+    "max_pixels_for",
     "qr_version",
     "render_image",
     "render_png",
@@ -87,33 +98,13 @@ MAX_SCALE: Final = 64
 MAX_BORDER: Final = 20
 #: Longest text any QR code can hold (version 40-L, numeric mode).
 MAX_TEXT_CHARS: Final = 7089
-#: Default pixel cap for scanning, checked against the image header before decoding.
-MAX_PIXELS: Final = 40_000_000
-#: Images with a longer side are downscaled to this before decoding.
-SCAN_MAX_SIDE: Final = 2000
 #: Decoders ``scan`` tries by default, fastest first (zxing-cpp ~3 ms on a 1280x720
 #: frame, zbar ~12 ms); a code either reads is returned with the one that read it.
 DEFAULT_DECODERS: Final = (Decoder.ZXING, Decoder.ZBAR)
-#: Image formats ``scan`` opens from bytes or paths; others are rejected unread.
-ALLOWED_FORMATS: Final = ("PNG", "JPEG", "WEBP", "GIF", "BMP", "TIFF")
 # A run of digits (or alphanumerics inside byte text) at least this long gets its own
 # segment. 20 puts "DL1:" + digits into numeric mode; smaller values fragment Base45
 # text into many short segments whose headers cost more than they save (measured).
 _SEGMENT_MIN_RUN: Final = 20
-# What Pillow raises on hostile input, per its own fuzzing tests (Tests/oss-fuzz),
-# plus EOFError and struct.error seen from truncated headers. MemoryError is left
-# alone: the pixel cap is checked before any pixel buffer is allocated.
-_PIL_ERRORS: Final = (
-    OSError,
-    SyntaxError,
-    ValueError,
-    NotImplementedError,
-    OverflowError,
-    EOFError,
-    struct.error,
-)
-
-ImageSource: TypeAlias = "str | os.PathLike[str] | bytes | bytearray | Image.Image | NDArray[Any]"
 
 
 class Ecc(StrEnum):
@@ -247,115 +238,6 @@ def render_svg(
     )
 
 
-# --------------------------------------------------------------------------- image input
-
-
-@contextlib.contextmanager
-def _pillow_errors(max_pixels: int) -> Iterator[None]:
-    """Translate what Pillow raises on hostile input into QrsealError."""
-    try:
-        yield
-    except QrsealError:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise TooLarge(
-            "image exceeds Pillow's pixel limit", what="pixels", limit=max_pixels
-        ) from exc
-    except _PIL_ERRORS as exc:
-        raise InvalidImage(f"cannot decode image ({type(exc).__name__})") from exc
-
-
-def _check_size(width: int, height: int, max_pixels: int) -> None:
-    if width < 1 or height < 1:
-        raise InvalidImage("image has no pixels")
-    if width * height > max_pixels:
-        raise TooLarge(
-            f"image has {width}x{height} pixels",
-            what="pixels",
-            limit=max_pixels,
-            actual=width * height,
-        )
-
-
-def _to_grey(image: Image.Image) -> Image.Image:
-    """Greyscale "L": transparency composited onto white, wide modes contrast-stretched."""
-    if image.mode in ("I", "F") or image.mode.startswith("I;16"):
-        # Plain convert("L") clips 16-bit and float values instead of scaling them.
-        wide = image.convert("F")
-        low, high = cast(tuple[float, float], wide.getextrema())  # one band: (min, max)
-        if not high > low:  # flat, or NaN
-            return Image.new("L", image.size, 255)
-        gain = 255.0 / (high - low)
-        offset = -low * gain
-        return wide.point(lambda v: v * gain + offset).convert("L")
-    if image.mode == "P" or "A" in image.getbands() or "a" in image.getbands():
-        rgba = image.convert("RGBA")
-        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), rgba)
-    return image.convert("L")
-
-
-def _normalise(image: Image.Image, max_pixels: int, *, owned: bool) -> tuple[Image.Image, float]:
-    """Upright, greyscale, at most SCAN_MAX_SIDE; plus the factor back to input pixels."""
-    width, height = image.size
-    _check_size(width, height, max_pixels)
-    longest = max(width, height)
-    with _pillow_errors(max_pixels):
-        if owned and image.format == "JPEG" and longest > SCAN_MAX_SIDE:
-            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: faster and smaller.
-            k = SCAN_MAX_SIDE / longest
-            image.draft("L", (math.ceil(width * k), math.ceil(height * k)))
-        image.load()
-        upright = ImageOps.exif_transpose(image)
-        grey = _to_grey(image if upright is None else upright)
-        if max(grey.size) > SCAN_MAX_SIDE:
-            k = SCAN_MAX_SIDE / max(grey.size)
-            target = (max(1, round(grey.width * k)), max(1, round(grey.height * k)))
-            grey = grey.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return grey, longest / max(grey.size)
-
-
-def _from_array(array: Any, max_pixels: int) -> Image.Image:
-    try:
-        import numpy as np  # optional: only callers holding arrays need it
-    except ImportError as exc:
-        raise InvalidImage("numpy is needed to scan array input") from exc
-    a = np.asarray(array)
-    if a.ndim == 3 and a.shape[2] == 1:
-        a = a[:, :, 0]
-    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] in (3, 4))):
-        raise InvalidImage(f"array of shape {a.shape} is not HxW, HxWx3 or HxWx4")
-    _check_size(int(a.shape[1]), int(a.shape[0]), max_pixels)
-    if a.dtype == np.bool_:
-        a = a.astype(np.uint8) * 255
-    elif a.dtype != np.uint8:
-        if not (np.issubdtype(a.dtype, np.integer) or np.issubdtype(a.dtype, np.floating)):
-            raise InvalidImage(f"array dtype {a.dtype} is not numeric")
-        f = a.astype(np.float64)
-        if not np.isfinite(f).all():
-            raise InvalidImage("array holds NaN or infinite values")
-        low, high = float(f.min()), float(f.max())
-        f = (f - low) * (255.0 / (high - low)) if high > low else np.full_like(f, 255.0)
-        a = np.rint(f).astype(np.uint8)
-    return Image.fromarray(np.ascontiguousarray(a))
-
-
-def _prepare(image: ImageSource, max_pixels: int) -> tuple[Image.Image, float]:
-    if isinstance(image, Image.Image):
-        return _normalise(image, max_pixels, owned=False)
-    if isinstance(image, bytes | bytearray | str | os.PathLike):
-        if isinstance(image, bytes | bytearray):
-            if not image:
-                raise InvalidImage("empty input")
-            source: Any = io.BytesIO(image)
-        else:
-            source = os.fspath(image)
-        with _pillow_errors(max_pixels), Image.open(source, formats=ALLOWED_FORMATS) as opened:
-            return _normalise(opened, max_pixels, owned=True)
-    if hasattr(image, "__array_interface__"):
-        return _normalise(_from_array(image, max_pixels), max_pixels, owned=False)
-    raise InvalidArgument(f"cannot scan a {type(image).__name__}")
-
-
 # --------------------------------------------------------------------------- scanning
 
 
@@ -396,7 +278,7 @@ def scan_report(
     """
     start = clock()
     chosen = _check_options(decoders, max_pixels, budget_s)
-    grey, factor = _prepare(image, max_pixels)
+    grey, factor = prepare(image, max_pixels)
     return run_pipeline(
         grey,
         factor=factor,
@@ -430,7 +312,10 @@ def scan(
 
     Raises InvalidArgument (bad options, no requested decoder available, unsupported
     input type), InvalidImage (not a readable image), TooLarge (more than
-    ``max_pixels``, checked from the header before decoding) or NoQrFound.
+    ``max_pixels``, or more than :data:`MAX_DECODE_BYTES` to decode and convert, or
+    more than 8 compressed PNG metadata chunks: all checked before decoding),
+    NoQrFound, or StructuredAppend (a symbol is one part of a sequence). Memory and
+    time stay within :data:`IMAGE_RSS_BOUND` and :data:`IMAGE_TIME_BOUND_S` (measured).
     """
     report = scan_report(
         image, decoders=decoders, max_pixels=max_pixels, budget_s=budget_s, clock=clock

@@ -19,6 +19,7 @@ Only Pillow is used: numpy is not needed at run time.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import importlib
 from collections.abc import Callable, Sequence
@@ -30,7 +31,7 @@ from typing import Final, TypeVar
 import zxingcpp
 from PIL import Image, ImageChops, ImageFilter
 
-from .errors import NoQrFound
+from .errors import NoQrFound, StructuredAppend
 
 __all__ = [
     "DEFAULT_BUDGET_S",
@@ -99,13 +100,17 @@ class ScanResult:
 
     ``position`` is ``(left, top, width, height)`` in pixels of the upright
     (EXIF-rotated) input image, or ``None`` when the decoder gives none. ``variant``
-    names the preprocessed image the code was read from.
+    names the preprocessed image the code was read from. zbar detects Structured Append
+    symbols; zxing-cpp's Python binding does not say (it returns the part's text).
     """
 
     text: str
     decoder: Decoder
     position: tuple[int, int, int, int] | None
     variant: Variant = Variant.ORIGINAL
+    #: one symbol of a Structured Append sequence (ISO/IEC 18004 mode 0011): ``text`` is
+    #: not a whole message, and :meth:`ScanReport.require_results` refuses it
+    structured_append: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +150,8 @@ class Attempt:
     found: int
     seconds: float
     image: Image.Image | None = None
+    #: the exception type the decoder's binding raised (then ``found`` is 0), else None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +166,12 @@ class ScanReport:
     seconds: float
 
     def require_results(self) -> tuple[ScanResult, ...]:
-        """The codes found; raises NoQrFound when there are none."""
+        """The codes found. Raises NoQrFound when there are none, StructuredAppend when
+        one is a symbol of a Structured Append sequence (part of a message)."""
         if not self.results:
             raise NoQrFound("no QR code found in the image")
+        if any(r.structured_append for r in self.results):
+            raise StructuredAppend("a QR symbol in the image is one part of a sequence")
         return self.results
 
 
@@ -195,31 +205,106 @@ def _result(
     xs: Sequence[float],
     ys: Sequence[float],
     factor: float,
+    *,
+    structured: bool = False,
 ) -> list[ScanResult]:
-    """One result with its bounding box scaled back to input pixels; none if not UTF-8."""
+    """One result with its bounding box scaled back to input pixels; none if not UTF-8
+    (unless part of a Structured Append sequence, which is always reported)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return []
+        if not structured:
+            return []
+        text = data.decode("utf-8", "replace")
     left, top, right, bottom = (round(v * factor) for v in (min(xs), min(ys), max(xs), max(ys)))
-    return [ScanResult(text, decoder, (left, top, right - left, bottom - top), variant)]
+    box = (left, top, right - left, bottom - top)
+    return [ScanResult(text, decoder, box, variant, structured_append=structured)]
+
+
+class _DecoderFailed(Exception):
+    """A decoder's binding raised on one image: translated here, recorded in the report."""
+
+    def __init__(self, decoder: Decoder, cause: BaseException) -> None:
+        super().__init__(f"{decoder.value}: {type(cause).__name__}")
+        self.error = type(cause).__name__
+
+
+# zbar's four-character code for 8-bit greyscale pixels ("Y800").
+_ZBAR_Y800: Final = 0x30303859
+# What the ctypes calls into libzbar can raise besides crashing: bad arguments, an
+# allocation failure reported as a null pointer, a failed library symbol lookup.
+_ZBAR_ERRORS: Final = (ctypes.ArgumentError, ValueError, OSError, AttributeError)
+
+
+@functools.cache
+def _zbar_components() -> Callable[[object], object] | None:
+    """libzbar's ``zbar_symbol_get_components`` (non-null for a symbol assembled from a
+    Structured Append sequence), bound through ``pyzbar.wrapper``; None if unavailable."""
+    try:
+        wrapper = importlib.import_module("pyzbar.wrapper")
+        function: Callable[[object], object] = wrapper.zbar_function(
+            "zbar_symbol_get_components", ctypes.c_void_p, ctypes.POINTER(wrapper.zbar_symbol)
+        )
+    except (ImportError, *_ZBAR_ERRORS):
+        return None
+    return function
+
+
+def _zbar_symbols(image: Image.Image) -> list[tuple[bytes, list[int], list[int], bool]]:
+    """(data, xs, ys, structured append) of each QR symbol zbar finds in ``image`` ("L").
+
+    Calls libzbar through ``pyzbar.wrapper`` instead of ``pyzbar.decode``, which raises
+    ``ValueError`` on the orientation zbar reports for Structured Append symbols (-1).
+    """
+    w = importlib.import_module("pyzbar.wrapper")  # loaded with pyzbar.pyzbar
+    components = _zbar_components()
+    pixels = image.tobytes()
+    found = []
+    scanner = w.zbar_image_scanner_create()
+    if not scanner:
+        raise OSError("zbar could not allocate a scanner")
+    try:
+        w.zbar_image_scanner_set_config(scanner, 0, w.ZBarConfig.CFG_ENABLE, 0)  # 0: all
+        w.zbar_image_scanner_set_config(scanner, w.ZBarSymbol.QRCODE, w.ZBarConfig.CFG_ENABLE, 1)
+        zimage = w.zbar_image_create()
+        if not zimage:
+            raise OSError("zbar could not allocate an image")
+        try:
+            w.zbar_image_set_format(zimage, _ZBAR_Y800)
+            w.zbar_image_set_size(zimage, image.width, image.height)
+            w.zbar_image_set_data(zimage, pixels, len(pixels), None)  # pixels outlive the scan
+            if w.zbar_scan_image(scanner, zimage) < 0:
+                raise OSError("zbar refused the image format")
+            symbol = w.zbar_image_first_symbol(zimage)
+            while symbol:
+                data = ctypes.string_at(
+                    w.zbar_symbol_get_data(symbol), w.zbar_symbol_get_data_length(symbol)
+                )
+                points = range(w.zbar_symbol_get_loc_size(symbol))
+                xs = [w.zbar_symbol_get_loc_x(symbol, i) for i in points]
+                ys = [w.zbar_symbol_get_loc_y(symbol, i) for i in points]
+                structured = components is not None and bool(components(symbol))
+                found.append((data, xs or [0], ys or [0], structured))
+                symbol = w.zbar_symbol_next(symbol)
+        finally:
+            w.zbar_image_destroy(zimage)
+    finally:
+        w.zbar_image_scanner_destroy(scanner)
+    return found
 
 
 def _scan_zbar(image: Image.Image, variant: Variant, factor: float) -> list[ScanResult]:
-    pyzbar = _load_pyzbar()
-    if pyzbar is None:
+    if _load_pyzbar() is None:
         return []
     try:
-        symbols = pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])
-    except pyzbar.PyZbarError:
-        # Raised only when zbar cannot allocate its image or scanner: treat as no result
-        # so the next attempt gets its turn.
-        return []
+        symbols = _zbar_symbols(image)
+    except _ZBAR_ERRORS as exc:
+        # zbar could not run on this image (allocation, binding): no result, so the next
+        # attempt gets its turn; the report names the error.
+        raise _DecoderFailed(Decoder.ZBAR, exc) from exc
     found = []
-    for symbol in symbols:
-        r = symbol.rect
-        xs, ys = (r.left, r.left + r.width), (r.top, r.top + r.height)
-        found += _result(symbol.data, Decoder.ZBAR, variant, xs, ys, factor)
+    for data, xs, ys, structured in symbols:
+        found += _result(data, Decoder.ZBAR, variant, xs, ys, factor, structured=structured)
     return found
 
 
@@ -241,8 +326,8 @@ def _scan_zxing(image: Image.Image, variant: Variant, factor: float) -> list[Sca
     )
     try:
         barcodes = zxingcpp.read_barcodes(view, formats=_ZXING_QR, binarizer=binarizer)
-    except (ValueError, RuntimeError):  # what its bindings raise for unusable buffers
-        return []
+    except (ValueError, RuntimeError, TypeError) as exc:  # what its bindings raise
+        raise _DecoderFailed(Decoder.ZXING, exc) from exc
     found = []
     for barcode in barcodes:
         p = barcode.position
@@ -253,6 +338,17 @@ def _scan_zxing(image: Image.Image, variant: Variant, factor: float) -> list[Sca
 
 
 _DECODE: Final = MappingProxyType({Decoder.ZBAR: _scan_zbar, Decoder.ZXING: _scan_zxing})
+
+
+def _decode(
+    decoder: Decoder, image: Image.Image, variant: Variant, factor: float
+) -> tuple[list[ScanResult], str | None]:
+    """What ``decoder`` reads in ``image``, and the error its binding raised (then nothing
+    is read and the next attempt gets its turn)."""
+    try:
+        return _DECODE[decoder](image, variant, factor), None
+    except _DecoderFailed as failed:
+        return [], failed.error
 
 
 # --------------------------------------------------------------------------- variants
@@ -277,8 +373,13 @@ def _scale(variant: Variant) -> float:
     return 1.0
 
 
+# Variants others are built from: the only ones kept after use, so a scan holds the
+# original, these and the variant being decoded, never every variant at once.
+_BASES: Final = frozenset({Variant.ORIGINAL, Variant.HALF, Variant.DOUBLE})
+
+
 class _Variants:
-    """The variants of one image, each built at most once (some build on others)."""
+    """The variants of one image; the bases others build on are built at most once."""
 
     def __init__(self, original: Image.Image) -> None:
         self._made: dict[Variant | str, Image.Image] = {Variant.ORIGINAL: original}
@@ -287,7 +388,8 @@ class _Variants:
         made = self._made.get(variant)
         if made is None:
             made = self._make(variant)
-            self._made[variant] = made
+            if variant in _BASES:
+                self._made[variant] = made
         return made
 
     def _smoothed(self) -> Image.Image:
@@ -447,10 +549,10 @@ def run_pipeline(
         for decoder in stage_decoders:
             if index > 0 and (budget.spent() or not budget.fits(decoder.value, pixels)):
                 continue
-            decode = functools.partial(_DECODE[decoder], image, variant, factor / scale)
-            found, seconds = budget.run(decoder.value, pixels, decode)
+            decode = functools.partial(_decode, decoder, image, variant, factor / scale)
+            (found, error), seconds = budget.run(decoder.value, pixels, decode)
             kept = image if keep_images else None
-            attempts.append(Attempt(variant, decoder, len(found), seconds, kept))
+            attempts.append(Attempt(variant, decoder, len(found), seconds, kept, error))
             if found:
                 unique: dict[str, ScanResult] = {}
                 for result in found:

@@ -35,6 +35,7 @@ from .cose import (
 from .cwt import Claim, Claims, check_times, decode_claims, decode_cnf, require_utc
 from .errors import (
     AlgorithmNotAllowed,
+    AmbiguousImage,
     DataTooOld,
     HolderBindingInvalid,
     InvalidArgument,
@@ -49,7 +50,6 @@ from .errors import (
     SignatureInvalid,
     TooLarge,
     UnknownKey,
-    UnsupportedVersion,
 )
 from .licence import Licence
 from .presentation import (
@@ -531,27 +531,23 @@ class Verifier:
         *,
         now: datetime,
     ) -> VerifiedLicence:
-        """Read QR codes from a photo or screenshot and verify the first credential found.
+        """Read QR codes from a photo or screenshot and verify the credential in it.
 
-        Codes with a known prefix are tried, live presentations first; the first that
-        verifies wins. If none verifies, the first one's error is raised. Raises
-        ``InvalidImage``, ``TooLarge`` and ``NoQrFound`` for the image, and the errors of
-        :meth:`verify`.
+        Codes with a known prefix are credentials; other codes (a URL beside it) are
+        ignored. Copies of one credential count once; two different credentials make the
+        image ``AmbiguousImage`` (read them all with :func:`qrseal.qr.scan`). With no
+        credential, the first code's error is raised. Raises ``InvalidImage``,
+        ``TooLarge``, ``NoQrFound`` and ``StructuredAppend`` for the image, and the errors
+        of :meth:`verify`.
         """
-        results = scan(image)
-        texts = [r.text for r in results]
+        texts = list(dict.fromkeys(r.text for r in scan(image)))
         known = {(f.prefix, f.version) for f in self._formats}
         ours = [t for t in texts if peek_header(t) in known]
-        ours.sort(key=lambda t: not t.startswith(DP_FORMAT.header))
-        first_error: QrsealError | None = None
-        for text in ours or texts[:1]:
-            try:
-                return self.verify(text, now=now)
-            except QrsealError as exc:
-                first_error = first_error or exc
-        if first_error is None:  # pragma: no cover - scan() raises NoQrFound instead
-            raise UnsupportedVersion("no credential in the image")
-        raise first_error
+        if len(ours) > 1:
+            raise AmbiguousImage(
+                f"the image holds {len(ours)} different credentials", texts=tuple(ours)
+            )
+        return self.verify((ours or texts)[0], now=now)
 
 
 @dataclass(frozen=True, slots=True)
