@@ -5,12 +5,15 @@ docs/format.md §2/§4 enforced as written."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from qrseal import Holder, inspect_unverified
 from qrseal.cose import (
@@ -24,7 +27,7 @@ from qrseal.cose import (
 )
 from qrseal.cwt import MAX_NUMERIC_DATE, Claims, check_times, encode_claims, encode_cnf
 from qrseal.errors import MalformedCbor, MalformedCose, QrsealError, Reason
-from qrseal.keys import LocalSigner
+from qrseal.keys import LocalSigner, kid_for
 from qrseal.profile import CREDENTIAL_HEADER_LABELS, DL_FORMAT, DP_FORMAT, LICENCE_CLAIM
 from qrseal.testing import (
     FIXED_NOW,
@@ -37,7 +40,7 @@ from qrseal.testing import (
     make_verifier,
     sample_licence,
 )
-from qrseal.textcodec import pack, unpack
+from qrseal.textcodec import numeric_encode, pack, unpack
 from qrseal.trustlist import TrustListEntry, new_trust_list
 from qrseal.verifier import Verifier
 
@@ -310,3 +313,54 @@ def test_high_s_ecdsa_signature_is_accepted() -> None:
     flipped = cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, body))
     assert flipped != cose
     assert _verify(flipped) is not None
+
+
+# --- item 17: what docs/format.md now states, checked -------------------------------------
+
+
+def test_kid_is_over_the_uncompressed_point_spki() -> None:
+    """§2: the kid hashes the SPKI with the uncompressed EC point, not the compressed one."""
+    public = make_private_key().public_key()
+    spki = public.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    assert spki[-65] == 0x04  # the uncompressed point ends the SPKI
+    assert kid_for(public) == hashlib.sha256(spki).digest()[:8] == make_signer().kid
+
+
+def test_zlib_window_and_dictionary_rules() -> None:
+    """§1.4: only CMF 0x78 (32 KiB window) is zlib; a smaller window is read as raw bytes
+    and fails as CBOR; a preset dictionary is malformed_compression."""
+    cose = _genuine_cose()
+    small = zlib.compressobj(9, zlib.DEFLATED, 10)
+    narrow = small.compress(cose) + small.flush()
+    assert narrow[0] != 0x78
+    assert _reason(
+        lambda: make_verifier().verify(DL_FORMAT.header + numeric_encode(narrow), now=FIXED_NOW)
+    ) in (
+        Reason.MALFORMED_CBOR,
+        Reason.MALFORMED_COSE,
+    )
+    with_dict = zlib.compressobj(9, zlib.DEFLATED, 15, zdict=cose[:32])
+    dictionary = with_dict.compress(cose) + with_dict.flush()
+    assert dictionary[0] == 0x78
+    text = DL_FORMAT.header + numeric_encode(dictionary)
+    assert _reason(lambda: make_verifier().verify(text, now=FIXED_NOW)) is (
+        Reason.MALFORMED_COMPRESSION
+    )
+    assert _verify(cose) is not None
+    deflated = pack(cose, DL_FORMAT, compress=True)
+    assert make_verifier().verify(deflated, now=FIXED_NOW) is not None
+
+
+@pytest.mark.parametrize("label", [1, 2, 3, 4, 16])
+def test_crit_labels_understood_by_the_generic_layer(label: int) -> None:
+    """§2: crit may list 1, 2, 3, 4 and 16 (when present); a credential still refuses any
+    label beyond alg and kid."""
+    kid = make_signer().kid
+    header: dict[int, object] = {1: -7, 2: [label], 4: kid}
+    if label not in header:  # crit lists only labels present in the protected header
+        header[label] = "application/cwt"
+    cose = _signed(_PAYLOAD_OK, protected=deterministic_dumps(header))
+    assert decode_sign1(cose).protected[2] == [label]
+    assert _reason(lambda: _verify(cose)) is Reason.MALFORMED_COSE
+    unknown = _signed(_PAYLOAD_OK, protected=deterministic_dumps({1: -7, 2: [5], 4: kid, 5: 0}))
+    assert _reason(lambda: decode_sign1(unknown)) is Reason.UNKNOWN_CRITICAL_HEADER
