@@ -244,6 +244,10 @@ ENVELOPE: dict[str, tuple[Callable[[], bytes], Reason]] = {
         lambda: _signed(cbor2.dumps(_claims_map({99: 1.5}))),
         Reason.MALFORMED_CLAIMS,
     ),
+    "time as a float in tag 1": (
+        lambda: _licence_tag(23, cbor2.CBORTag(1, 1795593600.5)),
+        Reason.MALFORMED_CLAIMS,
+    ),
     "date as tag 1004": (
         lambda: _licence_tag(3, cbor2.CBORTag(1004, "2005-03-15")),
         Reason.MALFORMED_CLAIMS,

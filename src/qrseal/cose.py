@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 from types import MappingProxyType
 from typing import Final, cast
@@ -232,11 +233,14 @@ def _in_order(obj: object) -> bool:
     elif kind is cbor2.CBORTag:
         values = (cast(cbor2.CBORTag, obj).value,)
     else:
-        return kind is not float
+        return kind is not float and not (kind is datetime and cast(datetime, obj).microsecond)
     for item in values:
         sub = type(item)
-        if sub is float or (sub in _CONTAINERS and not _in_order(item)):
-            return False
+        if sub in _CONTAINERS:
+            if not _in_order(item):
+                return False
+        elif sub is float or (sub is datetime and cast(datetime, item).microsecond):
+            return False  # a float, or a time that was a float in tag 1
     return True
 
 
