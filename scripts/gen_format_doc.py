@@ -242,7 +242,7 @@ _ISO_ELEMENTS = {
     "expiry_date", "driving_privileges",
 }  # fmt: skip
 # CBOR types of fields that no sample licence carries.
-_TYPES_NOT_IN_SAMPLES = {"birth_place": "tstr (Latin-1)", "resident_address": "tstr (Latin-1)",
+_TYPES_NOT_IN_SAMPLES = {"birth_place": "tstr", "resident_address": "tstr",
                          "portrait": "bstr (JPEG / JPEG 2000)", "portrait_capture_date": "time",
                          "points_scheme": "uint", "physical_exam_due": "date",
                          "suspension_end_date": "date", "review_valid_until": "date"}  # fmt: skip
@@ -264,7 +264,7 @@ def _cbor_type(value: object) -> str:
 
 def licence_keys() -> str:
     """The licence map's key table, from the code."""
-    from qrseal.licence import QR_OMITTED_BY_DEFAULT, LicenceField
+    from qrseal.licence import _LICENCE, QR_OMITTED_BY_DEFAULT, LicenceField, _Kind
 
     seen: dict[int, str] = {}
     for licence in sample_licences():
@@ -277,6 +277,8 @@ def licence_keys() -> str:
     for field in sorted(LicenceField, key=lambda f: f.key):
         name = field.value
         ctype = seen.get(field.key) or _TYPES_NOT_IN_SAMPLES.get(name, "derived, never sent")
+        if _LICENCE.specs[field].kind is _Kind.LATIN:  # the text class the code checks
+            ctype += " (Latin-1)"
         if name in ("issuing_country", "un_distinguishing_sign", "full_name_national_character"):
             in_qr = "derived (sent only when it differs)"
         elif field in QR_OMITTED_BY_DEFAULT:

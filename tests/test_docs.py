@@ -73,3 +73,11 @@ def test_docs_exist() -> None:
     """The documents the README links to are present."""
     for doc in ("docs/format.md", "docs/architecture.md", "CHANGELOG.md", "LICENSE"):
         assert (ROOT / doc).is_file(), doc
+
+
+def test_format_spec_is_self_contained() -> None:
+    """docs/format.md names no file outside the repository (issue 9 item 17)."""
+    text = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    assert "../" not in text
+    assert "licence-model" not in text
+    assert "shared/" not in text

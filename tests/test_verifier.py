@@ -259,7 +259,7 @@ HOSTILE: dict[str, tuple[Callable[[], str | bytes], Reason]] = {
     "missing tag": (lambda: _forge(tag=None), Reason.MALFORMED_COSE),
     "alg only unprotected": (
         lambda: _forge(protected={4: make_signer().kid}, unprotected={1: -7}),
-        Reason.ALGORITHM_NOT_ALLOWED,
+        Reason.MALFORMED_COSE,  # §2: the unprotected header of a credential is empty
     ),
     "kid only unprotected": (
         lambda: _forge(protected={1: -7}, unprotected={4: make_signer().kid}),

@@ -10,11 +10,12 @@ Lower-level API. Most users want :class:`qrseal.Issuer` and :class:`qrseal.Verif
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Final, cast
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -105,9 +106,12 @@ _ECDSA: Final = MappingProxyType(
 # references, string references, ...) is kept as a plain CBORTag instead, so hostile input
 # cannot build cyclic graphs or trigger converter code; layers above decide what a tag means.
 _BUILTIN_TAGS: Final = (
-    0, 1, 2, 3, 4, 5, 21, 22, 23, 24, 25, 28, 29, 30, 32, 33, 34, 35, 36, 37, 38,
+    0, 1, 4, 5, 21, 22, 23, 24, 25, 28, 29, 30, 32, 33, 34, 35, 36, 37, 38,
     100, 256, 258, 259, 260, 261, 262, 263, 270, 1004, 55799,
 )  # fmt: skip
+#: Bignums (RFC 8949 §3.4.3): every integer qrseal reads fits the 64-bit range of major
+#: types 0 and 1, and an integer of thousands of digits breaks code that formats it.
+_BIGNUM_TAGS: Final = (2, 3)
 
 
 def _raw_tag(tag: int) -> Callable[[object, bool], cbor2.CBORTag]:
@@ -117,7 +121,14 @@ def _raw_tag(tag: int) -> Callable[[object, bool], cbor2.CBORTag]:
     return keep
 
 
-_RAW_TAGS: Final = MappingProxyType({tag: _raw_tag(tag) for tag in _BUILTIN_TAGS})
+def _refuse_bignum(value: object, immutable: bool) -> object:
+    raise ValueError("bignums (tags 2 and 3) are not accepted: integers are at most 64 bits")
+
+
+_NO_BIGNUMS: Final = MappingProxyType(dict.fromkeys(_BIGNUM_TAGS, _refuse_bignum))
+_RAW_TAGS: Final = MappingProxyType(
+    {**{tag: _raw_tag(tag) for tag in _BUILTIN_TAGS}, **_NO_BIGNUMS}
+)
 
 
 def _unknown_tag(tag: cbor2.CBORTag, immutable: bool) -> cbor2.CBORTag:
@@ -130,17 +141,26 @@ def strict_loads(
     max_depth: int = MAX_CBOR_DEPTH,
     max_bytes: int = MAX_COSE_BYTES,
     raw_tags: bool = True,
+    deterministic: bool = False,
 ) -> object:
     """Decode exactly one CBOR data item, strictly.
 
     Rejects (``MalformedCbor``): indefinite lengths, duplicate map keys, nesting deeper
-    than ``max_depth``, truncation and trailing bytes. Raises ``TooLarge`` when
+    than ``max_depth``, truncation, trailing bytes and bignums (tags 2 and 3: every integer
+    must fit the 64-bit range of CBOR major types 0 and 1). Raises ``TooLarge`` when
     ``len(data) > max_bytes`` (checked first).
+
+    With ``deterministic`` the bytes must also be exactly what :func:`deterministic_dumps`
+    writes for the decoded item (RFC 8949 §4.2.1: shortest heads, map keys in bytewise order
+    of their encodings, no floating-point values), else ``MalformedCbor``: the rule the
+    issuer encodes with is the rule the verifier checks, in one function.
 
     With ``raw_tags`` (the default, for anything not yet authenticated) every tag is
     returned as a :class:`cbor2.CBORTag` without interpretation. ``raw_tags=False`` lets
-    cbor2 convert the tags it knows (1 -> datetime, 100 -> date, ...): about twice as
-    fast, and meant only for payloads whose signature has been verified.
+    cbor2 convert the tags it knows (1 -> datetime, 100 -> date, ...; bignums still
+    refused): about twice as fast, and meant only for payloads whose signature has been
+    verified. With ``deterministic``, a date must then have been tag 100 and a time an
+    integer tag 1 (tags 1004 and 0 re-encode differently).
     """
     if len(data) > max_bytes:
         raise TooLarge(
@@ -150,48 +170,107 @@ def strict_loads(
             actual=len(data),
         )
     stream = io.BytesIO(data)
-    if raw_tags:
-        decoder = cbor2.CBORDecoder(
-            stream,
-            tag_hook=_unknown_tag,
-            semantic_decoders=_RAW_TAGS,
-            max_depth=max_depth,
-            allow_indefinite=False,
-            allow_duplicate_keys=False,
-        )
-    else:
-        decoder = cbor2.CBORDecoder(
-            stream, max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False
-        )
+    decoder = cbor2.CBORDecoder(
+        stream,
+        tag_hook=_unknown_tag if raw_tags else None,
+        semantic_decoders=_RAW_TAGS if raw_tags else _NO_BIGNUMS,
+        max_depth=max_depth,
+        allow_indefinite=False,
+        allow_duplicate_keys=False,
+    )
     try:
         value = decoder.decode()
     except (cbor2.CBORDecodeError, RecursionError, MemoryError, ValueError, OverflowError) as exc:
         raise MalformedCbor(f"not strictly valid CBOR: {exc}") from exc
     if stream.tell() != len(data):
         raise MalformedCbor(f"{len(data) - stream.tell()} trailing bytes after the CBOR item")
+    if deterministic and not _is_deterministic(value, data):
+        raise MalformedCbor(
+            "not deterministically encoded (RFC 8949 §4.2.1: shortest heads, sorted keys, "
+            "no floats; dates as tag 100 and times as tag 1)"
+        )
     return value
+
+
+def _is_deterministic(value: object, data: bytes) -> bool:
+    """Whether ``data`` is what :func:`deterministic_dumps` writes for ``value``, its
+    decoding: the same bytes when re-encoded in the decoded key order (so every head was
+    shortest, and a converted date or time was tag 100 or an integer tag 1), and every
+    map's keys in :func:`sort_key` order with no float anywhere. Checked this way rather
+    than by re-encoding a sorted copy: half the cost, the same rule."""
+    try:
+        # Tags kept raw re-encode as written; with raw_tags=False, date -> tag 100 and
+        # datetime -> tag 1 (an integer when the decoded time has whole seconds).
+        if cbor2.dumps(value, datetime_as_timestamp=True) != data:
+            return False
+    except (cbor2.CBOREncodeError, TypeError, ValueError, RecursionError):
+        return False  # e.g. a cyclic graph built from shared references
+    return _in_order(value)
+
+
+_CONTAINERS: Final = frozenset((dict, cbor2.frozendict, list, tuple, cbor2.CBORTag))
+_INT_ONLY: Final = frozenset((int,))
+
+
+def _in_order(obj: object) -> bool:
+    kind = type(obj)
+    values: Iterable[object]
+    if kind is dict or kind is cbor2.frozendict:
+        mapping = cast(Mapping[object, object], obj)
+        keys = list(mapping)
+        if set(map(type, keys)) <= _INT_ONLY and (not keys or min(cast(list[int], keys)) >= 0):
+            ordered = keys == sorted(cast(list[int], keys))  # ascending = bytewise here
+        else:
+            try:
+                ordered = keys == sorted(keys, key=sort_key)
+            except InvalidArgument:  # a key that is no int, byte or text string
+                return False
+        if not ordered:
+            return False
+        values = mapping.values()
+    elif kind is list or kind is tuple:
+        values = cast(Iterable[object], obj)
+    elif kind is cbor2.CBORTag:
+        values = (cast(cbor2.CBORTag, obj).value,)
+    else:
+        return kind is not float and not (kind is datetime and cast(datetime, obj).microsecond)
+    for item in values:
+        sub = type(item)
+        if sub in _CONTAINERS:
+            if not _in_order(item):
+                return False
+        elif sub is float or (sub is datetime and cast(datetime, item).microsecond):
+            return False  # a float, or a time that was a float in tag 1
+    return True
 
 
 def sort_key(key: object) -> tuple[int, int, bytes]:
     # RFC 8949 §4.2.1: map keys sorted by the bytewise order of their encodings. For the
-    # key types qrseal writes (ints and short text) that is: unsigned ints ascending,
-    # then negative ints by magnitude, then text by length and then bytes.
-    if isinstance(key, bool) or not isinstance(key, int | str):
-        raise InvalidArgument(f"unsupported map key type {type(key).__name__}")
+    # key types qrseal accepts (ints, byte and text strings) that is: unsigned ints
+    # ascending, then negative ints by magnitude, then byte strings, then text, each by
+    # length and then bytes.
     if isinstance(key, str):
         raw = key.encode("utf-8")
-        return (2, len(raw), raw)
+        return (3, len(raw), raw)
+    if isinstance(key, bytes):
+        return (2, len(key), key)
+    if isinstance(key, bool) or not isinstance(key, int):
+        raise InvalidArgument(f"unsupported map key type {type(key).__name__}")
     return (0, key, b"") if key >= 0 else (1, -1 - key, b"")
 
 
 def deterministic_order(obj: object) -> object:
-    """A copy of ``obj`` whose maps (at every depth) iterate in RFC 8949 §4.2.1 key order."""
+    """A copy of ``obj`` whose maps (at every depth) iterate in RFC 8949 §4.2.1 key order.
+    Raises ``InvalidArgument`` for a float (qrseal's formats use none) or a map key that is
+    not an int, a byte string or a text string."""
     if isinstance(obj, Mapping):
         return {k: deterministic_order(obj[k]) for k in sorted(obj, key=sort_key)}
     if isinstance(obj, list | tuple):
         return [deterministic_order(item) for item in obj]
     if isinstance(obj, cbor2.CBORTag):
         return cbor2.CBORTag(obj.tag, deterministic_order(obj.value))
+    if isinstance(obj, float):
+        raise InvalidArgument("floating-point values are not used")
     return obj
 
 
@@ -257,7 +336,11 @@ def _check_header_map(header: object, where: str) -> Mapping[object, object]:
 
 
 def decode_sign1(
-    data: bytes, *, require_tag: bool = True, max_bytes: int = MAX_COSE_BYTES
+    data: bytes,
+    *,
+    require_tag: bool = True,
+    max_bytes: int = MAX_COSE_BYTES,
+    protected_labels: frozenset[int] | None = None,
 ) -> Sign1:
     """Parse a COSE_Sign1 message without verifying it.
 
@@ -267,9 +350,18 @@ def decode_sign1(
     header buckets, and a ``crit`` header naming only understood labels that are present
     in the protected header. Detached payloads (nil) are rejected.
 
+    ``protected_labels`` switches on a profile's strict envelope (docs/format.md §2; the
+    ``DL1`` credential's is ``{1, 4}``): the message and its protected header must be
+    deterministically encoded (``MalformedCbor``, ``MalformedCose``), the protected header
+    must hold exactly these labels and the unprotected header must be empty
+    (``MalformedCose``): nothing unsigned may ride along. Without it, the generic RFC 9052
+    rules apply (the COSE WG examples, and the status lists of the Token Status List draft,
+    carry unprotected headers).
+
     Raises ``TooLarge``, ``MalformedCbor``, ``MalformedCose`` or ``UnknownCriticalHeader``.
     """
-    item = strict_loads(data, max_bytes=max_bytes)
+    strict = protected_labels is not None
+    item = strict_loads(data, max_bytes=max_bytes, deterministic=strict)
     if isinstance(item, cbor2.CBORTag):
         if item.tag != COSE_SIGN1_TAG:
             raise MalformedCose(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
@@ -289,9 +381,10 @@ def decode_sign1(
     protected: Mapping[object, object]
     if protected_bytes:
         try:
-            protected = _check_header_map(strict_loads(protected_bytes), "protected")
+            decoded = strict_loads(protected_bytes, deterministic=strict)
         except MalformedCbor as exc:
             raise MalformedCose(f"protected header is not strict CBOR: {exc.message}") from exc
+        protected = _check_header_map(decoded, "protected")
     else:
         protected = MappingProxyType({})
     unprotected_map = _check_header_map(unprotected, "unprotected")
@@ -302,8 +395,12 @@ def decode_sign1(
         raise MalformedCose("crit must be in the protected header")
     if HeaderLabel.CRIT in protected:
         crit = protected[HeaderLabel.CRIT]
-        if not isinstance(crit, list) or not crit:
-            raise MalformedCose("crit is not a non-empty array")
+        if (
+            not isinstance(crit, list | tuple)
+            or not crit
+            or any(isinstance(label, bool) or not isinstance(label, int | str) for label in crit)
+        ):
+            raise MalformedCose("crit is not a non-empty array of labels")
         unknown = tuple(label for label in crit if label not in _UNDERSTOOD_LABELS)
         if unknown:
             raise UnknownCriticalHeader(
@@ -311,6 +408,13 @@ def decode_sign1(
             )
         if any(label not in protected for label in crit):
             raise MalformedCose("crit lists a label that is not in the protected header")
+    if protected_labels is not None:  # after crit: an unknown critical label says more
+        if unprotected_map:
+            raise MalformedCose("the unprotected header must be empty: it is not signed")
+        if protected.keys() != protected_labels:
+            raise MalformedCose(
+                f"the protected header must hold exactly the labels {sorted(protected_labels)}"
+            )
     return Sign1(protected_bytes, protected, unprotected_map, payload, signature)
 
 

@@ -141,12 +141,13 @@ def encode_claims(claims: Claims, *, sort_extra: bool = True) -> bytes:
 def decode_claims(payload: bytes, *, max_bytes: int = 4096) -> Claims:
     """Decode a verified payload into :class:`Claims`.
 
-    Requires ``iss`` (text), ``iat`` and ``exp`` (integer NumericDates, ``exp > iat``);
-    accepts ``nbf`` and ``cti``; every other integer key goes to ``extra`` undecoded.
-    Raises ``MalformedClaims`` (or ``TooLarge``).
+    The payload must be strict, deterministically encoded CBOR (docs/format.md §4: dates
+    only as tag 100, times only as integer tag 1). Requires ``iss`` (text), ``iat`` and
+    ``exp`` (integer NumericDates, ``exp > iat``); accepts ``nbf`` and ``cti``; every other
+    integer key goes to ``extra`` undecoded. Raises ``MalformedClaims`` (or ``TooLarge``).
     """
     try:
-        item = strict_loads(payload, max_bytes=max_bytes, raw_tags=False)
+        item = strict_loads(payload, max_bytes=max_bytes, raw_tags=False, deterministic=True)
     except MalformedCbor as exc:
         raise MalformedClaims(f"payload is not strict CBOR: {exc.message}") from exc
     except TooLarge:
@@ -182,13 +183,15 @@ def check_times(claims: Claims, *, now: datetime, leeway: timedelta = timedelta(
     or ``Expired`` (now >= exp + leeway).
     """
     now = require_utc(now)
-    if claims.issued_at > now + leeway:
+    # Differences, not sums: `exp + leeway` overflows for an exp in 9999; a difference of
+    # two datetimes always fits a timedelta.
+    if claims.issued_at - now > leeway:
         raise IssuedInFuture(
             "credential was issued in the future", issued_at=claims.issued_at, now=now
         )
-    if claims.not_before is not None and claims.not_before > now + leeway:
+    if claims.not_before is not None and claims.not_before - now > leeway:
         raise NotYetValid("credential is not valid yet", not_before=claims.not_before, now=now)
-    if now >= claims.expires_at + leeway:
+    if now - claims.expires_at >= leeway:
         raise Expired("credential has expired", expired_at=claims.expires_at, now=now)
 
 

@@ -31,7 +31,7 @@ from .errors import (
 from .issuer import Credential
 from .keys import LocalSigner, PrivateKey, generate_private_key
 from .presentation import encode_presentation
-from .profile import DEVICE_ALGORITHMS, DL_FORMAT, DP_FORMAT
+from .profile import CREDENTIAL_HEADER_LABELS, DEVICE_ALGORITHMS, DL_FORMAT, DP_FORMAT
 from .textcodec import pack, unpack
 
 __all__ = ["DeviceSigner", "Holder", "generate_device_key"]
@@ -110,7 +110,9 @@ class Holder:
         except AlgorithmNotAllowed as exc:
             raise InvalidKey(exc.message) from exc
         cose = _credential_bytes(credential)
-        claims = decode_claims(decode_sign1(cose).payload)
+        claims = decode_claims(
+            decode_sign1(cose, protected_labels=CREDENTIAL_HEADER_LABELS).payload
+        )
         cnf = claims.extra.get(_CNF)
         if cnf is None:
             raise HolderBindingInvalid(

@@ -231,7 +231,8 @@ def _proof_alg(protected_bytes: bytes) -> Algorithm:
 def decode_presentation(data: bytes, *, max_bytes: int = MAX_COSE_BYTES) -> PresentationParts:
     """Parse presentation bytes without verifying anything.
 
-    Checks: strict CBOR (as :func:`qrseal.cose.strict_loads`); an array of exactly two
+    Checks: strict, deterministically encoded CBOR (as :func:`qrseal.cose.strict_loads`;
+    the credential's own encoding is checked when it is decoded); an array of exactly two
     elements, a byte string (the credential, not parsed here) and a tag-18 COSE_Sign1 (the
     proof) of ``[protected, {}, payload, signature]`` byte strings and an empty unprotected
     map; a protected header that is exactly the deterministic encoding of ``{1: alg}``.
@@ -239,7 +240,7 @@ def decode_presentation(data: bytes, *, max_bytes: int = MAX_COSE_BYTES) -> Pres
     Raises ``TooLarge``, ``MalformedCbor``, ``MalformedCose`` or ``AlgorithmNotAllowed``
     (an unknown algorithm).
     """
-    item = strict_loads(data, max_bytes=max_bytes)
+    item = strict_loads(data, max_bytes=max_bytes, deterministic=True)
     if not isinstance(item, list | tuple) or len(item) != 2:
         raise MalformedCose("a presentation is an array [credential, proof]")
     credential, proof = item
@@ -284,11 +285,12 @@ def verify_proof(parts: PresentationParts, device_key: PublicKey) -> None:
 def decode_proof_claims(payload: bytes) -> ProofClaims:
     """Decode a verified proof's payload ``{? 3: aud, 6: iat, ? 10: nonce}``.
 
-    Raises ``MalformedClaims`` for anything else: other keys, a missing or non-integer
+    Raises ``MalformedClaims`` for anything else: CBOR that is not deterministically
+    encoded, other keys, a missing or non-integer
     ``iat``, a nonce outside 8-64 bytes, an empty or over-long audience.
     """
     try:
-        item = strict_loads(payload, max_bytes=256, max_depth=2)
+        item = strict_loads(payload, max_bytes=256, max_depth=2, deterministic=True)
     except (MalformedCbor, TooLarge) as exc:
         raise MalformedClaims(
             f"proof payload is not a small strict CBOR map: {exc.message}"

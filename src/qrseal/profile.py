@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Final
 
-from .cose import Algorithm
+from .cose import Algorithm, HeaderLabel
 from .textcodec import TextEncoding, TextFormat
 
 __all__ = [
+    "CREDENTIAL_HEADER_LABELS",
     "DEFAULT_ALGORITHMS",
     "DEFAULT_MAX_PRESENTATION_AGE",
     "DEFAULT_MAX_PRESENTATION_SKEW",
@@ -26,6 +27,10 @@ __all__ = [
 #: Private-use CWT claim key (RFC 8392 §9.1: keys below -65536 are private use) under
 #: which the compact licence map travels.
 LICENCE_CLAIM: Final = -65537
+
+#: The protected header of a credential holds exactly ``alg`` and ``kid``, and its
+#: unprotected header nothing (docs/format.md §2): ``decode_sign1(protected_labels=...)``.
+CREDENTIAL_HEADER_LABELS: Final = frozenset({int(HeaderLabel.ALG), int(HeaderLabel.KID)})
 
 #: Text framing of a static driving-licence credential: ``DL1:`` + decimal digits.
 #: Numeric mode was chosen over Base45 by measurement (docs/format.md, "Text encoding").

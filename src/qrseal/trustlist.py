@@ -273,16 +273,19 @@ def _covers(allowed: str, jurisdiction: str | None) -> bool:
     )
 
 
-def check_entry_state(entry: TrustListEntry, *, signed_at: datetime) -> None:
+def check_entry_state(entry: TrustListEntry, *, signed_at: datetime | None) -> None:
     """Check that ``entry``'s key could sign at ``signed_at`` (the credential's ``iat``).
 
     Returns None or raises, in this order: ``KeyRevoked`` (compromised: always; revoked:
     signed at or after ``revoked_at``), ``KeyNotValidAtTime`` (outside the window, or at or
-    after retirement).
+    after retirement). ``signed_at`` None checks only what needs no time (compromised): a
+    verifier does that before it decodes the payload.
     """
-    if signed_at.tzinfo is not UTC:
+    if signed_at is not None and signed_at.tzinfo is not UTC:
         signed_at = require_utc(signed_at, "signed_at")
-    if entry.compromised or (entry.revoked_at is not None and signed_at >= entry.revoked_at):
+    if entry.compromised or (
+        signed_at is not None and entry.revoked_at is not None and signed_at >= entry.revoked_at
+    ):
         raise KeyRevoked(
             f"key {entry.kid.hex()} was revoked" + (" (compromised)" if entry.compromised else ""),
             kid=entry.kid,
@@ -290,6 +293,8 @@ def check_entry_state(entry: TrustListEntry, *, signed_at: datetime) -> None:
             compromised=entry.compromised,
             signed_at=signed_at,
         )
+    if signed_at is None:
+        return
     if not entry.not_before <= signed_at <= entry.not_after or (
         entry.retired_at is not None and signed_at >= entry.retired_at
     ):

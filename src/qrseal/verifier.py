@@ -2,9 +2,10 @@
 
 Checks run in a fixed order, each on the output of the one before, and the first
 failure raises its typed error: size caps -> prefix/version -> text decode -> bounded
-inflate -> strict CBOR -> COSE structure -> key lookup and algorithm -> signature ->
-claims (only now is the payload decoded) -> key window, or for a trust-list key its state
-(revoked, compromised, retired) -> issuer -> time -> licence validation -> for a trust-list
+inflate -> strict CBOR -> COSE structure -> key lookup and algorithm -> signature -> for
+a trust-list key flagged compromised, ``key_revoked`` -> claims (only now is the payload
+decoded) -> key window, or for a trust-list key its state at ``iat`` (revoked, retired) ->
+issuer -> time -> licence validation -> for a trust-list
 key its scope (jurisdiction, credential type, classes) -> data age -> with a status store,
 the credential's status (docs/format.md §6).
 
@@ -42,6 +43,7 @@ from .errors import (
     IssuerMismatch,
     KeyNotValidAtTime,
     LicenceProblem,
+    MalformedCbor,
     MalformedClaims,
     MalformedCose,
     MalformedText,
@@ -66,6 +68,7 @@ from .presentation import (
     verify_proof,
 )
 from .profile import (
+    CREDENTIAL_HEADER_LABELS,
     DEFAULT_ALGORITHMS,
     DEFAULT_MAX_PRESENTATION_AGE,
     DEFAULT_MAX_PRESENTATION_SKEW,
@@ -275,6 +278,14 @@ def _as_text(text: str | bytes, max_chars: int) -> str:
 _FORMATS: Final = (DL_FORMAT, DP_FORMAT)
 
 
+def _decode_credential(data: bytes, policy: Policy) -> Sign1:
+    """The credential's envelope, strictly (docs/format.md §2, §4): deterministic encoding,
+    exactly ``alg`` and ``kid`` protected, nothing unprotected."""
+    return decode_sign1(
+        data, max_bytes=policy.max_cose_bytes, protected_labels=CREDENTIAL_HEADER_LABELS
+    )
+
+
 class Verifier:
     """Verifies driving-licence credentials against a :class:`TrustStore`, offline.
 
@@ -413,7 +424,7 @@ class Verifier:
                 "this verifier requires a live code (DP1); a static credential (DL1) may be "
                 "a screenshot or a printout"
             )
-        return self._check_credential(decode_sign1(data, max_bytes=policy.max_cose_bytes), now)
+        return self._check_credential(_decode_credential(data, policy), now)
 
     def _check_credential(self, msg: Sign1, now: datetime) -> VerifiedLicence:
         """Every check of an issuer credential after its envelope parsed: key, signature,
@@ -421,9 +432,12 @@ class Verifier:
         trust-list scope, data age, status."""
         policy = self._policy
         key, alg = self._check_signature(msg)
+        entry = key.entry
+        if entry is not None and entry.compromised:
+            # Nothing a compromised key signed is decoded: key_revoked needs no time.
+            check_entry_state(entry, signed_at=None)
         # Only now, with the signature checked, is the payload decoded.
         claims = decode_claims(msg.payload, max_bytes=policy.max_cose_bytes)
-        entry = key.entry
         if entry is None:
             if not key.valid_at(claims.issued_at):
                 raise KeyNotValidAtTime(
@@ -485,8 +499,7 @@ class Verifier:
                 alg=parts.alg,
             )
         # The carried credential gets exactly the static checks, issuer signature first.
-        msg = decode_sign1(parts.credential, max_bytes=policy.max_cose_bytes)
-        verified = self._check_credential(msg, now)
+        verified = self._check_credential(_decode_credential(parts.credential, policy), now)
         claims = verified.claims
         cnf = claims.extra.get(_CNF)
         if cnf is None:
@@ -578,8 +591,9 @@ def inspect_unverified(text: str | bytes, *, policy: Policy | None = None) -> Un
     """Decode a credential or live presentation WITHOUT checking any signature, for
     debugging and support.
 
-    Nothing returned here is trustworthy. Envelope errors raise; a payload that does not
-    decode is reported in ``problem`` so that as much as possible is shown.
+    Nothing returned here is trustworthy. Envelope errors raise; an envelope that parses
+    but breaks the credential's strict rules (docs/format.md §2, §4), and a payload that
+    does not decode, are reported in ``problem`` so that as much as possible is shown.
     """
     policy = policy or Policy()
     fmt, data = unpack(
@@ -598,7 +612,11 @@ def inspect_unverified(text: str | bytes, *, policy: Policy | None = None) -> Un
             proof = decode_proof_claims(parts.proof.payload)
         except QrsealError as exc:
             problem = exc
-    msg = decode_sign1(data, max_bytes=policy.max_cose_bytes)
+    try:
+        msg = _decode_credential(data, policy)
+    except (MalformedCbor, MalformedCose) as exc:  # show what the lenient envelope holds
+        msg = decode_sign1(data, max_bytes=policy.max_cose_bytes)
+        problem = problem or exc
     claims: Claims | None = None
     licence: Licence | None = None
     try:
