@@ -266,6 +266,7 @@ def licence_keys() -> str:
     """The licence map's key table, from the code."""
     from qrseal.licence import _LICENCE, QR_OMITTED_BY_DEFAULT, LicenceField, _Kind
 
+    latin_kinds = (_Kind.LATIN_NAME, _Kind.LATIN_TEXT, _Kind.LATIN_ID)
     seen: dict[int, str] = {}
     for licence in sample_licences():
         for key, value in licence.to_cbor_map(ALL_FIELDS).items():
@@ -277,7 +278,7 @@ def licence_keys() -> str:
     for field in sorted(LicenceField, key=lambda f: f.key):
         name = field.value
         ctype = seen.get(field.key) or _TYPES_NOT_IN_SAMPLES.get(name, "derived, never sent")
-        if _LICENCE.specs[field].kind is _Kind.LATIN:  # the text class the code checks
+        if _LICENCE.specs[field].kind in latin_kinds:  # the text classes the code checks
             ctype += " (Latin-1)"
         if name in ("issuing_country", "un_distinguishing_sign", "full_name_national_character"):
             in_qr = "derived (sent only when it differs)"
