@@ -68,6 +68,7 @@ from .errors import TrustListRollback as TrustListRollback
 from .errors import UnknownCriticalHeader as UnknownCriticalHeader
 from .errors import UnknownKey as UnknownKey
 from .errors import UnsupportedVersion as UnsupportedVersion
+from .errors import ValidityTooLong as ValidityTooLong
 from .holder import DeviceSigner as DeviceSigner
 from .holder import Holder as Holder
 from .holder import generate_device_key as generate_device_key
@@ -197,6 +198,7 @@ __all__ = [
     "UnknownCriticalHeader",
     "UnknownKey",
     "UnsupportedVersion",
+    "ValidityTooLong",
     "VerifiedLicence",
     "VerifiedStatusList",
     "Verifier",

@@ -64,6 +64,7 @@ __all__ = [
     "UnknownCriticalHeader",
     "UnknownKey",
     "UnsupportedVersion",
+    "ValidityTooLong",  # issue 9: verifier policy
 ]
 
 
@@ -123,6 +124,8 @@ class Reason(StrEnum):
     SUSPENDED = "suspended"
     STATUS_UNAVAILABLE = "status_unavailable"
     STATUS_LIST_INVALID = "status_list_invalid"
+    # issue 9: verifier policy
+    VALIDITY_TOO_LONG = "validity_too_long"
 
 
 class QrsealError(Exception):
@@ -613,3 +616,29 @@ class Suspended(QrsealError):
         self.uri = uri
         self.idx = idx
         self.status = status
+
+
+# issue 9: verifier policy
+
+
+class ValidityTooLong(QrsealError):
+    """The credential's lifetime (``exp`` minus ``iat``) is longer than the verifier's policy
+    allows (``Policy.max_validity``): a key signing just before its retirement must not make
+    a credential that is accepted for years."""
+
+    reason = Reason.VALIDITY_TOO_LONG
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        issued_at: datetime,
+        expires_at: datetime,
+        lifetime: timedelta,
+        limit: timedelta,
+    ) -> None:
+        super().__init__(message)
+        self.issued_at = issued_at
+        self.expires_at = expires_at
+        self.lifetime = lifetime
+        self.limit = limit
