@@ -101,9 +101,8 @@ class Issuer:
 
         Raises ``InvalidArgument`` (naive ``now``, validity outside (0, MAX_VALIDITY],
         ``not_before`` not before the expiry, a private key as ``holder_key``, ``status``
-        not a ``StatusReference``), ``InvalidKey``
-        (a holder key other than P-256 or Ed25519) or ``InvalidLicence`` (the licence is not
-        valid at ``now``).
+        not a ``StatusReference``), ``InvalidKey`` (a holder key other than P-256 or
+        Ed25519) or ``InvalidLicence`` (the licence is not valid at ``now``).
         """
         now = require_utc(now)
         if not timedelta(0) < valid_for <= MAX_VALIDITY:

@@ -407,12 +407,12 @@ class Verifier:
         ``SignatureInvalid``, ``MalformedClaims``, ``KeyNotValidAtTime``,
         ``IssuerMismatch``, ``ValidityTooLong``, ``IssuedInFuture``, ``NotYetValid``,
         ``Expired``, ``InvalidLicence`` or ``DataTooOld``; for keys from a trust list also
-        ``KeyRevoked`` and ``KeyNotAuthorised``; with a status store also ``Revoked``, ``Suspended``,
-        ``StatusUnavailable`` and ``StatusListInvalid``; for live presentations also
-        ``HolderBindingInvalid``, ``PresentationInFuture``, ``StalePresentation``,
-        ``NonceMismatch``, ``AudienceMismatch`` and ``PresentationReplayed``; for a static
-        credential under ``Policy(require_live=True)`` or a policy expecting a nonce or an
-        audience, ``PresentationRequired``.
+        ``KeyRevoked`` and ``KeyNotAuthorised``; with a status store also ``Revoked``,
+        ``Suspended``, ``StatusUnavailable`` and ``StatusListInvalid``; for live
+        presentations also ``HolderBindingInvalid``, ``PresentationInFuture``,
+        ``StalePresentation``, ``NonceMismatch``, ``AudienceMismatch`` and
+        ``PresentationReplayed``; for a static credential under ``Policy(require_live=True)``
+        or a policy expecting a nonce or an audience, ``PresentationRequired``.
         """
         now = require_utc(now)
         policy = self._policy
