@@ -104,6 +104,28 @@ def test_verify_rejection_prints_reason_and_exits_1(
     assert code == 1 and json.loads(out)["reason"] == Reason.EXPIRED.value
 
 
+def test_verify_max_validity_option(keys: tuple[Path, Path], licence_file: Path) -> None:
+    """--max-validity caps exp - iat: a 72 h credential passes at 72h, is refused below it."""
+    key, pub = keys
+    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    trust = ("--trust", f"CN-SC={pub}", "--now", NOW)
+    assert run("verify", text.strip(), *trust)[0] == 0
+    assert run("verify", text.strip(), *trust, "--max-validity", "72h")[0] == 0
+    code, out = run("verify", text.strip(), *trust, "--max-validity", "71h", "--json")
+    assert code == 1 and json.loads(out)["reason"] == Reason.VALIDITY_TOO_LONG.value
+    assert run("verify", text.strip(), *trust, "--max-validity", "0")[0] == 2
+
+
+def test_verify_nonce_refuses_static_code(keys: tuple[Path, Path], licence_file: Path) -> None:
+    """verify --nonce or --audience with a static credential is presentation_required (exit 1)."""
+    key, pub = keys
+    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    trust = ("--trust", f"CN-SC={pub}", "--now", NOW, "--json")
+    for challenge in (("--nonce", "00" * 16), ("--audience", "desk-1")):
+        code, out = run("verify", text.strip(), *trust, *challenge)
+        assert code == 1 and json.loads(out)["reason"] == Reason.PRESENTATION_REQUIRED.value
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     """Missing arguments, no trust store and bad durations are usage errors (exit 2)."""
     assert run()[0] == 2

@@ -9,7 +9,14 @@ import pytest
 
 from qrseal import cwt
 from qrseal.cwt import Claim, Claims
-from qrseal.errors import Expired, InvalidArgument, IssuedInFuture, MalformedClaims, NotYetValid
+from qrseal.errors import (
+    Expired,
+    InvalidArgument,
+    IssuedInFuture,
+    MalformedClaims,
+    NotYetValid,
+    ValidityTooLong,
+)
 from tests.vectors import load_vector
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -95,6 +102,40 @@ def test_leeway_widens_both_ends() -> None:
     cwt.check_times(_claims(), now=T0 + timedelta(hours=1) + timedelta(seconds=29), leeway=skew)
     with pytest.raises(Expired):
         cwt.check_times(_claims(), now=T0 + timedelta(hours=1) + skew, leeway=skew)
+
+
+def test_max_lifetime_boundary() -> None:
+    """exp - iat equal to max_lifetime passes; one second more is ValidityTooLong, leeway or not."""
+    limit = timedelta(hours=1)
+    cwt.check_times(_claims(), now=T0, max_lifetime=limit)
+    longer = _claims(expires_at=T0 + limit + timedelta(seconds=1))
+    cwt.check_times(longer, now=T0)  # no cap given: the low-level check has none
+    with pytest.raises(ValidityTooLong) as info:
+        cwt.check_times(longer, now=T0, leeway=timedelta(minutes=5), max_lifetime=limit)
+    assert info.value.lifetime == limit + timedelta(seconds=1) and info.value.limit == limit
+
+
+@pytest.mark.parametrize("offset", [timedelta(0), timedelta(seconds=1)], ids=["equal", "after"])
+def test_nbf_at_or_after_exp_is_malformed(offset: timedelta) -> None:
+    """nbf == exp and nbf > exp leave no valid instant: MalformedClaims at any time."""
+    claims = _claims(not_before=T0 + timedelta(hours=1) + offset)
+    for now in (T0, T0 + timedelta(hours=1), T0 + timedelta(hours=2)):
+        with pytest.raises(MalformedClaims):
+            cwt.check_times(claims, now=now, leeway=timedelta(minutes=1))
+
+
+def test_time_checks_at_the_end_of_the_calendar() -> None:
+    """Dates near 9999-12-31 plus leeway give typed verdicts, never OverflowError."""
+    end = cwt.from_numeric_date(cwt.MAX_NUMERIC_DATE, "exp")
+    claims = _claims(expires_at=end)
+    skew = timedelta(minutes=5)
+    cwt.check_times(claims, now=T0, leeway=skew)
+    with pytest.raises(Expired):
+        cwt.check_times(claims, now=end, leeway=timedelta(0))
+    late = _claims(issued_at=end - timedelta(seconds=2), expires_at=end)
+    with pytest.raises(IssuedInFuture):
+        cwt.check_times(late, now=T0, leeway=skew)
+    cwt.check_times(late, now=end - timedelta(seconds=1), leeway=skew)
 
 
 def test_naive_now_is_refused() -> None:

@@ -395,6 +395,30 @@ def test_require_live() -> None:
     assert verifier.verify(holder.present(now=FIXED_NOW), now=FIXED_NOW).presentation == "live"
 
 
+@pytest.mark.parametrize(
+    "policy",
+    [Policy(expected_nonce=NONCE), Policy(expected_audience="rental-desk-7")],
+    ids=["nonce", "audience"],
+)
+def test_challenge_implies_live(policy: Policy) -> None:
+    """A policy expecting a nonce or an audience refuses a static code (presentation_required)."""
+    assert policy.live_required and not policy.require_live
+    verifier = make_verifier(policy)
+    holder = make_holder()
+    assert (
+        _reason(lambda: verifier.verify(holder.static_text(), now=FIXED_NOW))
+        is Reason.PRESENTATION_REQUIRED
+    )
+    unbound = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
+    assert _reason(lambda: verifier.verify(unbound, now=FIXED_NOW)) is Reason.PRESENTATION_REQUIRED
+    live = holder.present(
+        now=FIXED_NOW,
+        nonce=policy.expected_nonce,
+        audience=policy.expected_audience,
+    )
+    assert verifier.verify(live, now=FIXED_NOW).presentation == "live"
+
+
 def test_policy_validation() -> None:
     """Negative windows and out-of-bounds nonces or audiences are refused when the policy is built."""
     for bad in (

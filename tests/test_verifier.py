@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import zlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import cbor2
 import pytest
@@ -25,9 +25,9 @@ from qrseal import (
 )
 from qrseal.cose import COSE_SIGN1_TAG, deterministic_dumps, sig_structure
 from qrseal.cwt import Claims, encode_claims
-from qrseal.errors import InvalidArgument
+from qrseal.errors import InvalidArgument, ValidityTooLong
 from qrseal.keys import LocalSigner
-from qrseal.profile import DL_FORMAT, LICENCE_CLAIM
+from qrseal.profile import DL_FORMAT, LICENCE_CLAIM, MAX_VALIDITY
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
@@ -498,3 +498,99 @@ def test_issued_payload_is_deterministic_encoding(fields: str | None) -> None:
     for licence in sample_licences():
         payload = decode_sign1(issuer.sign(licence, now=FIXED_NOW).cose).payload
         assert deterministic_dumps(strict_loads(payload)) == payload
+
+
+# --- credential lifetime and validity window (issue 9, item 10) ------------------------------
+
+
+def _lifetime_text(
+    lifetime: timedelta, *, issued_at: datetime = FIXED_NOW, not_before: datetime | None = None
+) -> str:
+    """A credential signed by the test key with ``exp - iat == lifetime``."""
+    payload = encode_claims(
+        Claims(
+            issuer=TEST_ISSUER,
+            issued_at=issued_at,
+            expires_at=issued_at + lifetime,
+            not_before=not_before,
+            extra={LICENCE_CLAIM: sample_licence(0).to_cbor_map()},
+        )
+    )
+    return _forge(payload=payload)
+
+
+def test_default_max_validity_is_the_issuers_limit() -> None:
+    """The policy's default maximum lifetime is the issuer's own MAX_VALIDITY (366 days)."""
+    assert Policy().max_validity == MAX_VALIDITY == timedelta(days=366)
+
+
+def test_lifetime_at_the_maximum_is_accepted() -> None:
+    """A credential valid for exactly the maximum lifetime verifies."""
+    text = make_issuer().issue(sample_licence(0), now=FIXED_NOW, valid_for=MAX_VALIDITY)
+    assert make_verifier().verify(text, now=FIXED_NOW).expires_at == FIXED_NOW + MAX_VALIDITY
+    make_verifier().verify(_lifetime_text(MAX_VALIDITY), now=FIXED_NOW)
+
+
+def test_lifetime_one_second_over_the_maximum_is_refused() -> None:
+    """One second more than the policy's maximum lifetime is validity_too_long."""
+    text = _lifetime_text(MAX_VALIDITY + timedelta(seconds=1))
+    with pytest.raises(ValidityTooLong) as info:
+        make_verifier().verify(text, now=FIXED_NOW)
+    assert info.value.reason is Reason.VALIDITY_TOO_LONG
+    assert info.value.limit == MAX_VALIDITY
+    assert info.value.lifetime == MAX_VALIDITY + timedelta(seconds=1)
+
+
+def test_policy_max_validity_is_honoured() -> None:
+    """A stricter policy refuses a default 72 h credential; a looser one accepts a longer one."""
+    text = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
+    strict = make_verifier(Policy(max_validity=timedelta(hours=71, minutes=59, seconds=59)))
+    assert _reason(lambda: strict.verify(text, now=FIXED_NOW)) is Reason.VALIDITY_TOO_LONG
+    make_verifier(Policy(max_validity=timedelta(hours=72))).verify(text, now=FIXED_NOW)
+    long = _lifetime_text(timedelta(days=400))
+    make_verifier(Policy(max_validity=timedelta(days=400))).verify(long, now=FIXED_NOW)
+    for bad in (timedelta(0), timedelta(seconds=-1)):
+        with pytest.raises(InvalidArgument):
+            Policy(max_validity=bad)
+
+
+def test_retired_key_cannot_sign_for_the_far_future() -> None:
+    """A key retired tomorrow signing today with exp in 9999 is refused years later."""
+    retire = FIXED_NOW + timedelta(days=1)
+    key = TrustedKey(make_private_key().public_key(), TEST_ISSUER, not_after=retire)
+    verifier = Verifier(TrustStore([key]))
+    far = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    text = _lifetime_text(far - FIXED_NOW)
+    years_later = FIXED_NOW + timedelta(days=3650)
+    assert _reason(lambda: verifier.verify(text, now=years_later)) is Reason.VALIDITY_TOO_LONG
+
+
+@pytest.mark.parametrize("offset", [timedelta(0), timedelta(seconds=1)], ids=["equal", "after"])
+def test_nbf_not_before_exp_is_refused(offset: timedelta) -> None:
+    """nbf == exp (an empty window) and nbf > exp are malformed_claims, whatever the time."""
+    exp = FIXED_NOW + timedelta(hours=1)
+    text = _lifetime_text(timedelta(hours=1), not_before=exp + offset)
+    verifier = make_verifier()
+    for now in (FIXED_NOW, exp, exp + offset):
+        with pytest.raises(QrsealError) as info:
+            verifier.verify(text, now=now)
+        assert info.value.reason is Reason.MALFORMED_CLAIMS
+    ok = _lifetime_text(timedelta(hours=1), not_before=exp - timedelta(seconds=1))
+    verifier.verify(ok, now=exp - timedelta(seconds=1))
+
+
+def test_issuer_refuses_not_before_at_or_after_expiry() -> None:
+    """The issuer will not sign nbf >= exp, which every verifier refuses."""
+    issuer = make_issuer()
+    exp = FIXED_NOW + timedelta(hours=1)
+    for nbf in (exp, exp + timedelta(seconds=1)):
+        with pytest.raises(InvalidArgument):
+            issuer.issue(
+                sample_licence(0), now=FIXED_NOW, valid_for=timedelta(hours=1), not_before=nbf
+            )
+    issuer.issue(
+        sample_licence(0),
+        now=FIXED_NOW,
+        valid_for=timedelta(hours=1),
+        not_before=exp - timedelta(seconds=1),
+    )

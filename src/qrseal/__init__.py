@@ -71,6 +71,7 @@ from .errors import TrustListSequenceJump as TrustListSequenceJump
 from .errors import UnknownCriticalHeader as UnknownCriticalHeader
 from .errors import UnknownKey as UnknownKey
 from .errors import UnsupportedVersion as UnsupportedVersion
+from .errors import ValidityTooLong as ValidityTooLong
 from .holder import DeviceSigner as DeviceSigner
 from .holder import Holder as Holder
 from .holder import generate_device_key as generate_device_key
@@ -205,6 +206,7 @@ __all__ = [
     "UnknownCriticalHeader",
     "UnknownKey",
     "UnsupportedVersion",
+    "ValidityTooLong",
     "VerifiedLicence",
     "VerifiedStatusList",
     "Verifier",

@@ -45,7 +45,12 @@ from .keys import (
 )
 from .licence import Licence
 from .presentation import MAX_NONCE_BYTES, MIN_NONCE_BYTES, PresentationKind
-from .profile import DEFAULT_MAX_PRESENTATION_AGE, DEFAULT_MAX_PRESENTATION_SKEW, DEFAULT_REFRESH
+from .profile import (
+    DEFAULT_MAX_PRESENTATION_AGE,
+    DEFAULT_MAX_PRESENTATION_SKEW,
+    DEFAULT_REFRESH,
+    MAX_VALIDITY,
+)
 from .status import StatusClaimKey
 from .status_ref import StatusReference, decode_status_claim
 from .status_store import StatusResult, WhenUnavailable
@@ -254,6 +259,7 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
         max_status_age=args.max_status_age,
         status_unavailable=_STATUS_POLICIES[args.status_unavailable],
         require_status=args.require_status,
+        max_validity=args.max_validity,
     )
     if args.require_status and not args.status:
         raise _UsageError("--require-status needs --status DIR")
@@ -616,9 +622,17 @@ def make_parser() -> argparse.ArgumentParser:
         "--clock-skew", type=int, default=60, help="seconds of clock skew to tolerate (default 60)"
     )
     p.add_argument(
+        "--max-validity",
+        type=_parse_duration,
+        default=MAX_VALIDITY,
+        help="longest credential lifetime (exp - iat) accepted, e.g. 72h, 30d (default 366d, "
+        "the issuer's own limit)",
+    )
+    p.add_argument(
         "--require-live",
         action="store_true",
-        help="accept only live codes (DP1); refuse static credentials and screenshots of them",
+        help="accept only live codes (DP1); refuse static credentials and screenshots of them "
+        "(implied by --nonce and --audience)",
     )
     p.add_argument(
         "--max-age",
@@ -632,8 +646,16 @@ def make_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_PRESENTATION_SKEW,
         help="how far a live code may be dated ahead of this clock (default 30s)",
     )
-    p.add_argument("--nonce", type=_parse_nonce, help="the nonce (hex) the live code must carry")
-    p.add_argument("--audience", help="the audience the live code must be addressed to")
+    p.add_argument(
+        "--nonce",
+        type=_parse_nonce,
+        help="the nonce (hex) the live code must carry (static credentials are then refused)",
+    )
+    p.add_argument(
+        "--audience",
+        help="the audience the live code must be addressed to (static credentials are then "
+        "refused)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_now_option(p)
 

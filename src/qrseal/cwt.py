@@ -36,6 +36,7 @@ from .errors import (
     MalformedClaims,
     NotYetValid,
     TooLarge,
+    ValidityTooLong,
 )
 
 __all__ = [
@@ -176,15 +177,35 @@ def decode_claims(payload: bytes, *, max_bytes: int = 4096) -> Claims:
     return Claims(issuer, issued_at, expires_at, not_before, cti, MappingProxyType(extra))
 
 
-def check_times(claims: Claims, *, now: datetime, leeway: timedelta = timedelta(0)) -> None:
-    """Check ``iat``, ``nbf`` and ``exp`` against ``now`` with ``leeway`` for clock skew.
+def check_times(
+    claims: Claims,
+    *,
+    now: datetime,
+    leeway: timedelta = timedelta(0),
+    max_lifetime: timedelta | None = None,
+) -> None:
+    """Check the claims' validity window, then ``iat``, ``nbf`` and ``exp`` against ``now``
+    with ``leeway`` for clock skew.
 
-    Raises ``IssuedInFuture`` (iat > now + leeway), ``NotYetValid`` (nbf > now + leeway)
-    or ``Expired`` (now >= exp + leeway).
+    The window first, whatever ``now`` is: ``MalformedClaims`` if ``nbf >= exp`` (the
+    window ``[nbf, exp)`` is empty: no time exists at which the credential is valid), and
+    ``ValidityTooLong`` if ``max_lifetime`` is given and ``exp - iat`` exceeds it (leeway
+    does not stretch it). Then ``IssuedInFuture`` (iat > now + leeway), ``NotYetValid``
+    (nbf > now + leeway) or ``Expired`` (now >= exp + leeway).
     """
     now = require_utc(now)
-    # Differences, not sums: `exp + leeway` overflows for an exp in 9999; a difference of
-    # two datetimes always fits a timedelta.
+    if claims.not_before is not None and claims.not_before >= claims.expires_at:
+        raise MalformedClaims("nbf is not before exp: the credential is never valid")
+    lifetime = claims.expires_at - claims.issued_at
+    if max_lifetime is not None and lifetime > max_lifetime:
+        raise ValidityTooLong(
+            f"credential is valid for {lifetime}, longer than the {max_lifetime} allowed",
+            issued_at=claims.issued_at,
+            expires_at=claims.expires_at,
+            lifetime=lifetime,
+            limit=max_lifetime,
+        )
+    # Differences, not sums: a datetime near 9999-12-31 plus leeway would overflow.
     if claims.issued_at - now > leeway:
         raise IssuedInFuture(
             "credential was issued in the future", issued_at=claims.issued_at, now=now

@@ -67,6 +67,7 @@ __all__ = [
     "UnknownCriticalHeader",
     "UnknownKey",
     "UnsupportedVersion",
+    "ValidityTooLong",  # issue 9: verifier policy
 ]
 
 
@@ -131,6 +132,8 @@ class Reason(StrEnum):
     # issue 9: images
     AMBIGUOUS_IMAGE = "ambiguous_image"
     STRUCTURED_APPEND = "structured_append"
+    # issue 9: verifier policy
+    VALIDITY_TOO_LONG = "validity_too_long"
 
 
 class QrsealError(Exception):
@@ -659,3 +662,29 @@ class StructuredAppend(QrsealError):
     mode 0011): its text is not a whole message. qrseal codes are single symbols."""
 
     reason = Reason.STRUCTURED_APPEND
+
+
+# issue 9: verifier policy
+
+
+class ValidityTooLong(QrsealError):
+    """The credential's lifetime (``exp`` minus ``iat``) is longer than the verifier's policy
+    allows (``Policy.max_validity``): a key signing just before its retirement must not make
+    a credential that is accepted for years."""
+
+    reason = Reason.VALIDITY_TOO_LONG
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        issued_at: datetime,
+        expires_at: datetime,
+        lifetime: timedelta,
+        limit: timedelta,
+    ) -> None:
+        super().__init__(message)
+        self.issued_at = issued_at
+        self.expires_at = expires_at
+        self.lifetime = lifetime
+        self.limit = limit

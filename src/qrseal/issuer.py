@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .cose import PublicKey, encode_sign1
-from .cwt import Claim, Claims, encode_claims, encode_cnf, require_utc
+from .cwt import Claim, Claims, encode_claims, encode_cnf, require_utc, to_numeric_date
 from .errors import InvalidArgument
 from .keys import LocalSigner, PrivateKey, Signer
 from .licence import Licence
@@ -99,14 +99,19 @@ class Issuer:
         Token Status List where the issuer can later mark the credential revoked or
         suspended (:class:`~qrseal.status_ref.ShardScheme` computes it from a global index).
 
-        Raises ``InvalidArgument`` (naive ``now``, validity outside (0, MAX_VALIDITY], a
-        private key as ``holder_key``, ``status`` not a ``StatusReference``), ``InvalidKey``
-        (a holder key other than P-256 or Ed25519) or ``InvalidLicence`` (the licence is not
-        valid at ``now``).
+        Raises ``InvalidArgument`` (naive ``now``, validity outside (0, MAX_VALIDITY],
+        ``not_before`` not before the expiry, a private key as ``holder_key``, ``status``
+        not a ``StatusReference``), ``InvalidKey`` (a holder key other than P-256 or
+        Ed25519) or ``InvalidLicence`` (the licence is not valid at ``now``).
         """
         now = require_utc(now)
         if not timedelta(0) < valid_for <= MAX_VALIDITY:
             raise InvalidArgument(f"valid_for must be in (0, {MAX_VALIDITY}]")
+        # Verifiers refuse nbf >= exp (cwt.check_times), compared in whole seconds as encoded.
+        if not_before is not None and to_numeric_date(not_before, "not_before") >= (
+            to_numeric_date(now + valid_for)
+        ):
+            raise InvalidArgument("not_before must be before the expiry (now + valid_for)")
         licence.check_at(now)
         extra: dict[int, object] = {LICENCE_CLAIM: _sorted_top(licence.to_cbor_map(self._fields))}
         if holder_key is not None:

@@ -76,6 +76,7 @@ from .profile import (
     DL_FORMAT,
     DP_FORMAT,
     LICENCE_CLAIM,
+    MAX_VALIDITY,
 )
 from .qr import scan
 from .status_check import StatusChecker, status_json, status_warning
@@ -104,16 +105,21 @@ class Policy:
     """What a verifier accepts. Immutable; make variants with ``dataclasses.replace``.
 
     ``clock_skew`` is the leeway applied to ``iat``, ``nbf`` and ``exp``;
-    ``max_data_age`` (optional) caps how old the licence data (``points_as_of``, else
-    ``iat``) may be at verification time.
+    ``max_validity`` (default :data:`~qrseal.profile.MAX_VALIDITY`, 366 days, the longest
+    validity the issuer signs) caps a credential's lifetime ``exp - iat``
+    (``validity_too_long``), so that a key signing just before its retirement cannot make a
+    credential accepted for years; ``max_data_age`` (optional) caps how old the licence data
+    (``points_as_of``, else ``iat``) may be at verification time.
 
     Live presentations (docs/format.md §10): ``require_live`` refuses static credentials
     (``presentation_required``); ``max_presentation_age`` (60 s) and
     ``max_presentation_skew`` (30 s, how far a code may be dated ahead of this clock) bound
     the presentation time; ``expected_nonce`` (8-64 bytes) and ``expected_audience``, when
     set, must be what the presentation carries. A presentation addressed to an audience is
-    refused unless the policy expects exactly that audience. ``allowed_algorithms`` also
-    applies to the device signature.
+    refused unless the policy expects exactly that audience. A policy that expects a nonce
+    or an audience requires a live code, whatever ``require_live`` says: a static
+    credential cannot answer a challenge (:attr:`live_required`). ``allowed_algorithms``
+    also applies to the device signature.
 
     Status lists (docs/format.md §15), used when the verifier holds a status store
     (``Verifier(..., status=...)``): ``max_status_age`` (optional) is the oldest snapshot
@@ -137,10 +143,13 @@ class Policy:
     max_status_age: timedelta | None = None
     status_unavailable: WhenUnavailable = WhenUnavailable.RAISE
     require_status: bool = False
+    max_validity: timedelta = MAX_VALIDITY  # issue 9: verifier policy
 
     def __post_init__(self) -> None:
         if self.clock_skew < timedelta(0):
             raise InvalidArgument("clock_skew must not be negative")
+        if not isinstance(self.max_validity, timedelta) or self.max_validity <= timedelta(0):
+            raise InvalidArgument("max_validity must be a positive timedelta")
         if self.max_presentation_age < timedelta(0) or self.max_presentation_skew < timedelta(0):
             raise InvalidArgument(
                 "max_presentation_age and max_presentation_skew must not be negative"
@@ -157,6 +166,17 @@ class Policy:
             raise InvalidArgument("max_status_age must not be negative")
         if not isinstance(self.status_unavailable, WhenUnavailable):
             raise InvalidArgument("status_unavailable must be a WhenUnavailable value")
+
+    @property
+    def live_required(self) -> bool:
+        """Whether only live codes (``DP1``) are accepted: ``require_live``, or a nonce or an
+        audience is expected (a verifier that sends a challenge must get an answer to it, not
+        a screenshot of a static credential)."""
+        return (
+            self.require_live
+            or self.expected_nonce is not None
+            or self.expected_audience is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,14 +419,16 @@ class Verifier:
         ``MalformedText``/``MalformedCompression``/``MalformedCbor``/``MalformedCose``,
         ``UnknownCriticalHeader``, ``UnknownKey``, ``AlgorithmNotAllowed``,
         ``SignatureInvalid``, ``MalformedClaims``, ``KeyNotValidAtTime``,
-        ``IssuerMismatch``, ``IssuedInFuture``, ``NotYetValid``, ``Expired``,
-        ``InvalidLicence`` or ``DataTooOld``; for keys from a trust list also ``KeyRevoked``
-        and ``KeyNotAuthorised``, and first of all ``TrustListExpired`` (or
-        ``KeyNotValidAtTime`` for the list's root) when the store's list no longer holds; with a status store also ``Revoked``, ``Suspended``,
-        ``StatusUnavailable`` and ``StatusListInvalid``; for live presentations also
-        ``HolderBindingInvalid``, ``PresentationInFuture``, ``StalePresentation``,
-        ``NonceMismatch``, ``AudienceMismatch`` and ``PresentationReplayed``; for a static
-        credential under ``Policy(require_live=True)``, ``PresentationRequired``.
+        ``IssuerMismatch``, ``ValidityTooLong``, ``IssuedInFuture``, ``NotYetValid``,
+        ``Expired``, ``InvalidLicence`` or ``DataTooOld``; for keys from a trust list also
+        ``KeyRevoked`` and ``KeyNotAuthorised``, and first of all ``TrustListExpired`` (or
+        ``KeyNotValidAtTime`` for the list's root) when the store's list no longer holds; with
+        a status store also ``Revoked``, ``Suspended``, ``StatusUnavailable`` and
+        ``StatusListInvalid``; for live presentations also ``HolderBindingInvalid``,
+        ``PresentationInFuture``, ``StalePresentation``, ``NonceMismatch``,
+        ``AudienceMismatch`` and ``PresentationReplayed``; for a static credential under
+        ``Policy(require_live=True)`` or a policy expecting a nonce or an audience,
+        ``PresentationRequired``.
         """
         now = require_utc(now)
         self._trust.check_usable(now)  # a store from a trust list dies with the list
@@ -419,7 +441,7 @@ class Verifier:
         )
         if fmt is DP_FORMAT:
             return self._verify_live(data, now)
-        if policy.require_live:
+        if policy.live_required:
             raise PresentationRequired(
                 "this verifier requires a live code (DP1); a static credential (DL1) may be "
                 "a screenshot or a printout"
@@ -452,7 +474,7 @@ class Verifier:
                 claimed=claims.issuer,
                 trusted=key.issuer,
             )
-        check_times(claims, now=now, leeway=policy.clock_skew)
+        check_times(claims, now=now, leeway=policy.clock_skew, max_lifetime=policy.max_validity)
         raw = claims.extra.get(LICENCE_CLAIM)
         if raw is None:
             raise MalformedClaims(f"the licence claim ({LICENCE_CLAIM}) is missing")

@@ -1,0 +1,1 @@
+"""Coverage-guided fuzz targets for the verifier (atheris). See fuzz/README.md."""
