@@ -22,9 +22,9 @@ import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from qrseal.cose import deterministic_dumps, strict_loads
-from qrseal.licence import Licence
+from qrseal.licence.model import Licence
 from qrseal.testing import sample_licence_json, sample_licences
+from qrseal.wire.cose import deterministic_dumps, strict_loads
 
 
 def per_call_us(fn: Callable[[], object], *, repeat: int, budget: float) -> float:

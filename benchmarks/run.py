@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image, ImageFilter
 
 from qrseal import Algorithm, Holder, Issuer, TrustedKey, TrustStore, Verifier, qr
-from qrseal.licence import Licence
-from qrseal.profile import DL_FORMAT, DP_FORMAT
+from qrseal.licence.model import Licence
+from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
@@ -32,7 +32,7 @@ from qrseal.testing import (
     make_private_key,
     sample_licences,
 )
-from qrseal.textcodec import unpack
+from qrseal.wire.textcodec import unpack
 
 
 def per_call(fn: Callable[[], object], *, budget: float = 0.4, repeat: int = 5) -> float:

@@ -47,12 +47,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qrseal.keys import public_key_to_pem
-from qrseal.status import Compression, StatusList
-from qrseal.status_ref import ShardScheme, StatusReference
-from qrseal.status_store import StatusSnapshots
-from qrseal.status_token import sign_status_list, verify_status_list
+from qrseal.status.lists import Compression, StatusList
+from qrseal.status.reference import ShardScheme, StatusReference
+from qrseal.status.snapshots import StatusSnapshots
+from qrseal.status.token import sign_status_list, verify_status_list
 from qrseal.testing import FIXED_NOW, make_private_key, make_signer
+from qrseal.wire.keys import public_key_to_pem
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -185,8 +185,8 @@ def per_call_us(fn: Callable[[Any], object], args: Sequence[Any], passes: int = 
 _CHILD = """
 import resource, sys, time
 from pathlib import Path
-from qrseal.keys import load_public_key_pem
-from qrseal.status_token import verify_status_list
+from qrseal.wire.keys import load_public_key_pem
+from qrseal.status.token import verify_status_list
 from qrseal.testing import FIXED_NOW
 
 def peak_kib():

@@ -16,12 +16,9 @@ import time
 import timeit
 from datetime import UTC, datetime, timedelta
 
-from qrseal.cose import Algorithm
 from qrseal.issuer import Issuer
-from qrseal.keys import generate_private_key
 from qrseal.testing import sample_licence
-from qrseal.trust import TrustedKey, TrustStore
-from qrseal.trustlist import (
+from qrseal.trust.lists import (
     DRIVING_LICENCE,
     TrustListEntry,
     check_entry,
@@ -29,7 +26,10 @@ from qrseal.trustlist import (
     sign_trust_list,
     verify_trust_list,
 )
+from qrseal.trust.store import TrustedKey, TrustStore
 from qrseal.verifier import Verifier
+from qrseal.wire.cose import Algorithm
+from qrseal.wire.keys import generate_private_key
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

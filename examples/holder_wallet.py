@@ -39,7 +39,7 @@ from qrseal import (
     public_key_to_pem,
     render_png,
 )
-from qrseal.cli import terminal_qr
+from qrseal.cli.main import terminal_qr
 
 DEVICE_KEY = "device.key"
 DEVICE_PUB = "device.pub.pem"

@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from qrseal import QrsealError, generate_private_key, load_private_key_pem
-from qrseal.keys import LocalSigner, private_key_to_pem, public_key_to_pem
-from qrseal.status import Compression, StatusList, StatusType
-from qrseal.status_ref import ShardScheme
-from qrseal.status_token import sign_status_list
+from qrseal.status.lists import Compression, StatusList, StatusType
+from qrseal.status.reference import ShardScheme
+from qrseal.status.token import sign_status_list
+from qrseal.wire.keys import LocalSigner, private_key_to_pem, public_key_to_pem
 
 _NAMES = {"valid": 0, "revoked": 1, "invalid": 1, "suspended": 2}
 

@@ -16,12 +16,10 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from qrseal.cose import Algorithm
 from qrseal.errors import QrsealError
 from qrseal.issuer import Issuer
-from qrseal.keys import PrivateKey, PublicKey, kid_for
 from qrseal.testing import sample_licence
-from qrseal.trustlist import (
+from qrseal.trust.lists import (
     DRIVING_LICENCE,
     TrustListEntry,
     TrustListStore,
@@ -31,6 +29,8 @@ from qrseal.trustlist import (
     sign_trust_list,
 )
 from qrseal.verifier import Verifier
+from qrseal.wire.cose import Algorithm
+from qrseal.wire.keys import PrivateKey, PublicKey, kid_for
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # the example's clock; a real app reads its own
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from fuzz.targets import encode_input
 from fuzz.world import FORMATS, signed_content, world
-from qrseal.profile import DP_FORMAT
-from qrseal.textcodec import unpack
+from qrseal.licence.profile import DP_FORMAT
+from qrseal.wire.textcodec import unpack
 
 #: Seeds whose payload every key of ``World.signers`` also signs (mode 3).
 _RESIGNED = ("dl1-es256-sample3", "dl1-status-valid", "dl1-nbf-cti", "dl1-bound-eddsa")

@@ -30,8 +30,8 @@ import cbor2
 
 from fuzz.world import FORMATS, NOW, World, signed_content, world
 from qrseal import QrsealError, inspect_unverified
-from qrseal.cose import COSE_SIGN1_TAG, encode_sign1, sig_structure
-from qrseal.textcodec import pack
+from qrseal.wire.cose import COSE_SIGN1_TAG, encode_sign1, sig_structure
+from qrseal.wire.textcodec import pack
 
 __all__ = [
     "Forgery",

@@ -29,10 +29,7 @@ from qrseal import (
     sign_status_list,
     verify_status_list,
 )
-from qrseal.cose import decode_sign1
-from qrseal.keys import LocalSigner, PrivateKey
-from qrseal.presentation import decode_presentation
-from qrseal.profile import DL_FORMAT, DP_FORMAT
+from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
@@ -40,8 +37,11 @@ from qrseal.testing import (
     make_private_key,
     sample_licence,
 )
-from qrseal.textcodec import pack, unpack
-from qrseal.trustlist import KeyState, TrustListEntry, new_trust_list, sign_trust_list
+from qrseal.trust.lists import KeyState, TrustListEntry, new_trust_list, sign_trust_list
+from qrseal.wire.cose import decode_sign1
+from qrseal.wire.keys import LocalSigner, PrivateKey
+from qrseal.wire.presentation import decode_presentation
+from qrseal.wire.textcodec import pack, unpack
 
 __all__ = [
     "AUDIENCE",

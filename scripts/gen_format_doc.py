@@ -26,11 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from qrseal import Holder, Issuer, qr
-from qrseal.cose import Algorithm, PublicKey, sig_structure
-from qrseal.keys import LocalSigner, kid_for
-from qrseal.licence import ALL_FIELDS
-from qrseal.presentation import decode_presentation
-from qrseal.profile import DL_FORMAT, DP_FORMAT
+from qrseal.licence.model import ALL_FIELDS
+from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
@@ -38,7 +35,10 @@ from qrseal.testing import (
     make_private_key,
     sample_licences,
 )
-from qrseal.textcodec import (
+from qrseal.wire.cose import Algorithm, PublicKey, sig_structure
+from qrseal.wire.keys import LocalSigner, kid_for
+from qrseal.wire.presentation import decode_presentation
+from qrseal.wire.textcodec import (
     TextEncoding,
     TextFormat,
     b45encode,
@@ -169,7 +169,7 @@ def _diag(value: object) -> str:
 
 def worked_example() -> str:
     """Sample licence 1, ES256, at the fixed clock: every stage's bytes."""
-    from qrseal.cose import decode_sign1, strict_loads
+    from qrseal.wire.cose import decode_sign1, strict_loads
 
     licence = sample_licences()[0]
     issuer = _issuer()
@@ -264,7 +264,7 @@ def _cbor_type(value: object) -> str:
 
 def licence_keys() -> str:
     """The licence map's key table, from the code."""
-    from qrseal.licence import _LICENCE, QR_OMITTED_BY_DEFAULT, LicenceField, _Kind
+    from qrseal.licence.model import _LICENCE, QR_OMITTED_BY_DEFAULT, LicenceField, _Kind
 
     latin_kinds = (_Kind.LATIN_NAME, _Kind.LATIN_TEXT, _Kind.LATIN_ID)
     seen: dict[int, str] = {}
@@ -333,7 +333,7 @@ def live_measurement() -> str:
 
 def live_example() -> str:
     """Sample licence 1, ES256 issuer and device keys, presented at the fixed clock."""
-    from qrseal.cose import strict_loads
+    from qrseal.wire.cose import strict_loads
 
     holder = _holder(0, Algorithm.ES256)
     credential = holder.credential
@@ -391,7 +391,7 @@ def live_example() -> str:
 
 
 def decode_sign1_payload(cose: bytes) -> bytes:
-    from qrseal.cose import decode_sign1
+    from qrseal.wire.cose import decode_sign1
 
     return decode_sign1(cose).payload
 

@@ -37,15 +37,8 @@ from qrseal import (
     inspect_unverified,
     qr,
 )
-from qrseal.cli import main, terminal_qr
-from qrseal.cose import COSE_SIGN1_TAG, PublicKey, deterministic_dumps, sig_structure
-from qrseal.cwt import decode_cnf, decode_cose_key, encode_cnf, encode_cose_key
-from qrseal.presentation import (
-    ProofClaim,
-    decode_presentation,
-    encode_presentation,
-)
-from qrseal.profile import DL_FORMAT, DP_FORMAT
+from qrseal.cli.main import main, terminal_qr
+from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
@@ -59,7 +52,14 @@ from qrseal.testing import (
     sample_licence,
     sample_licence_json,
 )
-from qrseal.textcodec import numeric_encode, pack, unpack
+from qrseal.wire.cose import COSE_SIGN1_TAG, PublicKey, deterministic_dumps, sig_structure
+from qrseal.wire.cwt import decode_cnf, decode_cose_key, encode_cnf, encode_cose_key
+from qrseal.wire.presentation import (
+    ProofClaim,
+    decode_presentation,
+    encode_presentation,
+)
+from qrseal.wire.textcodec import numeric_encode, pack, unpack
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVICE_ALGS = [Algorithm.ES256, Algorithm.EDDSA]
@@ -562,9 +562,9 @@ def test_small_order_ed25519_device_keys_are_refused() -> None:
 
 def _forge_bound_credential(cnf: dict[int, object]) -> bytes:
     """A credential properly signed by the test issuer with an arbitrary cnf value."""
-    from qrseal.cose import encode_sign1
-    from qrseal.cwt import Claims, encode_claims
-    from qrseal.profile import LICENCE_CLAIM
+    from qrseal.licence.profile import LICENCE_CLAIM
+    from qrseal.wire.cose import encode_sign1
+    from qrseal.wire.cwt import Claims, encode_claims
 
     claims = Claims(
         issuer=TEST_ISSUER,

@@ -23,11 +23,8 @@ from qrseal import (
     Verifier,
     inspect_unverified,
 )
-from qrseal.cose import COSE_SIGN1_TAG, deterministic_dumps, sig_structure
-from qrseal.cwt import Claims, encode_claims
 from qrseal.errors import InvalidArgument, ValidityTooLong
-from qrseal.keys import LocalSigner
-from qrseal.profile import DL_FORMAT, LICENCE_CLAIM, MAX_VALIDITY
+from qrseal.licence.profile import DL_FORMAT, LICENCE_CLAIM, MAX_VALIDITY
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
@@ -39,7 +36,10 @@ from qrseal.testing import (
     sample_licence,
     sample_licences,
 )
-from qrseal.textcodec import TextFormat, pack, unpack
+from qrseal.wire.cose import COSE_SIGN1_TAG, deterministic_dumps, sig_structure
+from qrseal.wire.cwt import Claims, encode_claims
+from qrseal.wire.keys import LocalSigner
+from qrseal.wire.textcodec import TextFormat, pack, unpack
 
 ALGS = [Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA]
 
@@ -222,7 +222,7 @@ def _bomb_text() -> str:
 
 
 def _numeric(data: bytes) -> str:
-    from qrseal.textcodec import numeric_encode
+    from qrseal.wire.textcodec import numeric_encode
 
     return numeric_encode(data)
 
@@ -491,8 +491,8 @@ def test_all_samples_and_trust_store_helpers() -> None:
 @pytest.mark.parametrize("fields", [None, "all"])
 def test_issued_payload_is_deterministic_encoding(fields: str | None) -> None:
     """The signed payload equals its RFC 8949 §4.2.1 deterministic re-encoding, for every sample."""
-    from qrseal.cose import decode_sign1, strict_loads
-    from qrseal.licence import ALL_FIELDS
+    from qrseal.licence.model import ALL_FIELDS
+    from qrseal.wire.cose import decode_sign1, strict_loads
 
     issuer = Issuer(make_signer(), issuer=TEST_ISSUER, fields=ALL_FIELDS if fields else None)
     for licence in sample_licences():

@@ -3,24 +3,19 @@
 The high level: :class:`Issuer` (licence -> credential text) and :class:`Verifier`
 (text or image -> :class:`VerifiedLicence`, or a typed :class:`QrsealError`). The
 layers underneath are public too, for other signed-CBOR-in-QR formats:
-:mod:`qrseal.textcodec`, :mod:`qrseal.cose`, :mod:`qrseal.cwt`, :mod:`qrseal.qr`.
+:mod:`qrseal.wire.textcodec`, :mod:`qrseal.wire.cose`, :mod:`qrseal.wire.cwt`, :mod:`qrseal.qr`.
 
 Live codes: :class:`Holder` (a device-bound credential -> a fresh ``DP1:`` code every few
 seconds, signed by the phone's device key); :class:`Verifier` tells live from static.
 
 Key lifecycle: signed trust lists (:class:`TrustList`, :class:`TrustListStore`,
-:mod:`qrseal.trustlist`, :mod:`qrseal.x509trust`); the verifier enforces their entries.
+:mod:`qrseal.trust.lists`, :mod:`qrseal.trust.x509`); the verifier enforces their entries.
 Status: Token Status Lists (:class:`StatusList`, :func:`sign_status_list`,
 :class:`StatusSnapshots`); ``Verifier(..., status=snapshots)`` refuses revoked and suspended
 credentials offline and says how old its knowledge is.
 """
 
-from . import cose as cose
-from . import cwt as cwt
-from . import presentation as presentation
 from . import qr as qr
-from . import textcodec as textcodec
-from .cose import Algorithm as Algorithm
 from .errors import AlgorithmNotAllowed as AlgorithmNotAllowed
 from .errors import AmbiguousImage as AmbiguousImage
 from .errors import AudienceMismatch as AudienceMismatch
@@ -77,51 +72,56 @@ from .holder import Holder as Holder
 from .holder import generate_device_key as generate_device_key
 from .issuer import Credential as Credential
 from .issuer import Issuer as Issuer
-from .keys import LocalSigner as LocalSigner
-from .keys import Signer as Signer
-from .keys import generate_private_key as generate_private_key
-from .keys import kid_for as kid_for
-from .keys import load_private_key_pem as load_private_key_pem
-from .keys import load_public_key_pem as load_public_key_pem
-from .keys import private_key_to_pem as private_key_to_pem
-from .keys import public_key_to_pem as public_key_to_pem
-from .licence import DomesticPrivilege as DomesticPrivilege
-from .licence import DrivePermitted as DrivePermitted
-from .licence import DrivingPrivilege as DrivingPrivilege
-from .licence import Licence as Licence
-from .licence import PrivilegeCode as PrivilegeCode
-from .presentation import LivePresentation as LivePresentation
-from .presentation import PresentationKind as PresentationKind
-from .presentation import ReplayCache as ReplayCache
+from .licence.model import DomesticPrivilege as DomesticPrivilege
+from .licence.model import DrivePermitted as DrivePermitted
+from .licence.model import DrivingPrivilege as DrivingPrivilege
+from .licence.model import Licence as Licence
+from .licence.model import PrivilegeCode as PrivilegeCode
 from .qr import Ecc as Ecc
 from .qr import render_image as render_image
 from .qr import render_png as render_png
 from .qr import render_svg as render_svg
 from .qr import scan as scan
-from .status import StatusList as StatusList
-from .status_ref import ShardScheme as ShardScheme
-from .status_ref import StatusReference as StatusReference
-from .status_store import StatusMeaning as StatusMeaning
-from .status_store import StatusResult as StatusResult
-from .status_store import StatusSnapshots as StatusSnapshots
-from .status_store import WhenUnavailable as WhenUnavailable
-from .status_token import VerifiedStatusList as VerifiedStatusList
-from .status_token import sign_status_list as sign_status_list
-from .status_token import verify_status_list as verify_status_list
-from .trust import TrustedKey as TrustedKey
-from .trust import TrustStore as TrustStore
-from .trustlist import KeyState as KeyState
-from .trustlist import PinnedRoot as PinnedRoot
-from .trustlist import TrustList as TrustList
-from .trustlist import TrustListEntry as TrustListEntry
-from .trustlist import TrustListStore as TrustListStore
-from .trustlist import new_trust_list as new_trust_list
-from .trustlist import sign_trust_list as sign_trust_list
-from .trustlist import verify_trust_list as verify_trust_list
+from .status.lists import StatusList as StatusList
+from .status.reference import ShardScheme as ShardScheme
+from .status.reference import StatusReference as StatusReference
+from .status.snapshots import StatusMeaning as StatusMeaning
+from .status.snapshots import StatusResult as StatusResult
+from .status.snapshots import StatusSnapshots as StatusSnapshots
+from .status.snapshots import WhenUnavailable as WhenUnavailable
+from .status.token import VerifiedStatusList as VerifiedStatusList
+from .status.token import sign_status_list as sign_status_list
+from .status.token import verify_status_list as verify_status_list
+from .trust.lists import KeyState as KeyState
+from .trust.lists import PinnedRoot as PinnedRoot
+from .trust.lists import TrustList as TrustList
+from .trust.lists import TrustListEntry as TrustListEntry
+from .trust.lists import TrustListStore as TrustListStore
+from .trust.lists import new_trust_list as new_trust_list
+from .trust.lists import sign_trust_list as sign_trust_list
+from .trust.lists import verify_trust_list as verify_trust_list
+from .trust.store import TrustedKey as TrustedKey
+from .trust.store import TrustStore as TrustStore
 from .verifier import Policy as Policy
 from .verifier import VerifiedLicence as VerifiedLicence
 from .verifier import Verifier as Verifier
 from .verifier import inspect_unverified as inspect_unverified
+from .wire import cose as cose
+from .wire import cwt as cwt
+from .wire import presentation as presentation
+from .wire import textcodec as textcodec
+from .wire.cose import Algorithm as Algorithm
+from .wire.keys import LocalSigner as LocalSigner
+from .wire.keys import Signer as Signer
+from .wire.keys import generate_private_key as generate_private_key
+from .wire.keys import kid_for as kid_for
+from .wire.keys import load_private_key_pem as load_private_key_pem
+from .wire.keys import load_public_key_pem as load_public_key_pem
+from .wire.keys import private_key_to_pem as private_key_to_pem
+from .wire.keys import public_key_to_pem as public_key_to_pem
+from .wire.presentation import LivePresentation as LivePresentation
+from .wire.presentation import PresentationKind as PresentationKind
+from .wire.presentation import ReplayCache as ReplayCache
 
 __version__ = "0.1.0"
 

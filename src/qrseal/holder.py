@@ -19,8 +19,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from .cose import Algorithm, PublicKey, check_key_algorithm, decode_sign1
-from .cwt import decode_claims, decode_cnf, require_utc
 from .errors import (
     AlgorithmNotAllowed,
     Expired,
@@ -29,10 +27,12 @@ from .errors import (
     InvalidKey,
 )
 from .issuer import Credential
-from .keys import LocalSigner, PrivateKey, generate_private_key
-from .presentation import encode_presentation
-from .profile import CREDENTIAL_HEADER_LABELS, DEVICE_ALGORITHMS, DL_FORMAT, DP_FORMAT
-from .textcodec import pack, unpack
+from .licence.profile import CREDENTIAL_HEADER_LABELS, DEVICE_ALGORITHMS, DL_FORMAT, DP_FORMAT
+from .wire.cose import Algorithm, PublicKey, check_key_algorithm, decode_sign1
+from .wire.cwt import decode_claims, decode_cnf, require_utc
+from .wire.keys import LocalSigner, PrivateKey, generate_private_key
+from .wire.presentation import encode_presentation
+from .wire.textcodec import pack, unpack
 
 __all__ = ["DeviceSigner", "Holder", "generate_device_key"]
 
@@ -158,7 +158,7 @@ class Holder:
 
         ``nonce`` (8-64 bytes) is a challenge the verifier gave; ``audience`` (at most 64
         UTF-8 bytes) names the verifier the code is meant for. Regenerate every
-        :data:`qrseal.profile.DEFAULT_REFRESH` (30 s): verifiers accept a code for 60 s by
+        :data:`qrseal.licence.profile.DEFAULT_REFRESH` (30 s): verifiers accept a code for 60 s by
         default. Raises ``InvalidArgument`` (naive ``now``, bad nonce or audience),
         ``Expired`` when the credential has expired at ``now``, and whatever the device
         signer raises.

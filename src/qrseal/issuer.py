@@ -6,15 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .cose import PublicKey, encode_sign1
-from .cwt import Claim, Claims, encode_claims, encode_cnf, require_utc, to_numeric_date
 from .errors import InvalidArgument
-from .keys import LocalSigner, PrivateKey, Signer
-from .licence import Licence
-from .profile import DEFAULT_VALIDITY, DL_FORMAT, LICENCE_CLAIM, MAX_VALIDITY
-from .status import StatusClaimKey
-from .status_ref import StatusReference, encode_status_claim
-from .textcodec import pack
+from .licence.model import Licence
+from .licence.profile import DEFAULT_VALIDITY, DL_FORMAT, LICENCE_CLAIM, MAX_VALIDITY
+from .status.lists import StatusClaimKey
+from .status.reference import StatusReference, encode_status_claim
+from .wire.cose import PublicKey, encode_sign1
+from .wire.cwt import Claim, Claims, encode_claims, encode_cnf, require_utc, to_numeric_date
+from .wire.keys import LocalSigner, PrivateKey, Signer
+from .wire.textcodec import pack
 
 __all__ = ["Credential", "Issuer"]
 
@@ -97,7 +97,7 @@ class Issuer:
 
         ``status`` adds the status claim (65535, docs/format.md §15.7): the entry of a
         Token Status List where the issuer can later mark the credential revoked or
-        suspended (:class:`~qrseal.status_ref.ShardScheme` computes it from a global index).
+        suspended (:class:`~qrseal.status.reference.ShardScheme` computes it from a global index).
 
         Raises ``InvalidArgument`` (naive ``now``, validity outside (0, MAX_VALIDITY],
         ``not_before`` not before the expiry, a private key as ``holder_key``, ``status``

@@ -21,13 +21,13 @@ from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from .cose import Algorithm
 from .errors import InvalidArgument
 from .holder import Holder
 from .issuer import Issuer
-from .keys import LocalSigner, PrivateKey
-from .licence import Licence
+from .licence.model import Licence
 from .verifier import Policy, TrustedKey, TrustStore, Verifier
+from .wire.cose import Algorithm
+from .wire.keys import LocalSigner, PrivateKey
 
 __all__ = [
     "FIXED_NOW",

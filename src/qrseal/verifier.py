@@ -24,16 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from .cose import (
-    MAX_COSE_BYTES,
-    Algorithm,
-    HeaderLabel,
-    Sign1,
-    decode_sign1,
-    parse_algorithm,
-    verify_signature,
-)
-from .cwt import Claim, Claims, check_times, decode_claims, decode_cnf, require_utc
 from .errors import (
     AlgorithmNotAllowed,
     AmbiguousImage,
@@ -53,8 +43,34 @@ from .errors import (
     TooLarge,
     UnknownKey,
 )
-from .licence import Licence
-from .presentation import (
+from .licence.model import Licence
+from .licence.profile import (
+    CREDENTIAL_HEADER_LABELS,
+    DEFAULT_ALGORITHMS,
+    DEFAULT_MAX_PRESENTATION_AGE,
+    DEFAULT_MAX_PRESENTATION_SKEW,
+    DEVICE_ALGORITHMS,
+    DL_FORMAT,
+    DP_FORMAT,
+    LICENCE_CLAIM,
+    MAX_VALIDITY,
+)
+from .qr import scan
+from .status.check import StatusChecker, status_json, status_warning
+from .status.snapshots import StatusResult, StatusSnapshots, WhenUnavailable
+from .trust.lists import DRIVING_LICENCE, check_entry_scope, check_entry_state
+from .trust.store import TrustedKey, TrustStore
+from .wire.cose import (
+    MAX_COSE_BYTES,
+    Algorithm,
+    HeaderLabel,
+    Sign1,
+    decode_sign1,
+    parse_algorithm,
+    verify_signature,
+)
+from .wire.cwt import Claim, Claims, check_times, decode_claims, decode_cnf, require_utc
+from .wire.presentation import (
     LivePresentation,
     PresentationKind,
     ProofClaims,
@@ -67,23 +83,7 @@ from .presentation import (
     decode_proof_claims,
     verify_proof,
 )
-from .profile import (
-    CREDENTIAL_HEADER_LABELS,
-    DEFAULT_ALGORITHMS,
-    DEFAULT_MAX_PRESENTATION_AGE,
-    DEFAULT_MAX_PRESENTATION_SKEW,
-    DEVICE_ALGORITHMS,
-    DL_FORMAT,
-    DP_FORMAT,
-    LICENCE_CLAIM,
-    MAX_VALIDITY,
-)
-from .qr import scan
-from .status_check import StatusChecker, status_json, status_warning
-from .status_store import StatusResult, StatusSnapshots, WhenUnavailable
-from .textcodec import MAX_TEXT_CHARS, peek_header, unpack
-from .trust import TrustedKey, TrustStore
-from .trustlist import DRIVING_LICENCE, check_entry_scope, check_entry_state
+from .wire.textcodec import MAX_TEXT_CHARS, peek_header, unpack
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -105,7 +105,7 @@ class Policy:
     """What a verifier accepts. Immutable; make variants with ``dataclasses.replace``.
 
     ``clock_skew`` is the leeway applied to ``iat``, ``nbf`` and ``exp``;
-    ``max_validity`` (default :data:`~qrseal.profile.MAX_VALIDITY`, 366 days, the longest
+    ``max_validity`` (default :data:`~qrseal.licence.profile.MAX_VALIDITY`, 366 days, the longest
     validity the issuer signs) caps a credential's lifetime ``exp - iat``
     (``validity_too_long``), so that a key signing just before its retirement cannot make a
     credential accepted for years; ``max_data_age`` (optional) caps how old the licence data
@@ -313,7 +313,7 @@ class Verifier:
     whose ``reason`` says why; it never returns a "not valid" value. It reads static
     credentials (``DL1:``) and live presentations (``DP1:``) and says which it saw.
 
-    Keys from a trust list (:meth:`qrseal.trustlist.TrustList.to_trust_store`) carry their
+    Keys from a trust list (:meth:`qrseal.trust.lists.TrustList.to_trust_store`) carry their
     entries, and the verifier enforces them: ``key_revoked``, ``key_not_valid_at_time``,
     ``key_not_authorised`` (docs/format.md §14.4). A store built from a trust list also
     carries the list's validity: past it, ``verify`` refuses everything

@@ -1,0 +1,95 @@
+"""Argument parsing shared by the CLI modules (cli, cli_trust, cli_status): the one place
+where loose strings from the command line become typed values. Internal."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Final
+
+from ..wire.cose import Algorithm
+
+__all__ = [
+    "ALGS",
+    "UsageError",
+    "add_now_option",
+    "now_of",
+    "parse_duration",
+    "parse_time",
+    "password_of",
+    "read_bytes",
+]
+
+ALGS: Final = {"ES256": Algorithm.ES256, "ES384": Algorithm.ES384, "EdDSA": Algorithm.EDDSA}
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit 2)."""
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 time with a zone (``Z`` allowed), in UTC."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-25T09:00:00Z")
+    return moment.astimezone(UTC)
+
+
+def _duration(value: str, *, allow_zero: bool) -> timedelta:
+    try:
+        amount, unit = (int(value[:-1]), value[-1]) if value[-1] in _UNITS else (int(value), "s")
+    except (ValueError, IndexError) as exc:
+        raise argparse.ArgumentTypeError(f"not a duration like 72h, 30m, 7d: {value!r}") from exc
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise argparse.ArgumentTypeError(
+            "a duration cannot be negative" if allow_zero else "a duration must be positive"
+        )
+    return timedelta(seconds=amount * _UNITS[unit])
+
+
+def parse_duration(value: str) -> timedelta:
+    """A positive duration such as ``72h``, ``30m``, ``7d`` or ``90`` (seconds)."""
+    return _duration(value, allow_zero=False)
+
+
+def parse_duration_or_zero(value: str) -> timedelta:
+    """Like :func:`parse_duration`, but ``0`` is allowed."""
+    return _duration(value, allow_zero=True)
+
+
+def add_now_option(parser: argparse.ArgumentParser) -> None:
+    """``--now``: a fixed time instead of the clock, for reproducible runs and tests."""
+    parser.add_argument(
+        "--now", type=parse_time, help="use this time instead of the clock (ISO 8601 with zone)"
+    )
+
+
+def now_of(args: argparse.Namespace) -> datetime:
+    """``--now`` when given, else the clock (the CLI is where the clock may be read)."""
+    now: datetime | None = getattr(args, "now", None)
+    return now if now is not None else datetime.now(UTC)
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A file's bytes, or a usage error naming the file."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def password_of(args: argparse.Namespace) -> bytes | None:
+    """The password from the environment variable named by ``--password-env``, if any."""
+    name: str | None = getattr(args, "password_env", None)
+    if not name:
+        return None
+    value = os.environ.get(name)
+    if value is None:
+        raise UsageError(f"environment variable {name} is not set")
+    return value.encode()

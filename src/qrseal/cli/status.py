@@ -1,0 +1,469 @@
+"""``qrseal status``: create, edit, sign and check Token Status Lists (docs/format.md §15).
+
+    qrseal status init LIST --entries N [--bits 2]
+    qrseal status set LIST INDEX=VALUE [INDEX=VALUE ...]      VALUE: 0-255, valid, revoked, suspended
+    qrseal status publish LIST --key ISSUER.key --uri URI --out TOKEN [--ttl 12h] [--valid-for 1d]
+    qrseal status show TOKEN --key ISSUER.pub.pem [--index I ...] [--max-entries N] [--json]
+
+A list file holds the ``status_list`` CBOR map (``{"bits", "lst"}``, unsigned); ``publish``
+signs it as a Status List Token; ``show`` verifies a token offline and prints a summary or
+the status of given indices. :func:`status_snapshots_from_dir` loads a folder of tokens for
+``qrseal verify --status DIR``.
+
+``cli.make_parser`` calls :func:`add_status_commands` and dispatches ``status`` to
+:func:`run_status`. Exit codes as for the main CLI: 0 success, 1 a
+:class:`~qrseal.errors.QrsealError` (its reason printed), 2 usage error. ``main(argv)`` runs
+these commands on their own, in-process (tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import QrsealError, StorageFailed, TooLarge
+from ..status.lists import (
+    ALLOWED_BITS,
+    DEFAULT_MAX_ENTRIES,
+    MAX_SINGLE_LIST_ENTRIES,
+    Compression,
+    StatusList,
+    StatusType,
+)
+from ..status.reference import StatusReference
+from ..status.snapshots import StatusSnapshots, WhenUnavailable, signer_issuer
+from ..status.token import (
+    STATUS_LIST_TYP,
+    VerifiedStatusList,
+    sign_status_list,
+    token_cap,
+    verify_status_list,
+)
+from ..trust.store import TrustStore
+from ..wire.cose import HeaderLabel, PublicKey, decode_sign1
+from ..wire.keys import LocalSigner, load_private_key_pem, load_public_key_pem
+from .args import UsageError as _UsageError
+from .args import add_now_option
+from .args import now_of as _now
+from .args import parse_duration_or_zero as _parse_duration
+from .args import password_of as _password
+from .args import read_bytes as _read
+
+__all__ = [
+    "add_max_entries_option",
+    "add_status_commands",
+    "main",
+    "run_status",
+    "status_snapshots_from_dir",
+    "summary",
+]
+
+_VALUE_NAMES = {
+    "valid": StatusType.VALID,
+    "invalid": StatusType.INVALID,
+    "revoked": StatusType.INVALID,
+    "suspended": StatusType.SUSPENDED,
+}
+_MEANING_OF = {0: "valid", 1: "revoked", 2: "suspended"}
+# Above this many entries "auto" compresses with Z_RLE: zlib's default strategy takes minutes
+# on a dense list of hundreds of millions of entries, for a few percent less size.
+_AUTO_RLE_ENTRIES = 1 << 22
+
+
+# --- argument parsing helpers (the CLI is the one place loose strings are parsed) --------------
+
+
+def _parse_count(value: str) -> int:
+    try:
+        number = float(value) if any(c in value for c in ".eE") else int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number of entries: {value!r}") from exc
+    if number < 0 or number != int(number):
+        raise argparse.ArgumentTypeError(f"not a whole, non-negative number: {value!r}")
+    return int(number)
+
+
+def _parse_assignment(text: str) -> tuple[int, int]:
+    index, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected INDEX=VALUE, got {text!r}")
+    try:
+        idx = int(index)
+        status = _VALUE_NAMES[value.lower()] if value.lower() in _VALUE_NAMES else int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected INDEX=VALUE, got {text!r}") from exc
+    return idx, int(status)
+
+
+def _write_atomic(path: str, data: bytes) -> None:
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # lists and tokens are public; mkstemp makes files owner-only
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _UsageError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def _compression(name: str, status_list: StatusList) -> Compression:
+    if name == "auto":
+        return Compression.RLE if len(status_list) > _AUTO_RLE_ENTRIES else Compression.BEST
+    return Compression[name.upper()]
+
+
+def _meaning(status: int) -> str:
+    return _MEANING_OF.get(status, "application-specific")
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    if Path(args.list).exists() and not args.force:
+        raise _UsageError(f"{args.list} exists (use --force to overwrite)")
+    status_list = StatusList(args.entries, args.bits, aggregation_uri=args.aggregation_uri)
+    _write_atomic(args.list, status_list.to_cbor(compression=_compression("auto", status_list)))
+    print(
+        f"{args.list}: {len(status_list)} entries x {status_list.bits} bits, all valid",
+        file=out,
+    )
+    return 0
+
+
+def _own_list(path: str) -> StatusList:
+    # The issuer's own list file (made by init): as large as one unsharded national list.
+    return StatusList.from_cbor(_read(path), max_entries=MAX_SINGLE_LIST_ENTRIES)
+
+
+def _cmd_set(args: argparse.Namespace, out: TextIO) -> int:
+    status_list = _own_list(args.list)
+    for idx, value in args.assignments:
+        status_list.set(idx, value)
+    _write_atomic(args.list, status_list.to_cbor(compression=_compression("auto", status_list)))
+    for idx, value in args.assignments:
+        print(f"{idx} = {value} ({_meaning(value)})", file=out)
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
+    status_list = _own_list(args.list)
+    signer = LocalSigner(load_private_key_pem(_read(args.key), _password(args)))
+    token = sign_status_list(
+        status_list,
+        signer=signer,
+        uri=args.uri,
+        now=_now(args),
+        ttl=args.ttl or None,
+        valid_for=args.valid_for or None,
+        issuer=args.issuer,
+        compression=_compression(args.compression, status_list),
+    )
+    _write_atomic(args.out, token)
+    print(
+        f"{args.out}: {len(token)} bytes, {len(status_list)} entries x {status_list.bits} bits, "
+        f"kid {signer.kid.hex()}",
+        file=out,
+    )
+    return 0
+
+
+def _resolver(keys: Sequence[PublicKey]) -> Callable[[bytes | None], Iterable[PublicKey]]:
+    # The user named the keys to check against, so every one is a candidate whatever the kid.
+    def resolve(kid: bytes | None) -> Iterable[PublicKey]:
+        return keys
+
+    return resolve
+
+
+def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    if not args.key:
+        raise _UsageError("give at least one --key PUBLIC_KEY.pem to verify against")
+    keys = [load_public_key_pem(_read(path)) for path in args.key]
+    now = _now(args)
+    verified = verify_status_list(
+        _read(args.token),
+        keys=_resolver(keys),
+        now=now,
+        expected_uri=args.uri,
+        expiry_grace=args.expiry_grace,
+        max_entries=args.max_entries,
+    )
+    snapshots = StatusSnapshots([verified], expiry_grace=args.expiry_grace)
+    lookups: dict[int, int] = {}
+    for idx in args.index:
+        ref = StatusReference(verified.uri, idx)
+        result = snapshots.lookup(
+            ref,
+            now=now,
+            max_age=None,
+            when_unavailable=WhenUnavailable.FLAG,
+            issuer=signer_issuer(verified),
+        )
+        if result.status is not None:
+            lookups[idx] = result.status
+    if args.json:
+        json.dump(_to_json(verified, lookups), out, indent=2)
+        print(file=out)
+    else:
+        print(summary(verified, lookups), file=out)
+    return 0
+
+
+def _is_status_token(data: bytes) -> bool:
+    """A COSE_Sign1 whose protected ``typ`` names a status list (the signature is checked
+    later); other files in the folder (keys, an aggregation, trust lists) are not tokens."""
+    if not data.startswith(b"\xd2"):  # the CBOR head of tag 18
+        return False
+    try:
+        msg = decode_sign1(data, max_bytes=len(data))
+    except QrsealError:
+        return True  # a damaged token: let verification report it
+    return msg.protected.get(HeaderLabel.TYP) == STATUS_LIST_TYP
+
+
+def status_snapshots_from_dir(
+    directory: str | os.PathLike[str],
+    trust: TrustStore,
+    *,
+    now: datetime,
+    expiry_grace: timedelta = timedelta(0),
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+    errors: TextIO | None = None,
+) -> StatusSnapshots:
+    """The Status List Tokens in ``directory`` as :class:`StatusSnapshots` (``qrseal verify
+    --status DIR``), each verified with the keys of ``trust``
+    (:meth:`~qrseal.trust.store.TrustStore.status_key_resolver`) at ``now``, so each is held for the
+    issuer of the key that signed it.
+
+    Every regular, non-hidden file that is a COSE_Sign1 with the status-list ``typ`` is
+    taken; other files are ignored. A token that does not verify (tampered, unknown key, its
+    key not allowed to sign at its ``iat``, expired beyond ``expiry_grace``, more entries than
+    ``max_entries``, larger than :func:`~qrseal.status.token.token_cap` of ``max_entries``)
+    is left out and reported on ``errors``: the credentials it covers then have no snapshot,
+    and the verifier's policy decides. Raises ``StorageFailed`` when the folder cannot be
+    read.
+    """
+    folder = Path(directory)
+    resolver = trust.status_key_resolver()
+    cap = token_cap(max_entries)
+    # Added one by one, so that a list replaced by a newer one is dropped at once: memory is
+    # the lists held plus one token, whatever the folder holds.
+    snapshots = StatusSnapshots(expiry_grace=expiry_grace)
+    try:
+        paths = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    except OSError as exc:
+        raise StorageFailed(f"cannot read {folder}: {exc.strerror}", path=str(folder)) from exc
+    for path in paths:
+        try:
+            if not path.is_file():
+                continue
+            size = path.stat().st_size
+            if size > cap:
+                raise TooLarge(
+                    f"{size} bytes exceed the cap",
+                    what="status_list_token",
+                    limit=cap,
+                    actual=size,
+                )
+            data = path.read_bytes()
+            if not _is_status_token(data):
+                continue
+            verified = verify_status_list(
+                data,
+                keys=resolver,
+                now=now,
+                expiry_grace=expiry_grace,
+                max_bytes=cap,
+                max_entries=max_entries,
+            )
+            del data
+            snapshots = snapshots.with_list(verified)
+        except OSError as exc:
+            _report(errors, path, f"{StorageFailed.reason.value}: {exc.strerror}")
+        except QrsealError as exc:
+            _report(errors, path, f"{exc.reason.value}: {exc.message}")
+    return snapshots
+
+
+def _report(errors: TextIO | None, path: Path, what: str) -> None:
+    if errors is not None:
+        print(f"qrseal: ignoring status list {path.name}: {what}", file=errors)
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def _to_json(verified: VerifiedStatusList, lookups: dict[int, int]) -> dict[str, Any]:
+    status_list = verified.status_list
+    return {
+        "uri": verified.uri,
+        "issuer": verified.issuer,
+        "issued_at": verified.issued_at.isoformat(),
+        "expires_at": verified.expires_at.isoformat() if verified.expires_at else None,
+        "ttl_seconds": int(verified.ttl.total_seconds()) if verified.ttl else None,
+        "kid": verified.kid.hex() if verified.kid is not None else None,
+        "algorithm": verified.algorithm.name,
+        "bits": status_list.bits,
+        "entries": len(status_list),
+        "aggregation_uri": status_list.aggregation_uri,
+        "counts": {str(k): v for k, v in status_list.counts().items()},
+        "lookups": {str(k): {"status": v, "meaning": _meaning(v)} for k, v in lookups.items()},
+    }
+
+
+def summary(verified: VerifiedStatusList, lookups: dict[int, int] | None = None) -> str:
+    """A human-readable summary of a verified Status List Token."""
+    status_list = verified.status_list
+    counts = ", ".join(
+        f"{_MEANING_OF.get(value, str(value))} {count:,}"
+        for value, count in status_list.counts().items()
+    )
+    expiry = f"{verified.expires_at:%Y-%m-%d %H:%MZ}" if verified.expires_at else "no exp"
+    rows = [
+        ("uri", verified.uri),
+        ("issued", f"{verified.issued_at:%Y-%m-%d %H:%MZ}, valid until {expiry}"),
+    ]
+    if verified.refresh_after is not None and verified.ttl is not None:
+        rows.append(
+            (
+                "ttl",
+                f"{int(verified.ttl.total_seconds())} s "
+                f"(refresh after {verified.refresh_after:%Y-%m-%d %H:%MZ})",
+            )
+        )
+    if verified.issuer is not None:
+        rows.append(("issuer", verified.issuer))
+    kid = verified.kid.hex() if verified.kid is not None else "none"
+    rows.append(("key", f"kid {kid}, {verified.algorithm.name}"))
+    rows.append(
+        (
+            "entries",
+            f"{len(status_list):,} x {status_list.bits} bits "
+            f"({len(status_list.packed):,} bytes packed)",
+        )
+    )
+    rows.append(("counts", counts or "empty list"))
+    for idx, value in (lookups or {}).items():
+        rows.append((f"index {idx}", f"{value} ({_meaning(value)})"))
+    width = max(11, *(len(label) + 2 for label, _ in rows))
+    lines = ["VALID  status list token, signature verified offline"]
+    lines += [f"  {label:<{width}}{value}" for label, value in rows]
+    return "\n".join(lines)
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+
+def add_status_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``status`` command (with ``init``, ``set``, ``publish``, ``show``) to the
+    sub-command set of the ``qrseal`` parser."""
+    parser = subparsers.add_parser("status", help="Token Status Lists: init, set, publish, show")
+    sub = parser.add_subparsers(dest="status_command", required=True)
+
+    p = sub.add_parser("init", help="create a list file of N entries, all valid")
+    p.add_argument("list", help="status list file to write (CBOR status_list map)")
+    p.add_argument(
+        "--entries", type=_parse_count, required=True, help="number of entries, e.g. 1000000 or 5e8"
+    )
+    p.add_argument("--bits", type=int, choices=ALLOWED_BITS, default=2, help="bits per entry")
+    p.add_argument("--aggregation-uri", help="URI of the Status List Aggregation to name")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(status_handler=_cmd_init)
+
+    p = sub.add_parser("set", help="set entries: INDEX=VALUE (0-255, valid, revoked, suspended)")
+    p.add_argument("list", help="status list file to change")
+    p.add_argument("assignments", nargs="+", type=_parse_assignment, metavar="INDEX=VALUE")
+    p.set_defaults(status_handler=_cmd_set)
+
+    p = sub.add_parser("publish", help="sign a list file as a Status List Token")
+    p.add_argument("list", help="status list file")
+    p.add_argument("--key", required=True, help="issuer private key PEM")
+    p.add_argument("--password-env", help="env variable holding the key's password")
+    p.add_argument("--uri", required=True, help="the list's URI (the token's sub)")
+    p.add_argument("--out", required=True, help="token file to write")
+    p.add_argument("--issuer", help="issuer name (CWT iss), optional")
+    p.add_argument(
+        "--ttl", type=_parse_duration, default=timedelta(hours=12), help="cache lifetime (0: none)"
+    )
+    p.add_argument(
+        "--valid-for",
+        type=_parse_duration,
+        default=timedelta(days=1),
+        help="exp = now + this (0: no exp)",
+    )
+    p.add_argument(
+        "--compression",
+        choices=["auto", *(c.name.lower() for c in Compression)],
+        default="auto",
+        help="zlib strategy: best, rle, or auto (best up to 4,194,304 entries, rle above)",
+    )
+    add_now_option(p)
+    p.set_defaults(status_handler=_cmd_publish)
+
+    p = sub.add_parser("show", help="verify a Status List Token offline; summary or lookups")
+    p.add_argument("token", help="Status List Token file")
+    p.add_argument("--key", action="append", default=[], help="issuer public key PEM (repeatable)")
+    p.add_argument("--uri", help="require this URI (the token's sub)")
+    p.add_argument(
+        "--index", type=int, action="append", default=[], help="print this entry (repeatable)"
+    )
+    p.add_argument(
+        "--expiry-grace",
+        type=_parse_duration,
+        default=timedelta(0),
+        help="accept the token this long after its exp",
+    )
+    add_max_entries_option(p, "--max-entries")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_now_option(p)
+    p.set_defaults(status_handler=_cmd_show)
+
+
+def add_max_entries_option(parser: argparse.ArgumentParser, flag: str) -> None:
+    """The option that bounds how many entries a received status list may have (its inflate
+    cap): one shard by default; a single national list is an explicit opt-in."""
+    parser.add_argument(
+        flag,
+        type=_parse_count,
+        default=DEFAULT_MAX_ENTRIES,
+        metavar="N",
+        help=f"refuse a status list of more than N entries (default {DEFAULT_MAX_ENTRIES:,}, one "
+        f"shard; a single national list needs e.g. {MAX_SINGLE_LIST_ENTRIES})",
+    )
+
+
+def run_status(args: argparse.Namespace, out: TextIO) -> int:
+    """Run a parsed ``status`` command (the handler for ``cli._COMMANDS["status"]``).
+    Usage errors print to stderr and return 2; a ``QrsealError`` propagates to the caller."""
+    handler: Callable[[argparse.Namespace, TextIO], int] = args.status_handler
+    try:
+        return handler(args, out)
+    except _UsageError as exc:
+        print(f"qrseal: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run ``qrseal status ...`` on its own; return the exit code."""
+    stream = out if out is not None else sys.stdout
+    parser = argparse.ArgumentParser(prog="qrseal")
+    add_status_commands(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse reports usage errors this way
+        return int(exc.code or 0) if exc.code in (0, None) else 2
+    try:
+        return run_status(args, stream)
+    except QrsealError as exc:
+        print(f"qrseal: {exc.reason.value}: {exc.message}", file=sys.stderr)
+        return 1

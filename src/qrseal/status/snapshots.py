@@ -1,0 +1,243 @@
+"""The verifier's store of verified status lists, and what a status value means.
+
+:class:`StatusSnapshots` is immutable: ``with_list`` returns a new store. It holds one list per
+URI *and signer* (the issuer of the trusted key that verified it), and never replaces a list
+with an older one or with another signer's. ``lookup`` turns a credential's
+:class:`~qrseal.status.reference.StatusReference` into a :class:`StatusResult`, or raises
+``StatusUnavailable`` when no fresh list is held (or flags the result ``stale``, if the caller
+asks for that). Time is an argument; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from enum import Enum, StrEnum
+from types import MappingProxyType
+from typing import Final, NamedTuple
+
+from ..errors import InvalidArgument, Revoked, StatusListInvalid, StatusUnavailable, Suspended
+from .reference import StatusReference
+from .token import VerifiedStatusList, add_clamped, check_status_signer
+
+__all__ = [
+    "DEFAULT_MEANINGS",
+    "StatusMeaning",
+    "StatusResult",
+    "StatusSnapshots",
+    "WhenUnavailable",
+    "signer_issuer",
+]
+
+_ZERO: Final = timedelta(0)
+# A held list: iat, exp + grace (None: the list has no exp) and the list's bound get.
+_Entry = tuple[datetime, datetime | None, Callable[[int], int]]
+
+
+class StatusMeaning(StrEnum):
+    """What a status value means to a verifier. ``UNKNOWN``: a value with no meaning
+    configured, or no usable list (then ``status`` is None)."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    UNKNOWN = "unknown"
+
+
+#: The draft's registered values; application-specific values map to UNKNOWN unless configured.
+DEFAULT_MEANINGS: Final[Mapping[int, StatusMeaning]] = MappingProxyType(
+    {0: StatusMeaning.VALID, 1: StatusMeaning.REVOKED, 2: StatusMeaning.SUSPENDED}
+)
+
+
+_UNKNOWN: Final = StatusMeaning.UNKNOWN
+
+
+class WhenUnavailable(Enum):
+    """What ``lookup`` does when no list is held for the URI, or it is expired or older than
+    ``max_age``: raise ``StatusUnavailable`` (fail closed) or return a result with
+    ``stale=True`` (the value of an old list, or ``status=None`` when none is held)."""
+
+    RAISE = "raise"
+    FLAG = "flag"
+
+
+class StatusResult(NamedTuple):
+    """The status of one credential as a snapshot states it. ``snapshot_age`` is ``now -
+    iat`` of the list (None when no list is held). A named tuple: immutable and cheap to
+    build, since a verifier makes one per credential checked."""
+
+    uri: str
+    idx: int
+    status: int | None
+    meaning: StatusMeaning
+    snapshot_age: timedelta | None
+    stale: bool
+
+    def require_valid(self) -> None:
+        """Return if the status is VALID from a fresh list; otherwise raise ``Revoked``,
+        ``Suspended`` or ``StatusUnavailable`` (stale, missing, or a value with no
+        configured meaning)."""
+        if self.stale or self.status is None:
+            raise StatusUnavailable(
+                "no fresh status list for this credential", uri=self.uri, age=self.snapshot_age
+            )
+        if self.meaning is StatusMeaning.VALID:
+            return
+        if self.meaning is StatusMeaning.REVOKED:
+            raise Revoked("credential is revoked", uri=self.uri, idx=self.idx, status=self.status)
+        if self.meaning is StatusMeaning.SUSPENDED:
+            raise Suspended(
+                "credential is suspended", uri=self.uri, idx=self.idx, status=self.status
+            )
+        raise StatusUnavailable(
+            f"status value {self.status} has no configured meaning",
+            uri=self.uri,
+            age=self.snapshot_age,
+            status=self.status,
+        )
+
+
+def signer_issuer(verified: VerifiedStatusList) -> str | None:
+    """The issuer a verified list may speak for: that of the trusted key whose signature
+    verified it; None for a list verified with bare public keys (it speaks for no issuer in
+    a verifier)."""
+    signer = verified.signer
+    return None if signer is None else signer.issuer
+
+
+class StatusSnapshots:
+    """An immutable store of verified status lists by URI and signer. ``with_list`` returns a
+    new store.
+
+    A list is held under its URI and its signer's issuer (:func:`signer_issuer`), so a list
+    another issuer signed for the same URI never replaces, shadows or counts for this
+    issuer's. For one URI and signer the newest (``iat``) is kept: a replayed old list cannot
+    undo a revocation. A list whose signing key could not sign status lists at its ``iat``
+    (:func:`~qrseal.status.token.check_status_signer`) is refused when stored.
+
+    ``meanings`` maps status values to :class:`StatusMeaning` (default: the draft's 0, 1, 2);
+    ``expiry_grace`` is how long after its ``exp`` a list still counts as fresh.
+    """
+
+    __slots__ = ("_entries", "_expiry_grace", "_lists", "_meanings")
+
+    def __init__(
+        self,
+        lists: Iterable[VerifiedStatusList] = (),
+        *,
+        meanings: Mapping[int, StatusMeaning] = DEFAULT_MEANINGS,
+        expiry_grace: timedelta = _ZERO,
+    ) -> None:
+        checked: dict[int, StatusMeaning] = {}
+        for value, meaning in meanings.items():
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
+                raise InvalidArgument(f"status value {value!r} is not in 0..255")
+            if not isinstance(meaning, StatusMeaning):
+                raise InvalidArgument(f"meaning of {value} is not a StatusMeaning")
+            checked[value] = meaning
+        if not isinstance(expiry_grace, timedelta) or expiry_grace < _ZERO:
+            raise InvalidArgument("expiry_grace must be a non-negative timedelta")
+        # Plain dicts, private and never changed after construction: lookup is hot.
+        self._meanings: dict[int, StatusMeaning] = checked
+        self._expiry_grace = expiry_grace
+        held: dict[tuple[str, str | None], VerifiedStatusList] = {}
+        for verified in lists:
+            if not isinstance(verified, VerifiedStatusList):
+                raise InvalidArgument("StatusSnapshots holds VerifiedStatusList values")
+            if verified.signer is not None:
+                check_status_signer(verified.signer, signed_at=verified.issued_at)
+            slot = (verified.uri, signer_issuer(verified))
+            current = held.get(slot)
+            if current is None or verified.issued_at > current.issued_at:
+                held[slot] = verified
+        self._lists: dict[tuple[str, str | None], VerifiedStatusList] = held
+        # What lookup (the verifier's hot path) needs per list, computed once.
+        self._entries: dict[tuple[str, str | None], _Entry] = {
+            slot: (
+                v.issued_at,
+                None if v.expires_at is None else add_clamped(v.expires_at, expiry_grace),
+                v.status_list.get,
+            )
+            for slot, v in held.items()
+        }
+
+    def with_list(self, verified: VerifiedStatusList) -> StatusSnapshots:
+        """A store that also holds ``verified`` (replacing an older list for its URI from the
+        same signer). Raises ``KeyRevoked`` or ``KeyNotValidAtTime`` for a list its key could
+        not sign."""
+        return StatusSnapshots(
+            (*self._lists.values(), verified),
+            meanings=self._meanings,
+            expiry_grace=self._expiry_grace,
+        )
+
+    def get(self, uri: str, issuer: str | None = None) -> VerifiedStatusList | None:
+        """The list held for ``uri`` signed by a key of ``issuer`` (None: a list verified
+        with bare public keys), if any."""
+        return self._lists.get((uri, issuer))
+
+    @property
+    def lists(self) -> tuple[VerifiedStatusList, ...]:
+        """Every list held, by URI, then signer."""
+        return tuple(v for _, v in sorted(self._lists.items(), key=lambda kv: _sort_key(kv[0])))
+
+    @property
+    def uris(self) -> tuple[str, ...]:
+        """The URIs of the lists held, sorted."""
+        return tuple(sorted({uri for uri, _ in self._lists}))
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    def __contains__(self, uri: object) -> bool:
+        return any(held == uri for held, _ in self._lists)
+
+    def lookup(
+        self,
+        ref: StatusReference,
+        *,
+        now: datetime,
+        max_age: timedelta | None,
+        when_unavailable: WhenUnavailable = WhenUnavailable.RAISE,
+        issuer: str | None = None,
+    ) -> StatusResult:
+        """The status of the credential that carries ``ref``, from the list signed for
+        ``issuer`` (the credential's issuer; None: the list verified with bare public keys).
+        A list another issuer signed is never consulted.
+
+        A list is stale when ``now - iat > max_age`` (``max_age=None``: no age limit) or
+        when ``now >= exp + expiry_grace``; a list without ``exp`` is fresh only within
+        ``max_age`` of its ``iat``, so never when ``max_age`` is None. A missing or stale list
+        raises ``StatusUnavailable`` or, with ``WhenUnavailable.FLAG``, gives ``stale=True``.
+        An index outside the list raises ``StatusListInvalid`` whatever the policy (the
+        draft: no statement can be made; reject).
+        """
+        if now.tzinfo is None:
+            raise InvalidArgument("now must be a timezone-aware datetime")
+        entry = self._entries.get((ref.uri, issuer))
+        if entry is None:
+            if when_unavailable is WhenUnavailable.RAISE:
+                raise StatusUnavailable("no status list held for this URI", uri=ref.uri)
+            return StatusResult(ref.uri, ref.idx, None, StatusMeaning.UNKNOWN, None, True)
+        issued_at, fresh_until, get = entry
+        age = now - issued_at
+        if fresh_until is None:  # no exp: only the verifier's max_age bounds the list
+            stale = max_age is None or age > max_age
+        else:
+            stale = (max_age is not None and age > max_age) or now >= fresh_until
+        if stale and when_unavailable is WhenUnavailable.RAISE:
+            raise StatusUnavailable(
+                "the status list held for this URI is expired or too old", uri=ref.uri, age=age
+            )
+        idx = ref.idx
+        try:
+            status = get(idx)
+        except InvalidArgument as exc:  # StatusReference guarantees idx >= 0: past the end
+            raise StatusListInvalid(f"index {idx} is outside the status list") from exc
+        return StatusResult(ref.uri, idx, status, self._meanings.get(status, _UNKNOWN), age, stale)
+
+
+def _sort_key(slot: tuple[str, str | None]) -> tuple[str, bool, str]:
+    uri, issuer = slot
+    return uri, issuer is not None, issuer or ""

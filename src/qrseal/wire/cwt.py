@@ -1,0 +1,345 @@
+"""CWT layer: the claims set (RFC 8392) carried as a COSE_Sign1 payload, time checks, and the
+proof-of-possession key a credential is bound to (``cnf``, RFC 8747, as a COSE_Key).
+
+Credential-agnostic: a credential type puts its data under a private claim key that the
+caller names. Claims are decoded only after the signature has been verified.
+
+Lower-level API. Most users want :class:`qrseal.Issuer` and :class:`qrseal.Verifier`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum
+from types import MappingProxyType
+from typing import Final
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+
+from ..errors import (
+    Expired,
+    InvalidArgument,
+    InvalidKey,
+    IssuedInFuture,
+    MalformedCbor,
+    MalformedClaims,
+    NotYetValid,
+    TooLarge,
+    ValidityTooLong,
+)
+from .cose import (
+    Algorithm,
+    PublicKey,
+    deterministic_order,
+    dumps_in_order,
+    sort_key,
+    strict_loads,
+)
+
+__all__ = [
+    "MAX_NUMERIC_DATE",
+    "Claim",
+    "Claims",
+    "CoseKeyParam",
+    "check_times",
+    "decode_claims",
+    "decode_cnf",
+    "decode_cose_key",
+    "encode_claims",
+    "encode_cnf",
+    "encode_cose_key",
+    "from_numeric_date",
+    "require_utc",
+    "to_numeric_date",
+]
+
+#: 9999-12-31T23:59:59Z: the largest NumericDate qrseal accepts (keeps datetime in range).
+MAX_NUMERIC_DATE: Final = 253402300799
+
+
+class Claim(IntEnum):
+    """CWT claim keys (IANA "CBOR Web Token (CWT) Claims")."""
+
+    ISS = 1
+    SUB = 2
+    AUD = 3
+    EXP = 4
+    NBF = 5
+    IAT = 6
+    CTI = 7
+    CNF = 8
+
+
+_EMPTY: Final[Mapping[int, object]] = MappingProxyType({})
+_ISS, _EXP, _NBF, _IAT, _CTI = (
+    int(c) for c in (Claim.ISS, Claim.EXP, Claim.NBF, Claim.IAT, Claim.CTI)
+)
+_MODELLED: Final = frozenset((_ISS, _EXP, _NBF, _IAT, _CTI))
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """A decoded claims set. ``extra`` holds every claim not modelled here (``sub``,
+    ``aud``, ``cnf``, private claims), undecoded."""
+
+    issuer: str
+    issued_at: datetime
+    expires_at: datetime
+    not_before: datetime | None = None
+    cti: bytes | None = None
+    extra: Mapping[int, object] = field(default_factory=lambda: _EMPTY)
+
+
+def require_utc(moment: datetime, name: str = "now") -> datetime:
+    """Return ``moment`` in UTC; raise ``InvalidArgument`` for a naive datetime."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidArgument(f"{name} must be a timezone-aware datetime")
+    return moment.astimezone(UTC)
+
+
+def to_numeric_date(moment: datetime, name: str = "time") -> int:
+    """Whole seconds since the epoch (sub-second parts are truncated)."""
+    return int(require_utc(moment, name).timestamp())
+
+
+def from_numeric_date(value: object, name: str) -> datetime:
+    """Decode a NumericDate: an integer in [0, MAX_NUMERIC_DATE]. Raises ``MalformedClaims``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise MalformedClaims(f"claim {name} is not an integer NumericDate")
+    if not 0 <= value <= MAX_NUMERIC_DATE:
+        raise MalformedClaims(f"claim {name} is out of range")
+    return datetime.fromtimestamp(value, UTC)
+
+
+def encode_claims(claims: Claims, *, sort_extra: bool = True) -> bytes:
+    """Deterministic CBOR of the claims set (RFC 8949 §4.2.1).
+
+    The claims map is written in bytewise key order. With ``sort_extra=False`` the values
+    of extra claims are encoded as given (dict insertion order): for callers whose maps
+    are already built in deterministic order, which saves a full re-ordering walk.
+    """
+    # Plain int keys: IntEnum members hash through slow Python code.
+    items: dict[int, object] = {
+        _ISS: claims.issuer,
+        _EXP: to_numeric_date(claims.expires_at, "expires_at"),
+        _IAT: to_numeric_date(claims.issued_at, "issued_at"),
+    }
+    if claims.not_before is not None:
+        items[_NBF] = to_numeric_date(claims.not_before, "not_before")
+    if claims.cti is not None:
+        items[_CTI] = claims.cti
+    for key, value in claims.extra.items():
+        if key in _MODELLED:
+            raise InvalidArgument(f"extra claim key {key} collides with a modelled claim")
+        items[key] = deterministic_order(value) if sort_extra else value
+    out = {key: items[key] for key in sorted(items, key=sort_key)}
+    return dumps_in_order(out)
+
+
+def decode_claims(payload: bytes, *, max_bytes: int = 4096) -> Claims:
+    """Decode a verified payload into :class:`Claims`.
+
+    The payload must be strict, deterministically encoded CBOR (docs/format.md §4: dates
+    only as tag 100, times only as integer tag 1). Requires ``iss`` (text), ``iat`` and
+    ``exp`` (integer NumericDates, ``exp > iat``); accepts ``nbf`` and ``cti``; every other
+    integer key goes to ``extra`` undecoded. Raises ``MalformedClaims`` (or ``TooLarge``).
+    """
+    try:
+        item = strict_loads(payload, max_bytes=max_bytes, raw_tags=False, deterministic=True)
+    except MalformedCbor as exc:
+        raise MalformedClaims(f"payload is not strict CBOR: {exc.message}") from exc
+    except TooLarge:
+        raise
+    if not isinstance(item, dict):
+        raise MalformedClaims("claims set is not a map")
+    extra: dict[int, object] = {}
+    for key, value in item.items():
+        if isinstance(key, bool) or not isinstance(key, int):
+            raise MalformedClaims(f"claim key {key!r} is not an integer")
+        if key not in _MODELLED:
+            extra[key] = value
+    issuer = item.get(_ISS)
+    if not isinstance(issuer, str) or not issuer:
+        raise MalformedClaims("claim iss is missing or not text")
+    if _IAT not in item or _EXP not in item:
+        raise MalformedClaims("claims iat and exp are required")
+    issued_at = from_numeric_date(item[_IAT], "iat")
+    expires_at = from_numeric_date(item[_EXP], "exp")
+    if expires_at <= issued_at:
+        raise MalformedClaims("exp is not after iat")
+    not_before = from_numeric_date(item[_NBF], "nbf") if _NBF in item else None
+    cti = item.get(_CTI)
+    if cti is not None and not isinstance(cti, bytes):
+        raise MalformedClaims("claim cti is not a byte string")
+    return Claims(issuer, issued_at, expires_at, not_before, cti, MappingProxyType(extra))
+
+
+def check_times(
+    claims: Claims,
+    *,
+    now: datetime,
+    leeway: timedelta = timedelta(0),
+    max_lifetime: timedelta | None = None,
+) -> None:
+    """Check the claims' validity window, then ``iat``, ``nbf`` and ``exp`` against ``now``
+    with ``leeway`` for clock skew.
+
+    The window first, whatever ``now`` is: ``MalformedClaims`` if ``nbf >= exp`` (the
+    window ``[nbf, exp)`` is empty: no time exists at which the credential is valid), and
+    ``ValidityTooLong`` if ``max_lifetime`` is given and ``exp - iat`` exceeds it (leeway
+    does not stretch it). Then ``IssuedInFuture`` (iat > now + leeway), ``NotYetValid``
+    (nbf > now + leeway) or ``Expired`` (now >= exp + leeway).
+    """
+    now = require_utc(now)
+    if claims.not_before is not None and claims.not_before >= claims.expires_at:
+        raise MalformedClaims("nbf is not before exp: the credential is never valid")
+    lifetime = claims.expires_at - claims.issued_at
+    if max_lifetime is not None and lifetime > max_lifetime:
+        raise ValidityTooLong(
+            f"credential is valid for {lifetime}, longer than the {max_lifetime} allowed",
+            issued_at=claims.issued_at,
+            expires_at=claims.expires_at,
+            lifetime=lifetime,
+            limit=max_lifetime,
+        )
+    # Differences, not sums: a datetime near 9999-12-31 plus leeway would overflow.
+    if claims.issued_at - now > leeway:
+        raise IssuedInFuture(
+            "credential was issued in the future", issued_at=claims.issued_at, now=now
+        )
+    if claims.not_before is not None and claims.not_before - now > leeway:
+        raise NotYetValid("credential is not valid yet", not_before=claims.not_before, now=now)
+    if now - claims.expires_at >= leeway:
+        raise Expired("credential has expired", expired_at=claims.expires_at, now=now)
+
+
+# --- proof-of-possession key (cnf, RFC 8747) as a COSE_Key (RFC 9052 §7, RFC 9053) ----------
+
+
+class CoseKeyParam(IntEnum):
+    """COSE_Key labels (IANA "COSE Key Common Parameters" / "COSE Key Type Parameters")."""
+
+    KTY = 1
+    KID = 2
+    ALG = 3
+    CRV = -1
+    X = -2
+    Y = -3
+
+
+_KTY_OKP: Final = 1
+_KTY_EC2: Final = 2
+_CRV_P256: Final = 1
+_CRV_ED25519: Final = 6
+_CNF: Final = int(Claim.CNF)
+_CNF_COSE_KEY: Final = 1  # RFC 8747 §3.1: the confirmation method "COSE_Key"
+_KTY, _KID, _ALG, _CRV, _X, _Y = (int(p) for p in CoseKeyParam)
+_OKP_LABELS: Final = frozenset((_KTY, _KID, _ALG, _CRV, _X))
+_EC2_LABELS: Final = frozenset((_KTY, _KID, _ALG, _CRV, _X, _Y))
+# Ed25519 public keys under which anyone can make signatures that verify (OpenSSL accepts
+# the identity key with R = identity, S = 0 for every message): the points of order 1, 2, 4
+# and 8, compared without the sign bit, as libsodium does; plus every non-canonical y >= p.
+_ED25519_P: Final = 2**255 - 19
+_ED25519_SMALL_ORDER: Final = frozenset(
+    bytes.fromhex(point)
+    for point in (
+        "0000000000000000000000000000000000000000000000000000000000000000",  # order 4
+        "0100000000000000000000000000000000000000000000000000000000000000",  # identity
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  # order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # order 2
+    )
+)
+
+
+def _weak_ed25519(raw: bytes) -> bool:
+    y = raw[:31] + bytes((raw[31] & 0x7F,))
+    return y in _ED25519_SMALL_ORDER or int.from_bytes(y, "little") >= _ED25519_P
+
+
+def encode_cose_key(public_key: PublicKey) -> dict[int, object]:
+    """The compact COSE_Key of a P-256 or Ed25519 public key, in deterministic key order.
+
+    Ed25519: ``{1: 1 (OKP), -1: 6 (Ed25519), -2: x}``; P-256: ``{1: 2 (EC2), -1: 1 (P-256),
+    -2: x, -3: sign bit of y}`` with point compression (RFC 9053 §7.1.1), 33 bytes shorter
+    than the uncompressed point. No ``alg``: qrseal uses one algorithm per key type. Raises
+    ``InvalidArgument`` for a private key (only the public half ever leaves the device) and
+    ``InvalidKey`` for any other key type or curve, or a small-order Ed25519 key.
+    """
+    if isinstance(
+        public_key,
+        ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey,
+    ):
+        raise InvalidArgument(
+            "a holder key must be a public key (the private half stays on the device)"
+        )
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if _weak_ed25519(raw):
+            raise InvalidKey("a small-order Ed25519 key binds nothing: anyone can sign for it")
+        return {_KTY: _KTY_OKP, _CRV: _CRV_ED25519, _X: raw}
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1":
+        point = public_key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
+        )
+        return {_KTY: _KTY_EC2, _CRV: _CRV_P256, _X: point[1:], _Y: point[0] == 3}
+    raise InvalidKey(f"a holder key must be P-256 or Ed25519, not {type(public_key).__name__}")
+
+
+def decode_cose_key(value: object) -> PublicKey:
+    """Decode a COSE_Key holding a P-256 (compressed or uncompressed) or Ed25519 public key.
+
+    Accepts the labels kty, crv, x (and y for EC2) plus an optional ``kid`` (ignored) and an
+    optional ``alg`` that must be the key type's one algorithm (ES256, EdDSA). Raises
+    ``MalformedClaims`` for anything else, including a point not on the curve and an Ed25519
+    key of small order (under which anyone can sign) or with a non-canonical encoding.
+    """
+    if not isinstance(value, Mapping):
+        raise MalformedClaims("COSE_Key is not a map")
+    kty, crv, x = value.get(_KTY), value.get(_CRV), value.get(_X)
+    if kty == _KTY_OKP and crv == _CRV_ED25519 and type(kty) is int and type(crv) is int:
+        labels, alg = _OKP_LABELS, int(Algorithm.EDDSA)
+    elif kty == _KTY_EC2 and crv == _CRV_P256 and type(kty) is int and type(crv) is int:
+        labels, alg = _EC2_LABELS, int(Algorithm.ES256)
+    else:
+        raise MalformedClaims("COSE_Key is not an Ed25519 (OKP) or P-256 (EC2) key")
+    if not set(value) <= labels:
+        raise MalformedClaims("COSE_Key has labels qrseal does not use")
+    if _ALG in value and (type(value[_ALG]) is not int or value[_ALG] != alg):
+        raise MalformedClaims("COSE_Key alg does not match its key type")
+    if _KID in value and not isinstance(value[_KID], bytes):
+        raise MalformedClaims("COSE_Key kid is not a byte string")
+    if not isinstance(x, bytes) or len(x) != 32:
+        raise MalformedClaims("COSE_Key x is not 32 bytes")
+    try:
+        if kty == _KTY_OKP:
+            if _weak_ed25519(x):
+                raise MalformedClaims("COSE_Key is a small-order or non-canonical Ed25519 key")
+            return ed25519.Ed25519PublicKey.from_public_bytes(x)
+        y = value.get(_Y)
+        if isinstance(y, bool):
+            point = (b"\x03" if y else b"\x02") + x
+        elif isinstance(y, bytes) and len(y) == 32:
+            point = b"\x04" + x + y
+        else:
+            raise MalformedClaims("COSE_Key y is neither a sign bit nor 32 bytes")
+        return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError as exc:  # not a point on the curve
+        raise MalformedClaims("COSE_Key is not a valid public key") from exc
+
+
+def encode_cnf(public_key: PublicKey) -> dict[int, object]:
+    """The value of the ``cnf`` claim binding a credential to ``public_key``: ``{1: COSE_Key}``
+    (RFC 8747 §3.2). Raises as :func:`encode_cose_key`."""
+    return {_CNF_COSE_KEY: encode_cose_key(public_key)}
+
+
+def decode_cnf(value: object) -> PublicKey:
+    """The public key of a ``cnf`` claim value ``{1: COSE_Key}``. Other confirmation methods
+    (encrypted keys, key ids) are not supported. Raises ``MalformedClaims``."""
+    if not isinstance(value, Mapping) or set(value) != {_CNF_COSE_KEY}:
+        raise MalformedClaims("cnf is not a map holding exactly one COSE_Key (label 1)")
+    return decode_cose_key(value[_CNF_COSE_KEY])

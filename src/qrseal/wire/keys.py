@@ -1,0 +1,197 @@
+"""Keys: generation, PEM import/export, key ids, and the :class:`Signer` protocol.
+
+A ``kid`` is the first 8 bytes of SHA-256 over the public key's DER
+SubjectPublicKeyInfo. The :class:`Signer` protocol lets an HSM or cloud KMS sign
+instead of a local key: the issuer only needs ``algorithm``, ``kid`` and ``sign``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Final, Protocol, runtime_checkable
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+
+from ..errors import InvalidArgument, InvalidKey
+from .cose import Algorithm, PublicKey, check_key_algorithm, sign_bytes
+
+__all__ = [
+    "KID_LENGTH",
+    "LocalSigner",
+    "PrivateKey",
+    "PublicKey",
+    "Signer",
+    "algorithm_for_key",
+    "generate_private_key",
+    "key_identity",
+    "kid_for",
+    "load_private_key_pem",
+    "load_public_key_pem",
+    "private_key_to_pem",
+    "public_key_to_pem",
+]
+
+PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+KID_LENGTH: Final = 8
+
+_CURVES: Final[dict[Algorithm, ec.EllipticCurve]] = {
+    Algorithm.ES256: ec.SECP256R1(),
+    Algorithm.ES384: ec.SECP384R1(),
+    Algorithm.ES512: ec.SECP521R1(),
+}
+_ALG_BY_CURVE: Final = {
+    "secp256r1": Algorithm.ES256,
+    "secp384r1": Algorithm.ES384,
+    "secp521r1": Algorithm.ES512,
+}
+
+
+@runtime_checkable
+class Signer(Protocol):
+    """Something that signs COSE ``Sig_structure`` bytes with one key.
+
+    ``sign`` returns the signature in COSE form (ECDSA: fixed-size ``r || s``).
+    """
+
+    @property
+    def algorithm(self) -> Algorithm: ...
+
+    @property
+    def kid(self) -> bytes: ...
+
+    def sign(self, message: bytes) -> bytes: ...
+
+
+def generate_private_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
+    """A fresh private key for ``alg`` (EdDSA gives Ed25519)."""
+    if alg is Algorithm.EDDSA:
+        return ed25519.Ed25519PrivateKey.generate()
+    curve = _CURVES.get(alg)
+    if curve is None:
+        raise InvalidArgument(f"unsupported algorithm {alg!r}")
+    return ec.generate_private_key(curve)
+
+
+def algorithm_for_key(key: PrivateKey | PublicKey) -> Algorithm:
+    """The one COSE algorithm qrseal uses with this key type and curve."""
+    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        alg = _ALG_BY_CURVE.get(key.curve.name)
+        if alg is None:
+            raise InvalidKey(f"unsupported curve {key.curve.name}")
+        return alg
+    if isinstance(
+        key,
+        ed25519.Ed25519PrivateKey
+        | ed25519.Ed25519PublicKey
+        | ed448.Ed448PrivateKey
+        | ed448.Ed448PublicKey,
+    ):
+        return Algorithm.EDDSA
+    raise InvalidKey(f"unsupported key type {type(key).__name__}")
+
+
+def key_identity(
+    key: PublicKey, algorithm: Algorithm | None = None, kid: bytes = b""
+) -> tuple[Algorithm, bytes]:
+    """The algorithm (default: the key's one) checked against ``key``, and the kid
+    (default: :func:`kid_for`). Raises ``InvalidKey`` or ``AlgorithmNotAllowed``."""
+    alg = algorithm if algorithm is not None else algorithm_for_key(key)
+    check_key_algorithm(alg, key)
+    return alg, kid or kid_for(key)
+
+
+def _public(key: PrivateKey | PublicKey) -> PublicKey:
+    if isinstance(
+        key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+    ):
+        return key.public_key()
+    return key
+
+
+def kid_for(key: PrivateKey | PublicKey) -> bytes:
+    """Key id: first 8 bytes of SHA-256 over the DER SubjectPublicKeyInfo."""
+    spki = _public(key).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(spki).digest()[:KID_LENGTH]
+
+
+def private_key_to_pem(key: PrivateKey, password: bytes | None = None) -> bytes:
+    """PKCS#8 PEM, encrypted with the best available scheme when ``password`` is given."""
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+
+
+def public_key_to_pem(key: PrivateKey | PublicKey) -> bytes:
+    """SubjectPublicKeyInfo PEM of the public half."""
+    return _public(key).public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def load_private_key_pem(data: bytes, password: bytes | None = None) -> PrivateKey:
+    """Load a PKCS#8 (or traditional) PEM private key. Raises ``InvalidKey`` for a wrong
+    password, a corrupt file or an unsupported key type."""
+    try:
+        key = serialization.load_pem_private_key(data, password=password)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise InvalidKey(f"cannot load private key: {exc}") from exc
+    if not isinstance(
+        key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+    ):
+        raise InvalidKey(f"unsupported private key type {type(key).__name__}")
+    algorithm_for_key(key)
+    return key
+
+
+def load_public_key_pem(data: bytes) -> PublicKey:
+    """Load an SPKI PEM public key. Raises ``InvalidKey``."""
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise InvalidKey(f"cannot load public key: {exc}") from exc
+    if not isinstance(
+        key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+    ):
+        raise InvalidKey(f"unsupported public key type {type(key).__name__}")
+    algorithm_for_key(key)
+    return key
+
+
+class LocalSigner:
+    """A :class:`Signer` over an in-memory private key."""
+
+    __slots__ = ("_algorithm", "_key", "_kid")
+
+    def __init__(self, private_key: PrivateKey, algorithm: Algorithm | None = None) -> None:
+        alg = algorithm if algorithm is not None else algorithm_for_key(private_key)
+        check_key_algorithm(alg, private_key)
+        self._key = private_key
+        self._algorithm = alg
+        self._kid = kid_for(private_key)
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return self._algorithm
+
+    @property
+    def kid(self) -> bytes:
+        return self._kid
+
+    @property
+    def public_key(self) -> PublicKey:
+        return _public(self._key)
+
+    def sign(self, message: bytes) -> bytes:
+        return sign_bytes(self._algorithm, self._key, message)
+
+    def __repr__(self) -> str:
+        return f"LocalSigner({self._algorithm.name}, kid={self._kid.hex()})"

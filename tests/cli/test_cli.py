@@ -1,0 +1,292 @@
+"""The qrseal CLI, run in-process through main(argv), and the example scripts."""
+
+from __future__ import annotations
+
+import io
+import json
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qrseal import Reason, TrustedKey, TrustStore, Verifier, qr
+from qrseal.cli.main import main
+from qrseal.testing import FIXED_NOW, sample_licence_json
+from qrseal.wire.keys import load_public_key_pem
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-11-25T09:00:00Z"
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> tuple[Path, Path]:
+    key, pub = tmp_path / "issuer.key", tmp_path / "issuer.pub.pem"
+    code, text = run("keygen", "--out", str(key), "--pub", str(pub))
+    assert code == 0 and "kid:" in text
+    return key, pub
+
+
+@pytest.fixture
+def licence_file(tmp_path: Path) -> Path:
+    path = tmp_path / "licence.json"
+    path.write_text(json.dumps(sample_licence_json(0), ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_keygen_issue_verify_text(
+    keys: tuple[Path, Path], licence_file: Path, tmp_path: Path
+) -> None:
+    """keygen -> issue -> verify (text, file, PNG image) succeeds with exit 0 and a VALID verdict."""
+    key, pub = keys
+    png, svg = tmp_path / "qr.png", tmp_path / "qr.svg"
+    code, text = run(
+        "issue",
+        str(licence_file),
+        "--key",
+        str(key),
+        "--issuer",
+        "CN-SC",
+        "--png",
+        str(png),
+        "--svg",
+        str(svg),
+        "--now",
+        NOW,
+    )
+    assert code == 0 and text.startswith("DL1:")
+    assert png.stat().st_size > 0 and svg.read_text().startswith("<svg")
+    credential = text.strip()
+    code, out = run("verify", credential, "--trust", f"CN-SC={pub}", "--now", NOW)
+    assert code == 0 and out.startswith("VALID") and "510107200503151422" in out
+    cred_file = tmp_path / "cred.txt"
+    cred_file.write_text(credential + "\n")
+    assert run("verify", "--file", str(cred_file), "--trust", f"CN-SC={pub}", "--now", NOW)[0] == 0
+    code, out = run(
+        "verify", "--image", str(png), "--trust", f"CN-SC={pub}", "--now", NOW, "--json"
+    )
+    assert code == 0 and json.loads(out)["licence"]["document_number"] == "510107200503151422"
+    code, out = run("scan", str(png))
+    assert code == 0 and out.strip() == credential
+
+
+def test_verify_rejection_prints_reason_and_exits_1(
+    keys: tuple[Path, Path], licence_file: Path
+) -> None:
+    """An expired credential exits 1 and prints its reason code (human and JSON output)."""
+    key, pub = keys
+    _, text = run(
+        "issue",
+        str(licence_file),
+        "--key",
+        str(key),
+        "--issuer",
+        "CN-SC",
+        "--valid-for",
+        "1h",
+        "--now",
+        NOW,
+    )
+    code, out = run(
+        "verify", text.strip(), "--trust", f"CN-SC={pub}", "--now", "2026-11-26T09:00:00Z"
+    )
+    assert code == 1 and "expired" in out
+    code, out = run(
+        "verify", text.strip(), "--trust", f"CN-SC={pub}", "--now", "2026-11-26T09:00:00Z", "--json"
+    )
+    assert code == 1 and json.loads(out)["reason"] == Reason.EXPIRED.value
+
+
+def test_verify_max_validity_option(keys: tuple[Path, Path], licence_file: Path) -> None:
+    """--max-validity caps exp - iat: a 72 h credential passes at 72h, is refused below it."""
+    key, pub = keys
+    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    trust = ("--trust", f"CN-SC={pub}", "--now", NOW)
+    assert run("verify", text.strip(), *trust)[0] == 0
+    assert run("verify", text.strip(), *trust, "--max-validity", "72h")[0] == 0
+    code, out = run("verify", text.strip(), *trust, "--max-validity", "71h", "--json")
+    assert code == 1 and json.loads(out)["reason"] == Reason.VALIDITY_TOO_LONG.value
+    assert run("verify", text.strip(), *trust, "--max-validity", "0")[0] == 2
+
+
+def test_verify_nonce_refuses_static_code(keys: tuple[Path, Path], licence_file: Path) -> None:
+    """verify --nonce or --audience with a static credential is presentation_required (exit 1)."""
+    key, pub = keys
+    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    trust = ("--trust", f"CN-SC={pub}", "--now", NOW, "--json")
+    for challenge in (("--nonce", "00" * 16), ("--audience", "desk-1")):
+        code, out = run("verify", text.strip(), *trust, *challenge)
+        assert code == 1 and json.loads(out)["reason"] == Reason.PRESENTATION_REQUIRED.value
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    """Missing arguments, no trust store and bad durations are usage errors (exit 2)."""
+    assert run()[0] == 2
+    assert run("verify", "DL1:123")[0] == 2
+    assert run("verify", "DL1:123", "--trust", "nonsense")[0] == 2
+    assert run("issue", "x.json", "--key", "k", "--issuer", "I", "--valid-for", "soon")[0] == 2
+    assert run("demo", "--now", "2026-11-25T09:00:00")[0] == 2  # no time zone
+
+
+def test_encrypted_key_via_env(
+    tmp_path: Path, licence_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """keygen/issue with --password-env encrypt and decrypt the private key."""
+    monkeypatch.setenv("QRSEAL_TEST_PW", "correct horse")
+    key = tmp_path / "enc.key"
+    assert run("keygen", "--out", str(key), "--password-env", "QRSEAL_TEST_PW")[0] == 0
+    assert b"ENCRYPTED" in key.read_bytes()
+    assert (
+        run(
+            "issue",
+            str(licence_file),
+            "--key",
+            str(key),
+            "--issuer",
+            "I",
+            "--password-env",
+            "QRSEAL_TEST_PW",
+            "--now",
+            NOW,
+        )[0]
+        == 0
+    )
+    monkeypatch.setenv("QRSEAL_TEST_PW", "wrong")
+    code = run(
+        "issue",
+        str(licence_file),
+        "--key",
+        str(key),
+        "--issuer",
+        "I",
+        "--password-env",
+        "QRSEAL_TEST_PW",
+    )[0]
+    assert code == 1
+
+
+def test_inspect_marks_output_unverified(keys: tuple[Path, Path], licence_file: Path) -> None:
+    """inspect decodes without verifying and says so."""
+    key, _ = keys
+    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    code, out = run("inspect", text.strip())
+    report = json.loads(out)
+    assert code == 0 and "NOT VERIFIED" in report["WARNING"] and report["iss"] == "CN-SC"
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    """qrseal demo issues, renders, scans and verifies a sample licence."""
+    code, out = run("demo", "--out", str(tmp_path), "--now", NOW)
+    assert code == 0 and "VALID" in out and (tmp_path / "licence-qr.png").exists()
+
+
+def test_issuer_backend_example(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    """examples/issuer_backend.py signs a JSON batch and a CSV batch, writing verifiable credentials."""
+    key, pub = keys
+    batch = tmp_path / "batch.json"
+    records = [sample_licence_json(i) for i in range(5)]
+    bad = sample_licence_json(0) | {"document_number": "510107200503151423"}
+    batch.write_text(json.dumps([*records, bad], ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "creds.jsonl"
+    argv = [
+        str(batch),
+        "--key",
+        str(key),
+        "--issuer",
+        "CN-SC",
+        "--out",
+        str(out),
+        "--png-dir",
+        str(tmp_path / "png"),
+        "--now",
+        NOW,
+    ]
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "issuer_backend.py"), *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr  # one record was invalid
+    assert "issued 5, skipped 1" in proc.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    verifier = Verifier(TrustStore([TrustedKey(load_public_key_pem(pub.read_bytes()), "CN-SC")]))
+    for line in lines:
+        assert (
+            verifier.verify(line["credential"], now=FIXED_NOW).licence.document_number
+            == line["document_number"]
+        )
+        assert line["qr_version"] == qr.qr_version(line["credential"], qr.Ecc.M)
+    assert len(list((tmp_path / "png").glob("*.png"))) == 5
+
+    csv_path = tmp_path / "batch.csv"
+    fields = sorted({k for r in records for k in r if not k.startswith("_")})
+    rows = [",".join(fields)]
+    for r in records:
+        cells = []
+        for f in fields:
+            v = r.get(f)
+            cell = (
+                ""
+                if v is None
+                else json.dumps(v, ensure_ascii=False)
+                if isinstance(v, list)
+                else str(v)
+            )
+            cells.append('"' + cell.replace('"', '""') + '"')
+        rows.append(",".join(cells))
+    csv_path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "issuer_backend.py"),
+            str(csv_path),
+            "--key",
+            str(key),
+            "--issuer",
+            "CN-SC",
+            "--out",
+            str(out),
+            "--now",
+            NOW,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(out.read_text().splitlines()) == 5
+
+
+def test_verifier_app_example(
+    tmp_path: Path, keys: tuple[Path, Path], licence_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """examples/verifier_app.py verifies a JPEG screenshot and rejects one from an untrusted key."""
+    key, pub = keys
+    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    shot = tmp_path / "shot.jpg"
+    qr.render_image(text.strip(), scale=5).convert("RGB").save(shot, "JPEG", quality=70)
+    script = str(ROOT / "examples" / "verifier_app.py")
+    sys_argv = sys.argv
+    try:
+        sys.argv = [script, str(shot), "--trust", f"CN-SC={pub}", "--now", NOW]
+        with pytest.raises(SystemExit) as done:
+            runpy.run_path(script, run_name="__main__")
+        assert done.value.code == 0
+        assert "LICENCE VERIFIED" in capsys.readouterr().out
+        other = tmp_path / "other.pub.pem"
+        run("keygen", "--out", str(tmp_path / "other.key"), "--pub", str(other))
+        sys.argv = [script, str(shot), "--trust", f"CN-SC={other}", "--now", NOW]
+        with pytest.raises(SystemExit) as done:
+            runpy.run_path(script, run_name="__main__")
+        assert done.value.code == 1
+        assert "unknown_key" in capsys.readouterr().out
+    finally:
+        sys.argv = sys_argv
