@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
 from qrseal import Algorithm, qr
-from qrseal.cli import main as cli
+from qrseal.cli import main
 from qrseal.errors import InvalidArgument, InvalidImage, NoQrFound, TooLarge
 from qrseal.qr import Decoder, ScanResult, Variant
 from qrseal.qr import pipeline as scanpipeline
@@ -389,7 +389,7 @@ def test_cli_scan_debug_writes_variants_and_report(
     picture = tmp_path / "blurred.png"
     scene(5).filter(ImageFilter.GaussianBlur(0.55 * 5)).save(picture)
     out = io.StringIO()
-    assert cli.main(["scan", str(picture), "--debug", str(tmp_path / "dbg")], out=out) == 0
+    assert main(["scan", str(picture), "--debug", str(tmp_path / "dbg")], out=out) == 0
     assert out.getvalue().strip() == credential()
     report = json.loads((tmp_path / "dbg" / "report.json").read_text())
     assert report["results"][0]["variant"] != "original"
@@ -402,8 +402,6 @@ def test_cli_scan_debug_on_a_blank_image_still_writes_and_exits_1(tmp_path: Path
     """When nothing decodes, the debug output is written and the exit code is 1."""
     picture = tmp_path / "blank.png"
     BLANK.save(picture)
-    assert (
-        cli.main(["scan", str(picture), "--debug", str(tmp_path / "dbg")], out=io.StringIO()) == 1
-    )
+    assert main(["scan", str(picture), "--debug", str(tmp_path / "dbg")], out=io.StringIO()) == 1
     names = sorted(p.name for p in (tmp_path / "dbg").iterdir())
     assert "report.json" in names and "00-original.png" in names
