@@ -37,6 +37,7 @@ from qrseal.errors import (
 from qrseal.holder import Holder
 from qrseal.issuer import Issuer
 from qrseal.testing import FIXED_NOW, make_device_signer, make_private_key, sample_licence
+from qrseal.trust import keyform
 from qrseal.trust import lists as trustlist
 from qrseal.trust import x509 as x509trust
 from qrseal.trust.lists import (
@@ -142,33 +143,33 @@ def test_encoding_is_deterministic_with_integer_keys() -> None:
 
 def test_signed_list_verifies_against_pinned_root() -> None:
     """A list signed by the pinned root verifies and carries the typ header."""
-    token = sign_trust_list(_list(_entry(OLD)), ROOT)
-    tl = verify_trust_list(token, ROOT.public_key(), now=NOW)
+    token = sign_trust_list(_list(_entry(OLD)), signer=ROOT)
+    tl = verify_trust_list(token, root=ROOT.public_key(), now=NOW)
     assert tl.sequence == 1 and tl.entries[0].kid == kid_for(OLD)
-    assert load_trust_list(token, [NEW.public_key(), ROOT.public_key()]) == tl
+    assert load_trust_list(token, root=[NEW.public_key(), ROOT.public_key()]) == tl.trust_list
 
 
 def test_tampered_or_foreign_list_rejected() -> None:
     """A flipped byte, another root, a wrong typ or a bad payload are each refused."""
-    token = bytearray(sign_trust_list(_list(_entry(OLD)), ROOT))
+    token = bytearray(sign_trust_list(_list(_entry(OLD)), signer=ROOT))
     token[60] ^= 0x01
-    assert _reason(lambda: load_trust_list(bytes(token), ROOT.public_key())) in {
+    assert _reason(lambda: load_trust_list(bytes(token), root=ROOT.public_key())) in {
         Reason.SIGNATURE_INVALID,
         Reason.MALFORMED_CBOR,
         Reason.MALFORMED_COSE,
     }
-    good = sign_trust_list(_list(_entry(OLD)), ROOT)
-    assert _reason(lambda: load_trust_list(good, NEW.public_key())) is Reason.UNKNOWN_KEY
+    good = sign_trust_list(_list(_entry(OLD)), signer=ROOT)
+    assert _reason(lambda: load_trust_list(good, root=NEW.public_key())) is Reason.UNKNOWN_KEY
     wrong_typ = _sign_payload(encode_trust_list(_list()), typ="application/cwt")
     assert (
-        _reason(lambda: load_trust_list(wrong_typ, ROOT.public_key()))
+        _reason(lambda: load_trust_list(wrong_typ, root=ROOT.public_key()))
         is Reason.MALFORMED_TRUST_LIST
     )
     bad = cbor2.loads(encode_trust_list(_list(_entry(OLD))))
     bad[7][0][99] = 1
     signed_bad = _sign_payload(cbor2.dumps(bad))
     assert (
-        _reason(lambda: load_trust_list(signed_bad, ROOT.public_key()))
+        _reason(lambda: load_trust_list(signed_bad, root=ROOT.public_key()))
         is Reason.MALFORMED_TRUST_LIST
     )
 
@@ -197,13 +198,13 @@ def test_inconsistent_entries_rejected(change: dict[int, object]) -> None:
 @given(data=st.data())
 def test_random_mutations_raise_only_qrseal_errors(data: st.DataObject) -> None:
     """Random byte edits of a signed list either verify or raise a QrsealError, nothing else."""
-    token = bytearray(sign_trust_list(_list(_entry(OLD), _entry(NEW)), ROOT))
+    token = bytearray(sign_trust_list(_list(_entry(OLD), _entry(NEW)), signer=ROOT))
     for _ in range(data.draw(st.integers(1, 4))):
         pos = data.draw(st.integers(0, len(token) - 1))
         token[pos] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(0, len(token)))
     with contextlib.suppress(QrsealError):
-        load_trust_list(bytes(token[:cut] if cut else token), ROOT.public_key())
+        load_trust_list(bytes(token[:cut] if cut else token), root=ROOT.public_key())
 
 
 def _spki_der(key: PrivateKey) -> bytes:
@@ -212,31 +213,23 @@ def _spki_der(key: PrivateKey) -> bytes:
 
 def test_decoded_keys_are_parsed_on_first_use_only() -> None:
     """Loading a list parses no key; an entry and its TrustedKey build it when first used."""
-    token = sign_trust_list(_list(_entry(OLD), _entry(OTHER, "CN", jurisdiction="CN")), ROOT)
-    tl = load_trust_list(token, ROOT.public_key())
+    token = sign_trust_list(_list(_entry(OLD), _entry(OTHER, "CN", jurisdiction="CN")), signer=ROOT)
+    tl = load_trust_list(token, root=ROOT.public_key())
     store = tl.to_trust_store()
     for entry, key in zip(tl.entries, store, strict=True):
-        assert not _slot_is_set(entry, "public_key")
-        assert not _slot_is_set(key, "public_key")
+        assert not entry.key_parsed
+        assert not key.key_parsed
     for entry, key, private in zip(tl.entries, store, (OLD, OTHER), strict=True):
         assert key.public_key == private.public_key()
         assert entry.public_key is key.public_key  # parsed once, shared
         assert tl.entry_for(key) is entry
     assert Verifier(store).verify(_credential(OLD, NOW), now=NOW + HOUR).issuer == "CN-SC"
     # Edits and re-encoding of a loaded list keep working, and need no parsed key.
-    again = load_trust_list(token, ROOT.public_key())
+    again = load_trust_list(token, root=ROOT.public_key())
     retired = again.retire(kid_for(OLD), at=NOW)
     assert retired.entries[0].state is KeyState.RETIRED
     assert encode_trust_list(again) == encode_trust_list(tl)
     assert again == tl
-
-
-def _slot_is_set(obj: object, name: str) -> bool:
-    try:
-        getattr(type(obj), name).__get__(obj, type(obj))
-    except AttributeError:
-        return False
-    return True
 
 
 def _with_key(spki: bytes, alg: Algorithm = Algorithm.ES256) -> bytes:
@@ -291,7 +284,7 @@ def test_bad_points_refused_at_load(alg: Algorithm) -> None:
     good = _spki_der(_CURVE_KEYS[alg])
     size = {Algorithm.ES256: 32, Algorithm.ES384: 48, Algorithm.ES512: 66}[alg]
     header = len(good) - 2 * size
-    ((_, _, prime, b),) = trustlist._SPKI_FORMS[alg.value]
+    ((_, _, prime, b),) = keyform.SPKI_FORMS[alg.value]
     public = _CURVE_KEYS[alg].public_key()
     assert isinstance(public, ec.EllipticCurvePublicKey)
     numbers = public.public_numbers()
@@ -313,7 +306,7 @@ def test_bad_points_refused_at_load(alg: Algorithm) -> None:
         assert not _openssl_accepts(spki, alg)
         token = _sign_payload(_with_key(spki, alg))
         with pytest.raises(QrsealError) as info:
-            load_trust_list(token, ROOT.public_key())
+            load_trust_list(token, root=ROOT.public_key())
         assert info.value.reason is Reason.MALFORMED_TRUST_LIST
 
 
@@ -323,7 +316,7 @@ def test_other_key_encodings_are_parsed_at_load() -> None:
     point = OLD.public_key().public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
     compressed = bytes.fromhex("3039301306072a8648ce3d020106082a8648ce3d030107032200") + point
     entry = decode_trust_list(_with_key(compressed)).entries[0]
-    assert _slot_is_set(entry, "public_key") and entry.public_key == OLD.public_key()
+    assert entry.key_parsed and entry.public_key == OLD.public_key()
     item = cbor2.loads(encode_trust_list(_list(_entry(OLD))))
     assert item[7][0][2] == _spki_der(OLD)
     twice = dict(item[7][0])
@@ -374,25 +367,25 @@ def test_wrong_types_are_malformed_not_crashes(change: dict[int, object]) -> Non
 def test_expired_list_refused_unless_grace_allows() -> None:
     """Past next_update a list is stale; past expires_at it is refused unless within grace."""
     tl = _list(_entry(OLD))
-    token = sign_trust_list(tl, ROOT)
+    token = sign_trust_list(tl, signer=ROOT)
     assert tl.freshness(NOW) is Freshness.FRESH
     assert tl.freshness(tl.next_update) is Freshness.STALE
     late = tl.expires_at + HOUR
     assert tl.freshness(late) is Freshness.EXPIRED
-    assert _reason(lambda: verify_trust_list(token, ROOT.public_key(), now=late)) is (
+    assert _reason(lambda: verify_trust_list(token, root=ROOT.public_key(), now=late)) is (
         Reason.TRUST_LIST_EXPIRED
     )
-    assert verify_trust_list(token, ROOT.public_key(), now=late, grace=2 * HOUR) == tl
+    assert verify_trust_list(token, root=ROOT.public_key(), now=late, grace=2 * HOUR).trust_list == tl
 
 
 def test_store_persists_and_reloads(tmp_path: Path) -> None:
     """An accepted list is written to disk and reloaded at start."""
     path = tmp_path / "trust.tl"
-    store = TrustListStore(path, ROOT.public_key())
+    store = TrustListStore(path, root=ROOT.public_key())
     assert store.load() is None
     assert _reason(lambda: store.trust_store(now=NOW)) is Reason.TRUST_LIST_MISSING
-    store.update(sign_trust_list(_list(_entry(OLD)), ROOT), now=NOW)
-    again = TrustListStore(path, ROOT.public_key())
+    store.update(sign_trust_list(_list(_entry(OLD)), signer=ROOT), now=NOW)
+    again = TrustListStore(path, root=ROOT.public_key())
     loaded = again.load()
     assert loaded is not None and loaded.sequence == 1
     assert len(again.trust_store(now=NOW)) == 1
@@ -402,25 +395,25 @@ def test_store_persists_and_reloads(tmp_path: Path) -> None:
 
 def test_rollback_refused(tmp_path: Path) -> None:
     """A lower or equal sequence number is refused; the very same bytes are a no-op."""
-    store = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
-    two = sign_trust_list(_list(_entry(OLD), sequence=2), ROOT)
+    store = TrustListStore(tmp_path / "trust.tl", root=ROOT.public_key())
+    two = sign_trust_list(_list(_entry(OLD), sequence=2), signer=ROOT)
     store.update(two, now=NOW)
-    one = sign_trust_list(_list(_entry(OLD), _entry(NEW), sequence=1), ROOT)
+    one = sign_trust_list(_list(_entry(OLD), _entry(NEW), sequence=1), signer=ROOT)
     assert _reason(lambda: store.update(one, now=NOW)) is Reason.TRUST_LIST_ROLLBACK
-    other_two = sign_trust_list(_list(_entry(NEW), sequence=2), ROOT)
+    other_two = sign_trust_list(_list(_entry(NEW), sequence=2), signer=ROOT)
     assert _reason(lambda: store.update(other_two, now=NOW)) is Reason.TRUST_LIST_ROLLBACK
     assert store.update(two, now=NOW).sequence == 2
-    reloaded = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
+    reloaded = TrustListStore(tmp_path / "trust.tl", root=ROOT.public_key())
     reloaded.load()
     assert _reason(lambda: reloaded.update(one, now=NOW)) is Reason.TRUST_LIST_ROLLBACK
 
 
 def test_other_list_id_refused(tmp_path: Path) -> None:
     """An update for another list id is refused."""
-    store = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
-    store.update(sign_trust_list(_list(_entry(OLD)), ROOT), now=NOW)
+    store = TrustListStore(tmp_path / "trust.tl", root=ROOT.public_key())
+    store.update(sign_trust_list(_list(_entry(OLD)), signer=ROOT), now=NOW)
     other = new_trust_list("cn-other", now=NOW, entries=[_entry(OLD)]).next_version(now=NOW)
-    token = sign_trust_list(other, ROOT)
+    token = sign_trust_list(other, signer=ROOT)
     assert _reason(lambda: store.update(token, now=NOW)) is Reason.TRUST_LIST_MISMATCH
 
 
@@ -430,22 +423,22 @@ def test_crash_while_persisting_keeps_previous_list(
 ) -> None:
     """A failure mid-write leaves the previous list current, on disk, and no temp file."""
     path = tmp_path / "trust.tl"
-    store = TrustListStore(path, ROOT.public_key())
-    first = sign_trust_list(_list(_entry(OLD)), ROOT)
+    store = TrustListStore(path, root=ROOT.public_key())
+    first = sign_trust_list(_list(_entry(OLD)), signer=ROOT)
     store.update(first, now=NOW)
 
     def crash(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, broken, crash)
-    second = sign_trust_list(_list(_entry(NEW), sequence=2), ROOT)
+    second = sign_trust_list(_list(_entry(NEW), sequence=2), signer=ROOT)
     assert _reason(lambda: store.update(second, now=NOW)) is Reason.STORAGE_FAILED
     monkeypatch.undo()
     current = store.current
     assert current is not None and current.sequence == 1
     assert path.read_bytes() == first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trust.tl"]
-    restarted = TrustListStore(path, ROOT.public_key())
+    restarted = TrustListStore(path, root=ROOT.public_key())
     loaded = restarted.load()
     assert loaded is not None and loaded.sequence == 1
 
@@ -465,9 +458,9 @@ def test_rotation_end_to_end(tmp_path: Path) -> None:
     v2 = v1.rotate(kid_for(OLD), _entry(NEW, not_before=NOW + HOUR), at=NOW + HOUR).next_version(
         now=NOW + HOUR
     )
-    store = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
-    store.update(sign_trust_list(v1, ROOT), now=NOW)
-    tl = store.update(sign_trust_list(v2, ROOT), now=NOW + HOUR)
+    store = TrustListStore(tmp_path / "trust.tl", root=ROOT.public_key())
+    store.update(sign_trust_list(v1, signer=ROOT), now=NOW)
+    tl = store.update(sign_trust_list(v2, signer=ROOT), now=NOW + HOUR)
     assert tl.sequence == 2
     assert [e.state for e in tl.entries] == [KeyState.RETIRED, KeyState.ACTIVE]
     new_text = _credential(NEW, NOW + 2 * HOUR)
@@ -534,13 +527,13 @@ def test_revocation_reaches_an_offline_verifier_through_the_store(tmp_path: Path
     """A verifier app that took the list revoking a key refuses that key's later credentials
     and keeps refusing them after a restart, offline."""
     v1 = _list(_entry(OLD))
-    store = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
-    store.update(sign_trust_list(v1, ROOT), now=NOW)
+    store = TrustListStore(tmp_path / "trust.tl", root=ROOT.public_key())
+    store.update(sign_trust_list(v1, signer=ROOT), now=NOW)
     late = _credential(OLD, NOW + 2 * HOUR)
     assert Verifier(store.trust_store(now=NOW + 3 * HOUR)).verify(late, now=NOW + 3 * HOUR)
     v2 = v1.revoke(kid_for(OLD), at=NOW + HOUR).next_version(now=NOW + 3 * HOUR)
-    store.update(sign_trust_list(v2, ROOT), now=NOW + 3 * HOUR)
-    restarted = TrustListStore(tmp_path / "trust.tl", ROOT.public_key())
+    store.update(sign_trust_list(v2, signer=ROOT), now=NOW + 3 * HOUR)
+    restarted = TrustListStore(tmp_path / "trust.tl", root=ROOT.public_key())
     restarted.load()
     trust = restarted.trust_store(now=NOW + 4 * HOUR)
     assert _reason(lambda: Verifier(trust).verify(late, now=NOW + 4 * HOUR)) is Reason.KEY_REVOKED
@@ -638,9 +631,9 @@ def test_revocation_is_checked_before_the_issuer_and_authorisation() -> None:
 def test_trusted_key_entry_must_match_the_key() -> None:
     """A TrustedKey refuses an entry that names another key, issuer or kid."""
     entry = _entry(OLD)
-    assert entry.to_trusted_key().entry is entry
-    assert entry.to_trusted_key().valid_at(NOW + HOUR)
-    key = _list(entry).retire(kid_for(OLD), at=NOW + HOUR).entries[0].to_trusted_key()
+    assert TrustedKey.for_entry(entry).entry is entry
+    assert TrustedKey.for_entry(entry).valid_at(NOW + HOUR)
+    key = TrustedKey.for_entry(_list(entry).retire(kid_for(OLD), at=NOW + HOUR).entries[0])
     assert key.not_after == NOW + HOUR - timedelta(seconds=1) and not key.valid_at(NOW + HOUR)
     assert (key.kid, key.issuer, key.algorithm) == (kid_for(OLD), "CN-SC", Algorithm.ES256)
     assert _reason(lambda: TrustedKey.for_entry("entry")) is Reason.INVALID_ARGUMENT  # type: ignore[arg-type]
@@ -766,13 +759,13 @@ def _ds(
 def test_x509_valid_chain_gives_a_working_key() -> None:
     """A DS certificate chained to the IACA yields a trusted key that verifies credentials."""
     authorities = x509trust.IssuingAuthorities([_iaca()])
-    signer = x509trust.verify_document_signer(_ds(), authorities, at=NOW)
+    signer = x509trust.verify_document_signer(_ds(), authorities, now=NOW)
     assert signer.kid == kid_for(_DS_KEY) and len(signer.chain) == 2
-    store = x509trust.trust_store_from_certificates([_ds()], authorities, at=NOW, issuer="CN-SC")
+    store = x509trust.trust_store_from_certificates([_ds()], authorities, now=NOW, issuer="CN-SC")
     verified = Verifier(store).verify(_credential(_DS_KEY, NOW), now=NOW + HOUR)
     assert verified.kid == kid_for(_DS_KEY)
     entry = x509trust.entry_from_certificate(
-        _ds(), authorities, at=NOW, issuer="CN-SC", jurisdiction="CN-SC", classes=["C1"]
+        _ds(), authorities, now=NOW, issuer="CN-SC", jurisdiction="CN-SC", classes=["C1"]
     )
     assert entry.not_after == _START + timedelta(days=365)
     root = _iaca()
@@ -795,7 +788,7 @@ def test_x509_bad_chains_rejected(
 ) -> None:
     """Expired, foreign-signed and wrong-key-usage document signers are refused."""
     authorities = x509trust.IssuingAuthorities([_iaca()])
-    assert _reason(lambda: x509trust.verify_document_signer(make(), authorities, at=at)) is (
+    assert _reason(lambda: x509trust.verify_document_signer(make(), authorities, now=at)) is (
         expected
     )
 
@@ -873,7 +866,7 @@ def test_cli_init_add_retire_revoke_sign_show(tmp_path: Path) -> None:
     text = _credential(OLD, NOW - HOUR)
     assert _reason(lambda: Verifier(store).verify(text, now=NOW)) is Reason.KEY_REVOKED
     pinned = load_public_key_pem(root_pub.read_bytes())
-    assert load_trust_list(first, pinned).sequence == 1
+    assert load_trust_list(first, root=pinned).sequence == 1
     code, _ = _run("trust", "show", str(signed), "--root", str(issuer_pub), *now)
     assert code == 1
     assert _run("trust", "retire", "--draft", str(draft), "--kid", "zz")[0] == 2
@@ -893,7 +886,7 @@ def test_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def _restart(path: Path, *roots: object) -> TrustListStore:
-    return TrustListStore(path, list(roots) or ROOT.public_key())  # type: ignore[arg-type]
+    return TrustListStore(path, root=list(roots) or ROOT.public_key())  # type: ignore[arg-type]
 
 
 def test_update_before_load_cannot_roll_back_after_restart(tmp_path: Path) -> None:
@@ -902,8 +895,8 @@ def test_update_before_load_cannot_roll_back_after_restart(tmp_path: Path) -> No
     path = tmp_path / "trust.tl"
     v1 = _list(_entry(OLD))
     v2 = v1.revoke(kid_for(OLD), at=NOW, compromised=True).next_version(now=NOW)
-    old_token, new_token = sign_trust_list(v1, ROOT), sign_trust_list(v2, ROOT)
-    store = TrustListStore(path, ROOT.public_key())
+    old_token, new_token = sign_trust_list(v1, signer=ROOT), sign_trust_list(v2, signer=ROOT)
+    store = TrustListStore(path, root=ROOT.public_key())
     store.update(old_token, now=NOW)
     store.update(new_token, now=NOW)
     restarted = _restart(path)  # the attacker replays list #1 before the app called load()
@@ -920,12 +913,12 @@ def test_update_takes_its_floor_from_the_file_not_only_from_memory(tmp_path: Pat
     """Issue 9 item 3: a store that loaded list #1 refuses #2 once the file holds #3."""
     path = tmp_path / "trust.tl"
     first = _restart(path)
-    first.update(sign_trust_list(_list(_entry(OLD), sequence=1), ROOT), now=NOW)
+    first.update(sign_trust_list(_list(_entry(OLD), sequence=1), signer=ROOT), now=NOW)
     second = _restart(path)
     second.load()
-    newest = sign_trust_list(_list(_entry(OLD), sequence=3), ROOT)
+    newest = sign_trust_list(_list(_entry(OLD), sequence=3), signer=ROOT)
     first.update(newest, now=NOW)
-    middle = sign_trust_list(_list(_entry(OLD), _entry(NEW), sequence=2), ROOT)
+    middle = sign_trust_list(_list(_entry(OLD), _entry(NEW), sequence=2), signer=ROOT)
     assert _reason(lambda: second.update(middle, now=NOW)) is Reason.TRUST_LIST_ROLLBACK
     assert path.read_bytes() == newest
 
@@ -935,7 +928,7 @@ def test_verifier_refuses_once_its_trust_list_expired(tmp_path: Path) -> None:
     with trust_list_expired once the list (plus the grace it was built with) expired."""
     tl = new_trust_list("cn-national", now=NOW, entries=[_entry(OLD)], valid_for=24 * HOUR)
     store = _restart(tmp_path / "trust.tl")
-    store.update(sign_trust_list(tl, ROOT), now=NOW)
+    store.update(sign_trust_list(tl, signer=ROOT), now=NOW)
     text = _credential(OLD, NOW)  # valid for 72 hours
     verifier = Verifier(store.trust_store(now=NOW))
     assert verifier.verify(text, now=NOW + HOUR).kid == kid_for(OLD)
@@ -972,30 +965,30 @@ def test_root_rotation_hands_over_to_the_new_root(tmp_path: Path) -> None:
     """Issue 9 item 12: a newer pinned root's list supersedes the old root's whatever its
     sequence; the old root's lists are then rollbacks, and after its end it is refused."""
     path = tmp_path / "trust.tl"
-    store = TrustListStore(path, _rotating_roots())
-    store.update(sign_trust_list(_version(7, NOW), ROOT), now=NOW)
-    early = sign_trust_list(_version(1, NOW), NEW_ROOT)  # before the new root's window
+    store = TrustListStore(path, root=_rotating_roots())
+    store.update(sign_trust_list(_version(7, NOW), signer=ROOT), now=NOW)
+    early = sign_trust_list(_version(1, NOW), signer=NEW_ROOT)  # before the new root's window
     assert _reason(lambda: store.update(early, now=NOW)) is Reason.KEY_NOT_VALID_AT_TIME
     t = _HANDOVER + HOUR
-    assert store.update(sign_trust_list(_version(1, t), NEW_ROOT), now=t).sequence == 1
-    old_again = sign_trust_list(_version(8, t), ROOT)  # genuine old root, higher sequence
+    assert store.update(sign_trust_list(_version(1, t), signer=NEW_ROOT), now=t).sequence == 1
+    old_again = sign_trust_list(_version(8, t), signer=ROOT)  # genuine old root, higher sequence
     assert _reason(lambda: store.update(old_again, now=t)) is Reason.TRUST_LIST_ROLLBACK
-    restarted = TrustListStore(path, _rotating_roots())
+    restarted = TrustListStore(path, root=_rotating_roots())
     assert _reason(lambda: restarted.update(old_again, now=t)) is Reason.TRUST_LIST_ROLLBACK
-    assert restarted.update(sign_trust_list(_version(2, t), NEW_ROOT), now=t).sequence == 2
+    assert restarted.update(sign_trust_list(_version(2, t), signer=NEW_ROOT), now=t).sequence == 2
 
 
 def test_old_root_is_refused_after_its_end(tmp_path: Path) -> None:
     """Issue 9 item 12: past its end an old root's list is refused (key_not_valid_at_time)
     on update and on verification, and a held list it signed no longer yields keys."""
     after = _OLD_ROOT_END + HOUR
-    token = sign_trust_list(_version(3, after), ROOT)
-    assert _reason(lambda: verify_trust_list(token, _rotating_roots(), now=after)) is (
+    token = sign_trust_list(_version(3, after), signer=ROOT)
+    assert _reason(lambda: verify_trust_list(token, root=_rotating_roots(), now=after)) is (
         Reason.KEY_NOT_VALID_AT_TIME
     )
-    store = TrustListStore(tmp_path / "trust.tl", _rotating_roots())
+    store = TrustListStore(tmp_path / "trust.tl", root=_rotating_roots())
     assert _reason(lambda: store.update(token, now=after)) is Reason.KEY_NOT_VALID_AT_TIME
-    backdated = sign_trust_list(_version(3, NOW), ROOT)
+    backdated = sign_trust_list(_version(3, NOW), signer=ROOT)
     store.update(backdated, now=NOW)
     verifier = Verifier(store.trust_store(now=NOW))
     text = _credential(OLD, NOW)
@@ -1003,8 +996,8 @@ def test_old_root_is_refused_after_its_end(tmp_path: Path) -> None:
     assert _reason(lambda: store.trust_store(now=after)) is Reason.KEY_NOT_VALID_AT_TIME
     assert _reason(lambda: verifier.verify(text, now=after)) is Reason.KEY_NOT_VALID_AT_TIME
     assert _reason(lambda: store.update(backdated, now=after)) is Reason.KEY_NOT_VALID_AT_TIME
-    late_signed = sign_trust_list(_version(4, after), ROOT)  # issued after the root's end
-    assert _reason(lambda: load_trust_list(late_signed, _rotating_roots())) is (
+    late_signed = sign_trust_list(_version(4, after), signer=ROOT)  # issued after the root's end
+    assert _reason(lambda: load_trust_list(late_signed, root=_rotating_roots())) is (
         Reason.KEY_NOT_VALID_AT_TIME
     )
 
@@ -1013,28 +1006,28 @@ def test_huge_sequence_jump_refused(tmp_path: Path) -> None:
     """Issue 9 item 12: a list numbered 2^63-1 does not lock out later lists: a jump above
     max_sequence_jump is refused (trust_list_sequence_jump) and the held list stays."""
     path = tmp_path / "trust.tl"
-    store = TrustListStore(path, ROOT.public_key())
-    store.update(sign_trust_list(_list(_entry(OLD), sequence=1), ROOT), now=NOW)
-    huge = sign_trust_list(_list(_entry(NEW), sequence=2**63 - 1), ROOT)
+    store = TrustListStore(path, root=ROOT.public_key())
+    store.update(sign_trust_list(_list(_entry(OLD), sequence=1), signer=ROOT), now=NOW)
+    huge = sign_trust_list(_list(_entry(NEW), sequence=2**63 - 1), signer=ROOT)
     assert _reason(lambda: store.update(huge, now=NOW)) is Reason.TRUST_LIST_SEQUENCE_JUMP
     assert _reason(lambda: _restart(path).update(huge, now=NOW)) is (
         Reason.TRUST_LIST_SEQUENCE_JUMP
     )
     jump = 1 + trustlist.MAX_SEQUENCE_JUMP
-    assert store.update(sign_trust_list(_list(_entry(OLD), sequence=jump), ROOT), now=NOW)
-    small = TrustListStore(path, ROOT.public_key(), max_sequence_jump=10)
-    nearby = sign_trust_list(_list(_entry(OLD), sequence=jump + 11), ROOT)
+    assert store.update(sign_trust_list(_list(_entry(OLD), sequence=jump), signer=ROOT), now=NOW)
+    small = TrustListStore(path, root=ROOT.public_key(), max_sequence_jump=10)
+    nearby = sign_trust_list(_list(_entry(OLD), sequence=jump + 11), signer=ROOT)
     assert _reason(lambda: small.update(nearby, now=NOW)) is Reason.TRUST_LIST_SEQUENCE_JUMP
-    assert small.update(sign_trust_list(_list(sequence=jump + 10), ROOT), now=NOW)
+    assert small.update(sign_trust_list(_list(sequence=jump + 10), signer=ROOT), now=NOW)
 
 
 def test_pinned_roots_must_be_distinct_keys() -> None:
     """Issue 9 item 12: a root pinned twice (two windows for one key) is a set-up error."""
     twice = [trustlist.PinnedRoot(ROOT.public_key()), ROOT.public_key()]
-    assert _reason(lambda: TrustListStore("x.tl", twice)) is Reason.INVALID_ARGUMENT
-    assert _reason(lambda: TrustListStore("x.tl", 5)) is Reason.INVALID_ARGUMENT  # type: ignore[arg-type]
-    assert _reason(lambda: TrustListStore("x.tl", ["key"])) is Reason.INVALID_ARGUMENT  # type: ignore[list-item]
-    assert _reason(lambda: TrustListStore("a\0b.tl", ROOT.public_key()).load()) is (
+    assert _reason(lambda: TrustListStore("x.tl", root=twice)) is Reason.INVALID_ARGUMENT
+    assert _reason(lambda: TrustListStore("x.tl", root=5)) is Reason.INVALID_ARGUMENT  # type: ignore[arg-type]
+    assert _reason(lambda: TrustListStore("x.tl", root=["key"])) is Reason.INVALID_ARGUMENT  # type: ignore[list-item]
+    assert _reason(lambda: TrustListStore("a\0b.tl", root=ROOT.public_key()).load()) is (
         Reason.STORAGE_FAILED
     )
 
@@ -1054,10 +1047,10 @@ def test_load_refuses_an_oversized_sparse_file(
     monkeypatch.setattr(os, "read", no_read)
     assert _reason(store.load) is Reason.TOO_LARGE
     monkeypatch.undo()
-    small = TrustListStore(path, ROOT.public_key(), max_bytes=1024)
+    small = TrustListStore(path, root=ROOT.public_key(), max_bytes=1024)
     path.write_bytes(bytes(1025))  # the cap is a parameter, checked before decoding
     assert _reason(lambda: small.load()) is Reason.TOO_LARGE
-    token = sign_trust_list(_list(_entry(OLD)), ROOT)
+    token = sign_trust_list(_list(_entry(OLD)), signer=ROOT)
     assert _reason(lambda: small.update(token, now=NOW)) is Reason.TOO_LARGE
     assert path.read_bytes() == bytes(1025)  # an unreadable floor is never overwritten
 
@@ -1065,7 +1058,7 @@ def test_load_refuses_an_oversized_sparse_file(
 def test_load_refuses_a_symlink(tmp_path: Path) -> None:
     """Issue 9 item 13: the stored list is opened without following a symlink."""
     real = tmp_path / "elsewhere.tl"
-    real.write_bytes(sign_trust_list(_list(_entry(OLD)), ROOT))
+    real.write_bytes(sign_trust_list(_list(_entry(OLD)), signer=ROOT))
     path = tmp_path / "trust.tl"
     path.symlink_to(real)
     assert _reason(lambda: _restart(path).load()) is Reason.STORAGE_FAILED
@@ -1159,9 +1152,9 @@ def _leaf(
 def test_x509_document_signer_without_mdl_ds_eku_refused() -> None:
     """Issue 9 item 14: a DS certificate without the mdlDS extended key usage is refused."""
     authorities = x509trust.IssuingAuthorities([_iaca()])
-    assert x509trust.verify_document_signer(_leaf(), authorities, at=NOW).kid == kid_for(_DS_KEY)
+    assert x509trust.verify_document_signer(_leaf(), authorities, now=NOW).kid == kid_for(_DS_KEY)
     assert _reason(
-        lambda: x509trust.verify_document_signer(_leaf(eku=False), authorities, at=NOW)
+        lambda: x509trust.verify_document_signer(_leaf(eku=False), authorities, now=NOW)
     ) is (Reason.CERTIFICATE_INVALID)
 
 
@@ -1174,13 +1167,13 @@ def test_x509_chain_through_an_intermediate_refused_by_default() -> None:
     ds = _leaf("Sub CA Sichuan", sub_key)
     strict = x509trust.IssuingAuthorities([iaca])
     assert _reason(
-        lambda: x509trust.verify_document_signer(ds, strict, at=NOW, intermediates=[sub])
+        lambda: x509trust.verify_document_signer(ds, strict, now=NOW, intermediates=[sub])
     ) is (Reason.CERTIFICATE_UNTRUSTED)
     assert _reason(
         lambda: x509trust.trusted_key_from_certificate(
-            ds, strict, at=NOW, issuer="CN-SC", intermediates=[sub]
+            ds, strict, now=NOW, issuer="CN-SC", intermediates=[sub]
         )
     ) is (Reason.CERTIFICATE_UNTRUSTED)
     lenient = x509trust.IssuingAuthorities([iaca], allow_intermediates=True)
-    signer = x509trust.verify_document_signer(ds, lenient, at=NOW, intermediates=[sub])
+    signer = x509trust.verify_document_signer(ds, lenient, now=NOW, intermediates=[sub])
     assert len(signer.chain) == 3
