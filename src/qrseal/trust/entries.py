@@ -3,7 +3,7 @@ an entry obeys, and the checks a verifier applies to what the key signed (docs/f
 §14.2, §14.4).
 
 Every entry, whether built by an issuer or decoded from a list, goes through one builder
-(:func:`fill_entry`) that applies :func:`check_entry_fields`, so a rule is written once; the
+(:func:`fill_entry`) that holds the entry's rules, so a rule is written once; the
 decoder in :mod:`qrseal.trust.codec` checks only the CBOR types before handing it the values.
 """
 
@@ -35,7 +35,6 @@ __all__ = [
     "KeyState",
     "TrustListEntry",
     "check_entry",
-    "check_entry_fields",
     "check_entry_scope",
     "check_entry_state",
     "check_scope",
@@ -69,38 +68,6 @@ def check_scope(items: frozenset[str], name: str) -> frozenset[str]:
     ):
         raise InvalidArgument(f"{name} must be at most {MAX_SCOPE} non-empty strings")
     return items
-
-
-def check_entry_fields(
-    kid: bytes,
-    issuer: str,
-    jurisdiction: str,
-    not_before: datetime,
-    not_after: datetime,
-    state: KeyState,
-    retired_at: datetime | None,
-    revoked_at: datetime | None,
-    compromised: bool,
-) -> None:
-    """The rules of one entry (the scope sets are checked by :func:`check_scope` where they
-    are built). Raises ``InvalidArgument``."""
-    if not 0 < len(kid) <= MAX_KID:
-        raise InvalidArgument(f"kid must be 1 to {MAX_KID} bytes")
-    if not isinstance(issuer, str) or not 0 < len(issuer) <= MAX_TEXT:
-        raise InvalidArgument(f"issuer must be non-empty text of at most {MAX_TEXT}")
-    if not isinstance(jurisdiction, str) or not 0 < len(jurisdiction) <= MAX_TEXT:
-        raise InvalidArgument(f"jurisdiction must be non-empty text of at most {MAX_TEXT}")
-    if not_after < not_before:
-        raise InvalidArgument("not_after is before not_before")
-    # A revoked key may keep the retirement time it had before it was revoked.
-    if (state is KeyState.RETIRED and retired_at is None) or (
-        state is KeyState.ACTIVE and retired_at is not None
-    ):
-        raise InvalidArgument("retired_at is required for a retired key, refused for an active one")
-    if (state is KeyState.REVOKED) != (revoked_at is not None):
-        raise InvalidArgument("revoked_at is required for, and only for, a revoked key")
-    if compromised and state is not KeyState.REVOKED:
-        raise InvalidArgument("only a revoked key can be flagged compromised")
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -239,6 +206,9 @@ class TrustListEntry:
         return new
 
 
+_ACTIVE, _RETIRED, _REVOKED = tuple(KeyState)
+
+
 def _slot_setter(name: str) -> Callable[[TrustListEntry, object], None]:
     # The slot's own descriptor: sets one field of a frozen entry being built.
     return cast(Callable[[TrustListEntry, object], None], getattr(TrustListEntry, name).__set__)
@@ -297,22 +267,28 @@ def fill_entry(
     revoked_at: datetime | None,
     compromised: bool,
 ) -> None:
-    """Check the values with :func:`check_entry_fields` and set them on ``entry``, an
-    instance made by ``object.__new__``: the one way an entry is built. The caller has made
-    the times UTC, the scope sets checked (:func:`check_scope`) and ``spki`` the canonical
-    form of ``key`` (``key`` None: parsed from ``spki`` on first use). Raises
-    ``InvalidArgument``."""
-    check_entry_fields(
-        kid,
-        issuer,
-        jurisdiction,
-        not_before,
-        not_after,
-        state,
-        retired_at,
-        revoked_at,
-        compromised,
-    )
+    """Check the rules of one entry and set the values on ``entry``, an instance made by
+    ``object.__new__``: the one way an entry is built, whether by its constructor, by
+    :meth:`TrustListEntry.evolve` or by the decoder. The caller has made the times UTC, the
+    scope sets checked (:func:`check_scope`, once per distinct array when decoding) and
+    ``spki`` the canonical form of ``key`` (``key`` None: parsed from ``spki`` on first
+    use). Raises ``InvalidArgument``."""
+    # The rules (docs/format.md §14.2), on the hot path of loading a list.
+    if not 0 < len(kid) <= MAX_KID:
+        raise InvalidArgument(f"kid must be 1 to {MAX_KID} bytes")
+    if not isinstance(issuer, str) or not 0 < len(issuer) <= MAX_TEXT:
+        raise InvalidArgument(f"issuer must be non-empty text of at most {MAX_TEXT}")
+    if not isinstance(jurisdiction, str) or not 0 < len(jurisdiction) <= MAX_TEXT:
+        raise InvalidArgument(f"jurisdiction must be non-empty text of at most {MAX_TEXT}")
+    if not_after < not_before:
+        raise InvalidArgument("not_after is before not_before")
+    # A revoked key may keep the retirement time it had before it was revoked.
+    if (state is _RETIRED and retired_at is None) or (state is _ACTIVE and retired_at is not None):
+        raise InvalidArgument("retired_at is required for a retired key, refused for an active one")
+    if (state is _REVOKED) != (revoked_at is not None):
+        raise InvalidArgument("revoked_at is required for, and only for, a revoked key")
+    if compromised and state is not _REVOKED:
+        raise InvalidArgument("only a revoked key can be flagged compromised")
     _set_issuer(entry, issuer)
     _set_jurisdiction(entry, jurisdiction)
     _set_not_before(entry, not_before)

@@ -43,15 +43,16 @@ def load_spki(spki: bytes, alg: Algorithm, where: str = "") -> PublicKey:
 
 # SubjectPublicKeyInfo (RFC 5480 §2, RFC 8410 §4) in the one DER form cryptography writes:
 # SEQUENCE { SEQUENCE { algorithm OID, curve OID }, BIT STRING { 0 unused bits, key } },
-# with EC points uncompressed (0x04 || X || Y). Per COSE algorithm value: (header up to
-# the key bytes, total length, for EC the field prime p and curve coefficient b (a = -3)).
+# with EC points uncompressed (0x04 || X || Y). Per COSE algorithm (keyed by the member,
+# which hashes as its value): (header up to the key bytes, total length, for EC the field
+# prime p and curve coefficient b (a = -3)).
 SpkiForm = tuple[bytes, int, int, int]
 _P256: Final = 2**256 - 2**224 + 2**192 + 2**96 - 1
 _P384: Final = 2**384 - 2**128 - 2**96 + 2**32 - 1
 _P521: Final = 2**521 - 1
 SPKI_FORMS: Final[Mapping[int, tuple[SpkiForm, ...]]] = MappingProxyType(
     {
-        Algorithm.ES256.value: (
+        Algorithm.ES256: (
             (
                 bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004"),
                 91,
@@ -59,7 +60,7 @@ SPKI_FORMS: Final[Mapping[int, tuple[SpkiForm, ...]]] = MappingProxyType(
                 int("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b", 16),
             ),
         ),
-        Algorithm.ES384.value: (
+        Algorithm.ES384: (
             (
                 bytes.fromhex("3076301006072a8648ce3d020106052b8104002203620004"),
                 120,
@@ -71,7 +72,7 @@ SPKI_FORMS: Final[Mapping[int, tuple[SpkiForm, ...]]] = MappingProxyType(
                 ),
             ),
         ),
-        Algorithm.ES512.value: (
+        Algorithm.ES512: (
             (
                 bytes.fromhex("30819b301006072a8648ce3d020106052b810400230381860004"),
                 158,
@@ -84,7 +85,7 @@ SPKI_FORMS: Final[Mapping[int, tuple[SpkiForm, ...]]] = MappingProxyType(
             ),
         ),
         # Ed25519 and Ed448: OpenSSL takes any 32 / 57 key bytes, as this does.
-        Algorithm.EDDSA.value: (
+        Algorithm.EDDSA: (
             (bytes.fromhex("302a300506032b6570032100"), 44, 0, 0),
             (bytes.fromhex("3043300506032b6571033a00"), 69, 0, 0),
         ),
@@ -98,13 +99,15 @@ def canonical_form(spki: bytes, alg: Algorithm) -> bool:
     and for EC an affine point with coordinates below p that lies on the curve (what
     OpenSSL checks when it loads the key; P-256/384/521 have cofactor 1, so nothing more).
     False means "not in that form": the caller then parses the key in full."""
-    for prefix, size, p, b in SPKI_FORMS[alg.value]:
-        if len(spki) != size or not spki.startswith(prefix):
+    size = len(spki)
+    for prefix, total, p, b in SPKI_FORMS[alg]:
+        if size != total or not spki.startswith(prefix):
             continue
         if not p:
             return True
-        half = (size - len(prefix)) // 2
-        x = int.from_bytes(spki[len(prefix) : len(prefix) + half])
-        y = int.from_bytes(spki[len(prefix) + half :])
+        start = len(prefix)
+        middle = start + (size - start) // 2
+        x = int.from_bytes(spki[start:middle])
+        y = int.from_bytes(spki[middle:])
         return x < p and y < p and (y * y - (x * x - 3) * x - b) % p == 0
     return False
