@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 import cbor2
 import pytest
@@ -23,6 +24,7 @@ from qrseal.errors import (
 )
 from qrseal.testing import make_private_key
 from qrseal.trust import keyform
+from qrseal.trust.entries import MAX_KID, MAX_SCOPE, MAX_TEXT
 from qrseal.trust.lists import (
     DRIVING_LICENCE,
     KeyState,
@@ -266,3 +268,80 @@ def test_wrong_types_are_malformed_not_crashes(change: dict[int, object]) -> Non
     second.update(change)
     item[7].append(second)
     assert _reason(lambda: decode_trust_list(cbor2.dumps(item))) is Reason.MALFORMED_TRUST_LIST
+
+
+def _decoded_with(change: dict[int, object]) -> Reason | None:
+    """None when a list whose first entry carries ``change`` decodes, else the reason."""
+    item = cbor2.loads(encode_trust_list(_list(_entry(OLD))))
+    item[7][0].update(change)
+    try:
+        decode_trust_list(cbor2.dumps(item))
+    except QrsealError as exc:
+        return exc.reason
+    return None
+
+
+def _built_with(**change: object) -> Reason | None:
+    """None when TrustListEntry accepts ``change``, else the reason."""
+    try:
+        issuer = change.pop("issuer", "CN-SC")
+        _entry(OLD, str(issuer), **change)
+    except QrsealError as exc:
+        return exc.reason
+    return None
+
+
+@pytest.mark.parametrize(
+    ("wire", "built", "ok"),
+    [
+        ({1: b"k" * MAX_KID}, {"kid": b"k" * MAX_KID}, True),
+        ({1: b"k" * (MAX_KID + 1)}, {"kid": b"k" * (MAX_KID + 1)}, False),
+        ({4: "I" * MAX_TEXT}, {"issuer": "I" * MAX_TEXT}, True),
+        ({4: "I" * (MAX_TEXT + 1)}, {"issuer": "I" * (MAX_TEXT + 1)}, False),
+        ({5: "J" * MAX_TEXT}, {"jurisdiction": "J" * MAX_TEXT}, True),
+        ({5: "J" * (MAX_TEXT + 1)}, {"jurisdiction": "J" * (MAX_TEXT + 1)}, False),
+        (
+            {7: [f"C{i}" for i in range(MAX_SCOPE)]},
+            {"classes": frozenset(f"C{i}" for i in range(MAX_SCOPE))},
+            True,
+        ),
+        (
+            {7: [f"C{i}" for i in range(MAX_SCOPE + 1)]},
+            {"classes": frozenset(f"C{i}" for i in range(MAX_SCOPE + 1))},
+            False,
+        ),
+        ({6: ["T" * MAX_TEXT]}, {"credential_types": frozenset({"T" * MAX_TEXT})}, True),
+        (
+            {6: ["T" * (MAX_TEXT + 1)]},
+            {"credential_types": frozenset({"T" * (MAX_TEXT + 1)})},
+            False,
+        ),
+        ({8: 1_700_000_000, 9: 1_700_000_000}, {"not_before": NOW, "not_after": NOW}, True),
+        (
+            {8: 1_700_000_001, 9: 1_700_000_000},
+            {"not_before": NOW, "not_after": NOW - timedelta(seconds=1)},
+            False,
+        ),
+        ({10: 0, 13: True}, {"compromised": True}, False),
+        ({10: 1}, {"state": KeyState.RETIRED}, False),
+    ],
+)
+def test_constructor_and_decoder_apply_the_same_entry_rules(
+    wire: dict[int, object], built: dict[str, object], ok: bool
+) -> None:
+    """One rule, one place: an entry value exactly at a limit is accepted both by the
+    constructor and by the decoder, one past it refused by both (invalid_argument when
+    built, malformed_trust_list when decoded)."""
+    assert _decoded_with(wire) is (None if ok else Reason.MALFORMED_TRUST_LIST)
+    assert _built_with(**built) is (None if ok else Reason.INVALID_ARGUMENT)
+
+
+def test_evolve_checks_like_the_constructor_and_keeps_the_key_unparsed() -> None:
+    """TrustListEntry.evolve applies the entry rules and does not parse a lazy key."""
+    token = sign_trust_list(_list(_entry(OLD)), signer=ROOT)
+    (entry,) = load_trust_list(token, root=ROOT.public_key()).entries
+    retired = entry.evolve(state=KeyState.RETIRED, retired_at=NOW)
+    assert retired.state is KeyState.RETIRED and not retired.key_parsed
+    assert retired.spki == entry.spki and retired.kid == entry.kid
+    assert _reason(lambda: entry.evolve(state=KeyState.RETIRED)) is Reason.INVALID_ARGUMENT
+    assert _reason(lambda: entry.evolve(kid=b"x")) is Reason.INVALID_ARGUMENT

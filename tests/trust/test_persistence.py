@@ -24,6 +24,7 @@ from qrseal.trust.lists import (
     sign_trust_list,
     verify_trust_list,
 )
+from qrseal.trust.persistence import read_regular_file, write_atomic
 from qrseal.trust.store import TrustedKey
 from qrseal.verifier import Verifier
 from qrseal.wire.cose import Algorithm
@@ -328,3 +329,60 @@ def test_load_refuses_a_fifo_without_hanging(tmp_path: Path, via_symlink: bool) 
         worker.join(timeout=10)
         pytest.fail("loading a FIFO hung")
     assert outcome == [Reason.STORAGE_FAILED]
+
+
+def test_sequence_jump_exactly_at_the_default_cap_is_accepted_one_more_refused(
+    tmp_path: Path,
+) -> None:
+    """A jump of exactly MAX_SEQUENCE_JUMP above the held list is accepted; one more is
+    refused (trust_list_sequence_jump) and the held list stays."""
+    cap = trustlist.MAX_SEQUENCE_JUMP
+    over = TrustListStore(tmp_path / "a.tl", root=ROOT.public_key())
+    over.update(sign_trust_list(_list(_entry(OLD), sequence=5), signer=ROOT), now=NOW)
+    too_far = sign_trust_list(_list(_entry(OLD), sequence=5 + cap + 1), signer=ROOT)
+    assert _reason(lambda: over.update(too_far, now=NOW)) is Reason.TRUST_LIST_SEQUENCE_JUMP
+    assert over.current is not None and over.current.sequence == 5
+    at = TrustListStore(tmp_path / "b.tl", root=ROOT.public_key())
+    at.update(sign_trust_list(_list(_entry(OLD), sequence=5), signer=ROOT), now=NOW)
+    exact = sign_trust_list(_list(_entry(OLD), sequence=5 + cap), signer=ROOT)
+    assert at.update(exact, now=NOW).sequence == 5 + cap
+
+
+def test_file_exactly_at_max_bytes_is_read_one_byte_more_refused(tmp_path: Path) -> None:
+    """read_regular_file and the store accept a file of exactly max_bytes and refuse one
+    byte more (too_large), checked before decoding."""
+    path = tmp_path / "blob"
+    path.write_bytes(bytes(100))
+    assert read_regular_file(path, max_bytes=100) == bytes(100)
+    assert _reason(lambda: read_regular_file(path, max_bytes=99)) is Reason.TOO_LARGE
+    token = sign_trust_list(_list(_entry(OLD)), signer=ROOT)
+    stored = tmp_path / "trust.tl"
+    stored.write_bytes(token)
+    exact = TrustListStore(stored, root=ROOT.public_key(), max_bytes=len(token))
+    assert exact.load() is not None
+    short = TrustListStore(stored, root=ROOT.public_key(), max_bytes=len(token) - 1)
+    assert _reason(short.load) is Reason.TOO_LARGE
+
+
+def test_write_atomic_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    """write_atomic replaces the whole file and leaves no temporary file behind."""
+    path = tmp_path / "out.bin"
+    path.write_bytes(b"old contents, longer")
+    write_atomic(path, b"new")
+    assert path.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+
+
+def test_store_takes_the_root_by_keyword_the_old_forms_warn(tmp_path: Path) -> None:
+    """TrustListStore(path, root=...) is the form; the positional root and root_public_key=
+    still work and warn; giving the root twice or not at all is refused."""
+    token = sign_trust_list(_list(_entry(OLD)), signer=ROOT)
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        positional = TrustListStore(tmp_path / "a.tl", ROOT.public_key())
+    assert positional.update(token, now=NOW).sequence == 1
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        named = TrustListStore(tmp_path / "b.tl", root_public_key=ROOT.public_key())
+    assert named.update(token, now=NOW).sequence == 1
+    twice = lambda: TrustListStore("x.tl", ROOT.public_key(), root=ROOT.public_key())  # noqa: E731
+    assert _reason(twice) is Reason.INVALID_ARGUMENT
+    assert _reason(lambda: TrustListStore("x.tl")) is Reason.INVALID_ARGUMENT

@@ -204,3 +204,20 @@ def test_x509_chain_through_an_intermediate_refused_by_default() -> None:
     lenient = x509trust.IssuingAuthorities([iaca], allow_intermediates=True)
     signer = x509trust.verify_document_signer(ds, lenient, now=NOW, intermediates=[sub])
     assert len(signer.chain) == 3
+
+
+def test_x509_time_is_now_the_old_at_warns() -> None:
+    """The X.509 functions take now=; at= still works and warns; both or neither refused."""
+    authorities = x509trust.IssuingAuthorities([_iaca()])
+    ds = _ds()
+    with pytest.warns(DeprecationWarning, match="now="):
+        old = x509trust.verify_document_signer(ds, authorities, at=NOW)
+    assert old == x509trust.verify_document_signer(ds, authorities, now=NOW)
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        store = x509trust.trust_store_from_certificates([_ds()], authorities, at=NOW, issuer="X")
+    assert len(store) == 1
+    assert _reason(lambda: x509trust.verify_document_signer(_ds(), authorities)) is (
+        Reason.INVALID_ARGUMENT
+    )
+    both = lambda: x509trust.verify_document_signer(_ds(), authorities, now=NOW, at=NOW)  # noqa: E731
+    assert _reason(both) is Reason.INVALID_ARGUMENT
