@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,11 +11,13 @@ import pytest
 from qrseal.errors import (
     KeyNotAuthorised,
     KeyRevoked,
+    QrsealError,
     Reason,
 )
 from qrseal.holder import Holder
 from qrseal.issuer import Issuer
 from qrseal.testing import make_device_signer, sample_licence
+from qrseal.trust.entries import check_entry_state
 from qrseal.trust.lists import (
     DRIVING_LICENCE,
     KeyState,
@@ -223,3 +225,19 @@ def test_revocation_is_checked_before_the_issuer_and_authorisation() -> None:
     tl = _list(_entry(OLD, "CN-SC", classes=frozenset({"C1"}))).revoke(kid_for(OLD), at=NOW)
     tl = replace(tl, expires_at=NOW + 60 * 24 * HOUR)  # the list itself still holds
     assert _reason(lambda: _verify(tl, text, NOW + 30 * 24 * HOUR)) is Reason.KEY_REVOKED
+
+
+def test_entry_window_and_retirement_boundaries() -> None:
+    """A key may sign from not_before to not_after inclusive and until one second before
+    retired_at: at each edge accepted, one second outside key_not_valid_at_time."""
+    second = timedelta(seconds=1)
+    entry = _entry(OLD, not_before=NOW, not_after=NOW + HOUR)
+    retired = _entry(OLD, state=KeyState.RETIRED, retired_at=NOW)
+    accepted = [(entry, NOW), (entry, NOW + HOUR), (retired, NOW - second)]
+    refused = [(entry, NOW - second), (entry, NOW + HOUR + second), (retired, NOW)]
+    for e, signed_at in accepted:
+        check_entry_state(e, signed_at=signed_at)
+    for e, signed_at in refused:
+        with pytest.raises(QrsealError) as info:
+            check_entry_state(e, signed_at=signed_at)
+        assert info.value.reason is Reason.KEY_NOT_VALID_AT_TIME
