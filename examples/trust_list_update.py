@@ -81,11 +81,11 @@ def main(workdir: Path) -> int:
         )
 
     v1 = new_trust_list("cn-national", now=T0, entries=[entry(old_key, T0)])
-    (server / "list.tl").write_bytes(sign_trust_list(v1, root))
+    (server / "list.tl").write_bytes(sign_trust_list(v1, signer=root))
     credential_old = Issuer(old_key, issuer="CN-SC").issue(sample_licence(0), now=T0)
 
     # --- the app: first start, online ----------------------------------------------------
-    store = TrustListStore(app / "trust.tl", pinned)
+    store = TrustListStore(app / "trust.tl", root=pinned)
     print("start:", "no list yet" if store.load() is None else "list loaded")
     print("sync: ", sync(store, server, now=T0))
     print("check:", verify_offline(store, credential_old, now=T0 + timedelta(hours=1)))
@@ -93,11 +93,11 @@ def main(workdir: Path) -> int:
     # --- the issuer rotates its key and publishes list #2 ---------------------------------
     t1 = T0 + timedelta(hours=2)
     v2 = v1.rotate(kid_for(old_key), entry(new_key, t1), at=t1).next_version(now=t1)
-    (server / "list.tl").write_bytes(sign_trust_list(v2, root))
+    (server / "list.tl").write_bytes(sign_trust_list(v2, signer=root))
     credential_new = Issuer(new_key, issuer="CN-SC").issue(sample_licence(0), now=t1)
 
     # --- the app restarts offline, then goes online ---------------------------------------
-    store = TrustListStore(app / "trust.tl", pinned)
+    store = TrustListStore(app / "trust.tl", root=pinned)
     held = store.load()
     print("restart:", f"list #{held.sequence} from disk" if held else "no list")
     soon = t1 + timedelta(minutes=5)
@@ -108,13 +108,13 @@ def main(workdir: Path) -> int:
     print("check:", verify_offline(store, credential_new, now=now), "(new key)")
 
     # --- an attacker replays list #1 ------------------------------------------------------
-    (server / "list.tl").write_bytes(sign_trust_list(v1, root))
+    (server / "list.tl").write_bytes(sign_trust_list(v1, signer=root))
     print("sync: ", sync(store, server, now=now))
 
     # --- the old key is found compromised: list #3 ----------------------------------------
     t3 = now + timedelta(minutes=5)
     v3 = v2.revoke(kid_for(old_key), at=t3, compromised=True).next_version(now=t3)
-    (server / "list.tl").write_bytes(sign_trust_list(v3, root))
+    (server / "list.tl").write_bytes(sign_trust_list(v3, signer=root))
     print("sync: ", sync(store, server, now=t3))
     print("check:", verify_offline(store, credential_old, now=t3), "(compromised key)")
     print("check:", verify_offline(store, credential_new, now=t3), "(other key unaffected)")

@@ -47,7 +47,7 @@ def load_trust(args: argparse.Namespace, now: datetime) -> TrustStore:
     root = load_public_key_pem(args.root.read_bytes())
     # A day of grace: an app that was offline over a weekend keeps working a little longer.
     grace = timedelta(days=1)
-    listed = verify_trust_list(args.trust_list.read_bytes(), root, now=now, grace=grace)
+    listed = verify_trust_list(args.trust_list.read_bytes(), root=root, now=now, grace=grace)
     # The store carries the list's validity: a verifier built from it refuses everything
     # once the list (plus the same grace) has expired.
     return listed.to_trust_store(grace=grace).with_keys(*keys)

@@ -19,19 +19,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import QrsealError
-from ..trust.lists import (
-    MAX_TRUST_LIST_BYTES,
-    TrustList,
-    TrustListEntry,
-    decode_trust_list,
-    encode_trust_list,
-    load_trust_list,
-    read_regular_file,
-    sign_trust_list,
-    verify_trust_list,
-    write_atomic,
-)
+from ..errors import QrsealError, StorageFailed
+from ..trust.codec import MAX_TRUST_LIST_BYTES, decode_trust_list, encode_trust_list
+from ..trust.entries import TrustListEntry
+from ..trust.model import TrustList
+from ..trust.persistence import read_regular_file, write_atomic
+from ..trust.signed import generate_root_key, load_trust_list, sign_trust_list, verify_trust_list
 from ..trust.store import TrustStore
 from ..wire.keys import (
     kid_for,
@@ -80,7 +73,6 @@ def trust_store_from_files(
     Both files must be regular files (not symlinks, FIFOs or devices) within the trust-list
     size cap. Raises ``QrsealError`` (``storage_failed`` when a file cannot be read,
     ``too_large``)."""
-    from ..errors import StorageFailed
 
     def read(path: str | os.PathLike[str]) -> bytes:
         data = read_regular_file(path, max_bytes=MAX_TRUST_LIST_BYTES)
@@ -89,16 +81,14 @@ def trust_store_from_files(
         return data
 
     root = load_public_key_pem(read(root_pub_path))
-    tl = verify_trust_list(read(list_path), root, now=now, grace=grace)
-    return tl.to_trust_store(grace=grace)
+    verified = verify_trust_list(read(list_path), root=root, now=now, grace=grace)
+    return verified.to_trust_store()
 
 
 # --- commands ---------------------------------------------------------------------------
 
 
 def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
-    from ..trust.lists import generate_root_key
-
     key = generate_root_key(_ALGS[args.alg])
     private_path = Path(args.key)
     public_path = Path(args.pub) if args.pub else private_path.with_suffix(".pub.pem")
@@ -121,6 +111,7 @@ def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_add(args: argparse.Namespace, out: TextIO) -> int:
     tl = _load_draft(args.draft)
     if args.cert:
+        # Loaded on use: cryptography.x509 costs ~100 ms of start-up every other command skips.
         from ..trust.x509 import IssuingAuthorities, entry_from_certificate, load_certificates
 
         if not args.iaca:
@@ -128,7 +119,7 @@ def _cmd_add(args: argparse.Namespace, out: TextIO) -> int:
         entry = entry_from_certificate(
             load_certificates(_read(args.cert))[0],
             IssuingAuthorities.from_pem(_read(args.iaca)),
-            at=_now(args),
+            now=_now(args),
             issuer=args.issuer,
             jurisdiction=args.jurisdiction,
             credential_types=args.type,
@@ -175,7 +166,7 @@ def _cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
     tl = draft.next_version(
         now=_now(args), next_update_in=args.next_update, valid_for=args.valid_for
     )
-    write_atomic(args.out, sign_trust_list(tl, key))
+    write_atomic(args.out, sign_trust_list(tl, signer=key))
     _save_draft(args.draft, tl)
     print(f"signed {tl.list_id} #{tl.sequence} ({len(tl.entries)} keys) -> {args.out}", file=out)
     return 0
@@ -186,7 +177,7 @@ def _time(moment: datetime | None) -> str | None:
 
 
 def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    tl = load_trust_list(_read(args.file), load_public_key_pem(_read(args.root)))
+    tl = load_trust_list(_read(args.file), root=load_public_key_pem(_read(args.root)))
     report: dict[str, Any] = {
         "list_id": tl.list_id,
         "sequence": tl.sequence,

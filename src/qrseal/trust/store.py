@@ -2,7 +2,7 @@
 
 A trusted key is an issuer public key, the issuer name credentials signed with it must carry,
 its algorithm and ``kid``, and an optional signing-time window. A key that comes from a signed
-trust list (docs/format.md §14) also carries its :class:`~qrseal.trust.lists.TrustListEntry`:
+trust list (docs/format.md §14) also carries its :class:`~qrseal.trust.entries.TrustListEntry`:
 state, retirement and revocation times, the compromised flag, and the jurisdiction,
 credential types and licence classes it may sign. The verifier then enforces the entry
 (``key_revoked``, ``key_not_valid_at_time``, ``key_not_authorised``); a key without an entry
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
@@ -35,10 +35,9 @@ from ..errors import (
 )
 from ..wire.cose import Algorithm, PublicKey
 from ..wire.cwt import require_utc
-from ..wire.keys import key_identity, kid_for
-
-if TYPE_CHECKING:
-    from .lists import TrustListEntry
+from ..wire.keys import key_identity, kid_for, load_public_key_pem
+from .entries import TrustListEntry
+from .keyform import spki_of
 
 __all__ = ["ListValidity", "PinnedRoot", "TrustStore", "TrustedKey"]
 
@@ -132,7 +131,7 @@ class ListValidity:
             )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class TrustedKey:
     """One issuer key a verifier trusts.
 
@@ -142,44 +141,74 @@ class TrustedKey:
 
     ``entry`` (set by :meth:`qrseal.trust.lists.TrustList.to_trust_store`) is the trust-list
     entry the key came from; it must name the same key, kid, issuer and algorithm. With an
-    entry the verifier applies the entry's rules (:func:`qrseal.trust.lists.check_entry`)
-    instead of ``not_before``/``not_after``.
+    entry the verifier applies the entry's rules (:func:`qrseal.trust.entries.check_entry`)
+    instead of ``not_before``/``not_after``. Raises ``InvalidKey`` or ``InvalidArgument``.
     """
 
-    public_key: PublicKey
     issuer: str
-    algorithm: Algorithm = None  # type: ignore[assignment]  # filled in __post_init__
-    kid: bytes = b""
-    not_before: datetime | None = None
-    not_after: datetime | None = None
-    entry: TrustListEntry | None = None
+    algorithm: Algorithm
+    kid: bytes
+    not_before: datetime | None
+    not_after: datetime | None
+    entry: TrustListEntry | None
+    spki: bytes = field(repr=False)
+    # The key itself, or the entry that builds it on first use (a key from for_entry).
+    _source: PublicKey | TrustListEntry = field(repr=False, compare=False)
 
-    if not TYPE_CHECKING:  # typed as the field public_key; mypy must not see a __getattr__
-
-        def __getattr__(self, name: str) -> object:
-            # Runs only for an unset slot: public_key of a key made by for_entry, taken
-            # from its entry (which parses it on first use) and kept.
-            if name != "public_key":
-                raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
-            key = self.entry.public_key
-            object.__setattr__(self, "public_key", key)
-            return key
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        public_key: PublicKey,
+        issuer: str,
+        algorithm: Algorithm | None = None,
+        kid: bytes = b"",
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+        entry: TrustListEntry | None = None,
+    ) -> None:
         try:
-            alg, kid = key_identity(self.public_key, self.algorithm, self.kid)
+            alg, kid = key_identity(public_key, algorithm, kid)
         except AlgorithmNotAllowed as exc:
             raise InvalidKey(exc.message) from exc
-        object.__setattr__(self, "algorithm", alg)
-        object.__setattr__(self, "kid", kid)
-        if not self.issuer:
+        if not issuer:
             raise InvalidArgument("a trusted key needs an issuer name")
-        for name in ("not_before", "not_after"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, require_utc(value, name))
-        if self.entry is not None:
-            self._check_entry(self.entry)
+        spki = spki_of(public_key)
+        if entry is not None:
+            if not isinstance(entry, TrustListEntry):
+                raise InvalidArgument("entry must be a TrustListEntry")
+            if (
+                entry.kid != kid
+                or entry.issuer != issuer
+                or entry.algorithm is not alg
+                or entry.spki != spki
+            ):
+                raise InvalidArgument("the entry names another key, kid, issuer or algorithm")
+        setattr_ = object.__setattr__
+        setattr_(self, "issuer", issuer)
+        setattr_(self, "algorithm", alg)
+        setattr_(self, "kid", kid)
+        setattr_(
+            self,
+            "not_before",
+            None if not_before is None else require_utc(not_before, "not_before"),
+        )
+        setattr_(
+            self, "not_after", None if not_after is None else require_utc(not_after, "not_after")
+        )
+        setattr_(self, "entry", entry)
+        setattr_(self, "spki", spki)
+        setattr_(self, "_source", public_key)
+
+    @property
+    def public_key(self) -> PublicKey:
+        """The key (for a key made by :meth:`for_entry`, its entry's, parsed on first use)."""
+        source = self._source
+        return source.public_key if isinstance(source, TrustListEntry) else source
+
+    @property
+    def key_parsed(self) -> bool:
+        """Whether :attr:`public_key` has been built (for tests and benchmarks)."""
+        source = self._source
+        return source.key_parsed if isinstance(source, TrustListEntry) else True
 
     @classmethod
     def for_entry(cls, entry: TrustListEntry) -> TrustedKey:
@@ -191,8 +220,6 @@ class TrustedKey:
         a verifier app builds 10,000 of these from a list at start. ``public_key`` is taken
         from the entry on first use, so that no key is parsed before a credential needs it.
         """
-        from .lists import TrustListEntry  # trustlist imports this module
-
         if not isinstance(entry, TrustListEntry):
             raise InvalidArgument("entry must be a TrustListEntry")
         cutoff = entry.signing_cutoff
@@ -205,20 +232,9 @@ class TrustedKey:
         setattr_(key, "not_before", entry.not_before)
         setattr_(key, "not_after", not_after)
         setattr_(key, "entry", entry)
+        setattr_(key, "spki", entry.spki)
+        setattr_(key, "_source", entry)
         return key
-
-    def _check_entry(self, entry: TrustListEntry) -> None:
-        from .lists import TrustListEntry  # trustlist imports this module
-
-        if not isinstance(entry, TrustListEntry):
-            raise InvalidArgument("entry must be a TrustListEntry")
-        if (
-            entry.kid != self.kid
-            or entry.issuer != self.issuer
-            or entry.algorithm is not self.algorithm
-            or entry.public_key != self.public_key
-        ):
-            raise InvalidArgument("the entry names another key, kid, issuer or algorithm")
 
     def valid_at(self, moment: datetime) -> bool:
         """Whether ``moment`` lies inside the key's validity window."""
@@ -259,8 +275,6 @@ class TrustStore:
     @classmethod
     def from_pem(cls, pems: Mapping[str, bytes | Iterable[bytes]]) -> TrustStore:
         """Build a store from ``{issuer name: PEM public key(s)}``."""
-        from ..wire.keys import load_public_key_pem
-
         keys: list[TrustedKey] = []
         for issuer, value in pems.items():
             for pem in [value] if isinstance(value, bytes) else value:

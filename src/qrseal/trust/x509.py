@@ -4,7 +4,7 @@ ISO/IEC 18013-5 publishes an issuing authority's root certificate (IACA) and sig
 document-signer (DS) key with it. This module validates a DS certificate against a set of
 IACA roots at a given time (the credential's signing time, or the time a trust list is
 built) and turns it into a :class:`qrseal.trust.store.TrustedKey` or a
-:class:`qrseal.trust.lists.TrustListEntry`.
+:class:`qrseal.trust.entries.TrustListEntry`.
 
 Path building and signatures are checked by ``cryptography.x509.verification`` (a
 ``ClientVerifier`` with explicit extension policies, since these are not TLS certificates);
@@ -21,6 +21,7 @@ a chain through intermediate CAs is accepted only by authorities that opt in
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,7 +49,7 @@ from ..errors import (
 from ..wire.cose import Algorithm, PublicKey
 from ..wire.cwt import require_utc
 from ..wire.keys import algorithm_for_key, kid_for
-from .lists import TrustListEntry
+from .entries import TrustListEntry
 from .store import TrustedKey, TrustStore
 
 __all__ = [
@@ -215,14 +216,29 @@ def _valid_at(cert: x509.Certificate, at: datetime) -> bool:
     return cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
 
 
+def _time_arg(now: datetime | None, at: datetime | None, where: str) -> datetime:
+    # ``at=`` was these functions' name for ``now=`` (issue 10: one name for time).
+    if at is not None:
+        if now is not None:
+            raise InvalidArgument(f"{where}: pass now= only")
+        warnings.warn(f"{where}(at=...) is deprecated: pass now=...", DeprecationWarning, 3)
+        return at
+    if now is None:
+        raise InvalidArgument(f"{where} needs now=")
+    return now
+
+
 def verify_document_signer(
     certificate: x509.Certificate,
     authorities: IssuingAuthorities,
     *,
-    at: datetime,
+    now: datetime | None = None,
     intermediates: Sequence[x509.Certificate] = (),
+    at: datetime | None = None,
 ) -> VerifiedSigner:
-    """Validate a document-signer certificate's chain to ``authorities`` at time ``at``.
+    """Validate a document-signer certificate's chain to ``authorities`` at time ``now``
+    (the time the key is taken: when a list is built, or a credential's signing time;
+    ``at=`` is the deprecated name).
     ``intermediates`` are used only when the authorities allow intermediate CAs; otherwise
     the DS must be issued directly by a root.
 
@@ -231,7 +247,7 @@ def verify_document_signer(
     ``at``) or ``CertificateUntrusted`` (no chain, or only one through intermediates that
     the authorities do not allow).
     """
-    at = require_utc(at, "at")
+    at = require_utc(_time_arg(now, at, "verify_document_signer"), "now")
     key = _check_leaf(certificate)
     subject = _subject(certificate)
     if not _valid_at(certificate, at):
@@ -281,13 +297,18 @@ def trusted_key_from_certificate(
     certificate: x509.Certificate,
     authorities: IssuingAuthorities,
     *,
-    at: datetime,
+    now: datetime | None = None,
     issuer: str,
     intermediates: Sequence[x509.Certificate] = (),
+    at: datetime | None = None,
 ) -> TrustedKey:
-    """A :class:`TrustedKey` for a DS certificate validated at ``at``; its window is the
-    chain's validity, so the verifier also refuses credentials signed outside it."""
-    signer = verify_document_signer(certificate, authorities, at=at, intermediates=intermediates)
+    """A :class:`TrustedKey` for a DS certificate validated at ``now`` (``at=``:
+    deprecated); its window is the chain's validity, so the verifier also refuses
+    credentials signed outside it."""
+    moment = _time_arg(now, at, "trusted_key_from_certificate")
+    signer = verify_document_signer(
+        certificate, authorities, now=moment, intermediates=intermediates
+    )
     return TrustedKey(
         signer.public_key,
         issuer,
@@ -302,13 +323,16 @@ def trust_store_from_certificates(
     certificates: Iterable[x509.Certificate],
     authorities: IssuingAuthorities,
     *,
-    at: datetime,
+    now: datetime | None = None,
     issuer: str,
+    at: datetime | None = None,
 ) -> TrustStore:
-    """A :class:`TrustStore` of DS certificates, each validated at ``at``; the first
-    certificate that fails raises."""
+    """A :class:`TrustStore` of DS certificates, each validated at ``now`` (``at=``:
+    deprecated); the first certificate that fails raises."""
+    moment = _time_arg(now, at, "trust_store_from_certificates")
     return TrustStore(
-        trusted_key_from_certificate(c, authorities, at=at, issuer=issuer) for c in certificates
+        trusted_key_from_certificate(c, authorities, now=moment, issuer=issuer)
+        for c in certificates
     )
 
 
@@ -316,15 +340,18 @@ def entry_from_certificate(
     certificate: x509.Certificate,
     authorities: IssuingAuthorities,
     *,
-    at: datetime,
+    now: datetime | None = None,
     issuer: str,
     jurisdiction: str,
     credential_types: Iterable[str] = (),
     classes: Iterable[str] = (),
+    at: datetime | None = None,
 ) -> TrustListEntry:
-    """A trust-list entry for a DS certificate validated at ``at`` (when the list is
-    built): the root signs the key, the window and the scope into the list."""
-    signer = verify_document_signer(certificate, authorities, at=at)
+    """A trust-list entry for a DS certificate validated at ``now`` (when the list is
+    built; ``at=``: deprecated): the root signs the key, the window and the scope into
+    the list."""
+    moment = _time_arg(now, at, "entry_from_certificate")
+    signer = verify_document_signer(certificate, authorities, now=moment)
     return TrustListEntry(
         public_key=signer.public_key,
         issuer=issuer,
