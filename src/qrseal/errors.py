@@ -1,9 +1,49 @@
-"""Errors: one base class, typed leaves, stable machine-readable reason codes.
+"""Errors: one base class, a few families, typed leaves with stable reason codes.
 
 Every exception that leaves the public API is a :class:`QrsealError`. Each leaf
 class has a fixed :class:`Reason` (a string that never changes once released)
 and carries its evidence as attributes (``kid``, ``expired_at``, ``now``, ...).
 Applications branch on ``err.reason`` (or the class), never on message text.
+
+Every leaf belongs to exactly one *family*, a subclass of :class:`QrsealError` a
+caller can catch to handle a whole kind of failure at once (listed in
+:data:`FAMILIES`). A family says *what* went wrong, not which call raised it:
+
+================== ==========================================================================
+family             the leaves (their ``reason``)
+================== ==========================================================================
+InputError         the input cannot be read as what it claims to be: ``too_large``,
+                   ``unsupported_version``, ``malformed_text``, ``malformed_compression``,
+                   ``malformed_cbor``, ``malformed_cose``, ``unknown_critical_header``,
+                   ``malformed_claims``, ``malformed_trust_list``, ``status_list_invalid``
+                   (those eight are also :class:`Malformed`), ``invalid_licence``,
+                   ``no_qr_found``, ``invalid_image``, ``ambiguous_image``,
+                   ``structured_append``
+TrustError         the signer is not trusted for this credential: ``unknown_key``,
+                   ``algorithm_not_allowed``, ``signature_invalid``, ``key_not_valid_at_time``,
+                   ``issuer_mismatch``, ``key_revoked``, ``key_not_authorised``,
+                   ``certificate_invalid``, ``certificate_untrusted``
+ValidityError      a genuine credential outside its time rules: ``expired``,
+                   ``not_yet_valid``, ``issued_in_future``, ``validity_too_long``,
+                   ``data_too_old``
+PresentationError  a live code (``DP1:``) fails or is missing: ``presentation_required``,
+                   ``holder_binding_invalid``, ``stale_presentation``,
+                   ``presentation_in_future``, ``nonce_mismatch``, ``audience_mismatch``,
+                   ``presentation_replayed``
+StatusError        the credential's status says no, or cannot be known: ``revoked``,
+                   ``suspended``, ``status_unavailable``
+TrustListError     the held or offered trust list cannot be used: ``trust_list_rollback``,
+                   ``trust_list_expired``, ``trust_list_mismatch``, ``trust_list_missing``,
+                   ``trust_list_sequence_jump``
+SetupError         the caller's own set-up, not the input: ``invalid_argument``,
+                   ``invalid_key``, ``storage_failed``
+================== ==========================================================================
+
+A trust list or status list whose payload is not well-formed is :class:`Malformed` (and so
+an :class:`InputError`), like any other malformed input: catch ``(TrustListError,
+InputError, TrustError)`` around a trust-list update to handle every refusal of it.
+Leaves that were also built-in exceptions stay so (``InvalidArgument`` and
+``InvalidLicence`` are ``ValueError`` s).
 
 Errors raised by dependencies (``cbor2``, ``zlib``, ``cryptography``, ``PIL``)
 are translated at the layer that calls the dependency and chained as
@@ -17,6 +57,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 __all__ = [
+    "FAMILIES",
     "AlgorithmNotAllowed",
     "AmbiguousImage",
     "AudienceMismatch",
@@ -25,6 +66,7 @@ __all__ = [
     "DataTooOld",
     "Expired",
     "HolderBindingInvalid",
+    "InputError",
     "InvalidArgument",
     "InvalidImage",
     "InvalidKey",
@@ -45,20 +87,25 @@ __all__ = [
     "NoQrFound",
     "NonceMismatch",
     "NotYetValid",
+    "PresentationError",
     "PresentationInFuture",
     "PresentationReplayed",
     "PresentationRequired",
     "QrsealError",
     "Reason",
     "Revoked",
+    "SetupError",
     "SignatureInvalid",
     "StalePresentation",
+    "StatusError",
     "StatusListInvalid",
     "StatusUnavailable",
     "StorageFailed",
     "StructuredAppend",
     "Suspended",
     "TooLarge",
+    "TrustError",
+    "TrustListError",
     "TrustListExpired",
     "TrustListMismatch",
     "TrustListMissing",
@@ -67,6 +114,7 @@ __all__ = [
     "UnknownCriticalHeader",
     "UnknownKey",
     "UnsupportedVersion",
+    "ValidityError",
     "ValidityTooLong",  # issue 9: verifier policy
 ]
 
@@ -149,13 +197,69 @@ class QrsealError(Exception):
         return f"{self.reason.value}: {self.message}"
 
 
-class InvalidArgument(QrsealError, ValueError):
+# --- families: catch one to handle a whole kind of failure ---------------------------------
+
+
+class InputError(QrsealError):
+    """The input cannot be read as what it claims to be: too large, an unknown version, not
+    well-formed at some layer (:class:`Malformed`), not a valid licence, or an image without
+    exactly one readable single-symbol QR code."""
+
+
+class TrustError(QrsealError):
+    """The credential's signer is not trusted for it: no such key, a refused algorithm, a
+    signature that does not verify, or a key outside its window, revoked, out of scope or
+    certified by nobody trusted."""
+
+
+class ValidityError(QrsealError):
+    """A genuine credential outside its time rules: expired, not yet valid, issued in the
+    future, valid for longer than the policy allows, or carrying data older than allowed."""
+
+
+class PresentationError(QrsealError):
+    """A live presentation fails its checks (device signature, age, nonce, audience, replay),
+    or the policy requires one and a static credential was shown."""
+
+
+class StatusError(QrsealError):
+    """The credential's status list entry refuses it (revoked, suspended), or its status
+    cannot be known."""
+
+
+class TrustListError(QrsealError):
+    """The trust list held or offered cannot be used: missing, expired, another list, a
+    rollback or an implausible sequence jump."""
+
+
+class SetupError(QrsealError):
+    """The caller's own set-up is at fault, not the input: an argument the API cannot use, a
+    key that cannot be loaded or used, a file that cannot be read or written."""
+
+
+FAMILIES: tuple[type[QrsealError], ...] = (
+    InputError,
+    TrustError,
+    ValidityError,
+    PresentationError,
+    StatusError,
+    TrustListError,
+    SetupError,
+)
+"""The error families, each a direct subclass of :class:`QrsealError`; every leaf belongs to
+exactly one of them."""
+
+
+# --- the leaves ----------------------------------------------------------------------------
+
+
+class InvalidArgument(SetupError, ValueError):
     """A caller passed an argument the API cannot use (naive datetime, bad option)."""
 
     reason = Reason.INVALID_ARGUMENT
 
 
-class TooLarge(QrsealError):
+class TooLarge(InputError):
     """An input exceeds a size cap before or during decoding."""
 
     reason = Reason.TOO_LARGE
@@ -167,7 +271,7 @@ class TooLarge(QrsealError):
         self.actual = actual
 
 
-class UnsupportedVersion(QrsealError):
+class UnsupportedVersion(InputError):
     """The text prefix names a credential type or format version this reader does not know."""
 
     reason = Reason.UNSUPPORTED_VERSION
@@ -177,7 +281,7 @@ class UnsupportedVersion(QrsealError):
         self.prefix = prefix
 
 
-class Malformed(QrsealError):
+class Malformed(InputError):
     """Input is not well-formed at some layer. Subclasses name the layer."""
 
     reason = Reason.ERROR
@@ -223,13 +327,13 @@ class MalformedClaims(Malformed):
     reason = Reason.MALFORMED_CLAIMS
 
 
-class InvalidKey(QrsealError):
+class InvalidKey(SetupError):
     """A key could not be loaded or does not fit the requested algorithm."""
 
     reason = Reason.INVALID_KEY
 
 
-class UnknownKey(QrsealError):
+class UnknownKey(TrustError):
     """No trusted key has the credential's ``kid``."""
 
     reason = Reason.UNKNOWN_KEY
@@ -239,7 +343,7 @@ class UnknownKey(QrsealError):
         self.kid = kid
 
 
-class AlgorithmNotAllowed(QrsealError):
+class AlgorithmNotAllowed(TrustError):
     """The algorithm is not allowed by policy, or not the one registered for the key."""
 
     reason = Reason.ALGORITHM_NOT_ALLOWED
@@ -250,7 +354,7 @@ class AlgorithmNotAllowed(QrsealError):
         self.kid = kid
 
 
-class KeyNotValidAtTime(QrsealError):
+class KeyNotValidAtTime(TrustError):
     """The signing key's validity window does not cover the credential's signing time."""
 
     reason = Reason.KEY_NOT_VALID_AT_TIME
@@ -261,7 +365,7 @@ class KeyNotValidAtTime(QrsealError):
         self.at = at
 
 
-class SignatureInvalid(QrsealError):
+class SignatureInvalid(TrustError):
     """The signature does not verify under any trusted key with that ``kid``."""
 
     reason = Reason.SIGNATURE_INVALID
@@ -271,7 +375,7 @@ class SignatureInvalid(QrsealError):
         self.kid = kid
 
 
-class IssuerMismatch(QrsealError):
+class IssuerMismatch(TrustError):
     """The credential's ``iss`` claim is not the issuer the trust store names for its key
     (a key of one issuer signing in the name of another)."""
 
@@ -284,7 +388,7 @@ class IssuerMismatch(QrsealError):
         self.trusted = trusted
 
 
-class DataTooOld(QrsealError):
+class DataTooOld(ValidityError):
     """The licence data (points/status as of a time) is older than the policy allows."""
 
     reason = Reason.DATA_TOO_OLD
@@ -295,7 +399,7 @@ class DataTooOld(QrsealError):
         self.now = now
 
 
-class Expired(QrsealError):
+class Expired(ValidityError):
     """The credential's own validity (CWT ``exp``) has passed."""
 
     reason = Reason.EXPIRED
@@ -306,7 +410,7 @@ class Expired(QrsealError):
         self.now = now
 
 
-class NotYetValid(QrsealError):
+class NotYetValid(ValidityError):
     """The credential's ``nbf`` is in the future."""
 
     reason = Reason.NOT_YET_VALID
@@ -317,7 +421,7 @@ class NotYetValid(QrsealError):
         self.now = now
 
 
-class IssuedInFuture(QrsealError):
+class IssuedInFuture(ValidityError):
     """The credential's ``iat`` is later than now plus the allowed clock skew."""
 
     reason = Reason.ISSUED_IN_FUTURE
@@ -350,7 +454,7 @@ class LicenceProblem:
         return hash((self.field, self.code, self.message))
 
 
-class InvalidLicence(QrsealError, ValueError):
+class InvalidLicence(InputError, ValueError):
     """Licence data fails validation. ``field`` names the first offending field;
     ``problems`` lists every error found."""
 
@@ -364,13 +468,13 @@ class InvalidLicence(QrsealError, ValueError):
         self.problems = problems or (LicenceProblem(field, "invalid", message),)
 
 
-class NoQrFound(QrsealError):
+class NoQrFound(InputError):
     """The image holds no readable QR code."""
 
     reason = Reason.NO_QR_FOUND
 
 
-class InvalidImage(QrsealError):
+class InvalidImage(InputError):
     """The input is not a decodable image, or exceeds the pixel cap."""
 
     reason = Reason.INVALID_IMAGE
@@ -379,7 +483,7 @@ class InvalidImage(QrsealError):
 # --- trust lists and X.509 document signers (docs/format.md §14) --------------------------
 
 
-class KeyRevoked(QrsealError):
+class KeyRevoked(TrustError):
     """The signing key was revoked before the credential was signed, or is flagged as
     compromised (then every credential it signed is refused)."""
 
@@ -401,7 +505,7 @@ class KeyRevoked(QrsealError):
         self.signed_at = signed_at
 
 
-class KeyNotAuthorised(QrsealError):
+class KeyNotAuthorised(TrustError):
     """The signing key may not sign for this jurisdiction, credential type or licence class.
     ``scope`` is ``"jurisdiction"``, ``"credential_type"`` or ``"class"``."""
 
@@ -421,7 +525,7 @@ class MalformedTrustList(Malformed):
     reason = Reason.MALFORMED_TRUST_LIST
 
 
-class TrustListRollback(QrsealError):
+class TrustListRollback(TrustListError):
     """A trust list whose sequence number is not above the one already held."""
 
     reason = Reason.TRUST_LIST_ROLLBACK
@@ -432,7 +536,7 @@ class TrustListRollback(QrsealError):
         self.held = held
 
 
-class TrustListExpired(QrsealError):
+class TrustListExpired(TrustListError):
     """The trust list is past its expiry (plus any grace period the caller allows)."""
 
     reason = Reason.TRUST_LIST_EXPIRED
@@ -443,7 +547,7 @@ class TrustListExpired(QrsealError):
         self.now = now
 
 
-class TrustListMismatch(QrsealError):
+class TrustListMismatch(TrustListError):
     """An update carries a different list id than the list already held."""
 
     reason = Reason.TRUST_LIST_MISMATCH
@@ -454,13 +558,13 @@ class TrustListMismatch(QrsealError):
         self.held = held
 
 
-class TrustListMissing(QrsealError):
+class TrustListMissing(TrustListError):
     """No trust list has been loaded or stored yet, so nothing can be verified."""
 
     reason = Reason.TRUST_LIST_MISSING
 
 
-class StorageFailed(QrsealError):
+class StorageFailed(SetupError):
     """Reading or atomically writing a stored file failed; the previous file is intact."""
 
     reason = Reason.STORAGE_FAILED
@@ -470,7 +574,7 @@ class StorageFailed(QrsealError):
         self.path = path
 
 
-class CertificateInvalid(QrsealError):
+class CertificateInvalid(TrustError):
     """An X.509 certificate is unusable for its role (key usage, basic constraints, key type)."""
 
     reason = Reason.CERTIFICATE_INVALID
@@ -480,7 +584,7 @@ class CertificateInvalid(QrsealError):
         self.subject = subject
 
 
-class CertificateUntrusted(QrsealError):
+class CertificateUntrusted(TrustError):
     """An X.509 document-signer certificate does not chain to a trusted issuing authority."""
 
     reason = Reason.CERTIFICATE_UNTRUSTED
@@ -493,13 +597,13 @@ class CertificateUntrusted(QrsealError):
 # --- live presentations (docs/format.md §10) ----------------------------------------------
 
 
-class PresentationRequired(QrsealError):
+class PresentationRequired(PresentationError):
     """The policy requires a live presentation (``DP1:``) and a static credential was shown."""
 
     reason = Reason.PRESENTATION_REQUIRED
 
 
-class HolderBindingInvalid(QrsealError):
+class HolderBindingInvalid(PresentationError):
     """The device signature of a live presentation does not verify under the device key the
     credential names (``cnf``): made by another key, altered, or the credential is not bound
     to a device key at all (``bound`` is False then)."""
@@ -511,7 +615,7 @@ class HolderBindingInvalid(QrsealError):
         self.bound = bound
 
 
-class StalePresentation(QrsealError):
+class StalePresentation(PresentationError):
     """The live presentation is older than the policy allows (a replayed screenshot)."""
 
     reason = Reason.STALE_PRESENTATION
@@ -525,7 +629,7 @@ class StalePresentation(QrsealError):
         self.max_age = max_age
 
 
-class PresentationInFuture(QrsealError):
+class PresentationInFuture(PresentationError):
     """The live presentation is dated later than now plus the allowed clock skew."""
 
     reason = Reason.PRESENTATION_IN_FUTURE
@@ -536,7 +640,7 @@ class PresentationInFuture(QrsealError):
         self.now = now
 
 
-class NonceMismatch(QrsealError):
+class NonceMismatch(PresentationError):
     """The presentation does not carry the nonce the verifier expects (``actual`` may be None)."""
 
     reason = Reason.NONCE_MISMATCH
@@ -547,7 +651,7 @@ class NonceMismatch(QrsealError):
         self.actual = actual
 
 
-class AudienceMismatch(QrsealError):
+class AudienceMismatch(PresentationError):
     """The presentation is addressed to another audience, or to one this verifier does not
     expect, or lacks the audience the verifier requires."""
 
@@ -559,7 +663,7 @@ class AudienceMismatch(QrsealError):
         self.actual = actual
 
 
-class PresentationReplayed(QrsealError):
+class PresentationReplayed(PresentationError):
     """The same live presentation (same signed content) was already accepted by this
     verifier's replay cache within its validity window."""
 
@@ -581,7 +685,7 @@ class StatusListInvalid(Malformed):
     reason = Reason.STATUS_LIST_INVALID
 
 
-class StatusUnavailable(QrsealError):
+class StatusUnavailable(StatusError):
     """No statement about a credential's status can be made: no verified list for its URI, the
     list is expired or older than the policy allows (``age``), or the status value has no
     meaning configured (``status``)."""
@@ -602,7 +706,7 @@ class StatusUnavailable(QrsealError):
         self.status = status
 
 
-class Revoked(QrsealError):
+class Revoked(StatusError):
     """The credential's status list entry is INVALID (1): revoked, irreversibly."""
 
     reason = Reason.REVOKED
@@ -614,7 +718,7 @@ class Revoked(QrsealError):
         self.status = status
 
 
-class Suspended(QrsealError):
+class Suspended(StatusError):
     """The credential's status list entry is SUSPENDED (2): temporarily invalid, reversible."""
 
     reason = Reason.SUSPENDED
@@ -629,7 +733,7 @@ class Suspended(QrsealError):
 # issue 9: trust lists
 
 
-class TrustListSequenceJump(QrsealError):
+class TrustListSequenceJump(TrustListError):
     """A trust list's sequence number jumps further above the held one than the store allows
     (``max_jump``): one list numbered near 2**63 would otherwise lock out every later one."""
 
@@ -645,7 +749,7 @@ class TrustListSequenceJump(QrsealError):
 # issue 9: images
 
 
-class AmbiguousImage(QrsealError):
+class AmbiguousImage(InputError):
     """The image holds more than one different credential: which one the holder meant to
     show is unknown, so none is verified. ``texts`` are the credential codes found (read
     them all with :func:`qrseal.qr.scan`)."""
@@ -657,7 +761,7 @@ class AmbiguousImage(QrsealError):
         self.texts = texts
 
 
-class StructuredAppend(QrsealError):
+class StructuredAppend(InputError):
     """A QR symbol in the image is one part of a Structured Append sequence (ISO/IEC 18004
     mode 0011): its text is not a whole message. qrseal codes are single symbols."""
 
@@ -667,7 +771,7 @@ class StructuredAppend(QrsealError):
 # issue 9: verifier policy
 
 
-class ValidityTooLong(QrsealError):
+class ValidityTooLong(ValidityError):
     """The credential's lifetime (``exp`` minus ``iat``) is longer than the verifier's policy
     allows (``Policy.max_validity``): a key signing just before its retirement must not make
     a credential that is accepted for years."""
