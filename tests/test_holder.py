@@ -21,23 +21,19 @@ from PIL import Image
 
 from qrseal import (
     Algorithm,
-    DeviceSigner,
     Holder,
-    InvalidArgument,
-    InvalidKey,
     Issuer,
-    LocalSigner,
     Policy,
-    PresentationKind,
     QrsealError,
     Reason,
-    ReplayCache,
     Verifier,
     generate_device_key,
     inspect_unverified,
     qr,
 )
 from qrseal.cli.main import main, terminal_qr
+from qrseal.errors import InvalidArgument, InvalidKey
+from qrseal.holder import DeviceSigner
 from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
 from qrseal.testing import (
     FIXED_NOW,
@@ -54,8 +50,11 @@ from qrseal.testing import (
 )
 from qrseal.wire.cose import COSE_SIGN1_TAG, PublicKey, deterministic_dumps, sig_structure
 from qrseal.wire.cwt import decode_cnf, decode_cose_key, encode_cnf, encode_cose_key
+from qrseal.wire.keys import LocalSigner
 from qrseal.wire.presentation import (
+    PresentationKind,
     ProofClaim,
+    ReplayCache,
     decode_presentation,
     encode_presentation,
 )

@@ -16,8 +16,6 @@ from qrseal import (
     Policy,
     QrsealError,
     Reason,
-    StatusList,
-    StatusMeaning,
     StatusReference,
     StatusSnapshots,
     TrustedKey,
@@ -25,12 +23,13 @@ from qrseal import (
     Verifier,
     WhenUnavailable,
     inspect_unverified,
-    sign_status_list,
-    verify_status_list,
 )
 from qrseal.cli.status import status_snapshots_from_dir
 from qrseal.licence.profile import DL_FORMAT, LICENCE_CLAIM
+from qrseal.status.lists import StatusList
 from qrseal.status.reference import decode_status_claim
+from qrseal.status.snapshots import StatusMeaning
+from qrseal.status.token import sign_status_list, verify_status_list
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
