@@ -4,7 +4,6 @@ policy, the result's status and warnings, and loading a folder of tokens."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -45,6 +44,7 @@ from qrseal.wire.cose import encode_sign1
 from qrseal.wire.cwt import Claims, encode_claims
 from qrseal.wire.keys import LocalSigner, Signer, public_key_to_pem
 from qrseal.wire.textcodec import pack
+from tests.support import reason_of as _reason
 
 NOW = FIXED_NOW
 HOUR = timedelta(hours=1)
@@ -52,12 +52,6 @@ URI = "https://status.example.cn/dl/v1/0"
 LIST_AT = NOW - HOUR  # the snapshot's iat
 LATER = NOW + HOUR  # verification time
 TRUST = make_trust_store()
-
-
-def _reason(fn: Callable[[], object]) -> Reason:
-    with pytest.raises(QrsealError) as info:
-        fn()
-    return info.value.reason
 
 
 def _token(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import runpy
 from collections.abc import Callable
@@ -64,6 +63,8 @@ from qrseal.wire.keys import (
     load_public_key_pem,
     public_key_to_pem,
 )
+from tests.support import Cli
+from tests.support import reason_of as _reason
 
 NOW = FIXED_NOW
 HOUR = timedelta(hours=1)
@@ -71,12 +72,6 @@ ROOT = make_private_key(Algorithm.ES256, 100)
 OLD = make_private_key(Algorithm.ES256, 101)
 NEW = make_private_key(Algorithm.ES256, 102)
 OTHER = make_private_key(Algorithm.EDDSA, 103)
-
-
-def _reason(fn: Callable[[], object]) -> Reason:
-    with pytest.raises(QrsealError) as info:
-        fn()
-    return info.value.reason
 
 
 def _entry(key: PrivateKey, issuer: str = "CN-SC", **kw: object) -> TrustListEntry:
@@ -261,6 +256,30 @@ _CURVE_KEYS = {
     Algorithm.ES512: ec.generate_private_key(ec.SECP521R1()),
 }
 
+# The NIST curves' field primes and b coefficients (FIPS 186-5 / SP 800-186), y² = x³ - 3x + b.
+_CURVE_P_AND_B = {
+    Algorithm.ES256: (
+        2**256 - 2**224 + 2**192 + 2**96 - 1,
+        0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B,
+    ),
+    Algorithm.ES384: (
+        2**384 - 2**128 - 2**96 + 2**32 - 1,
+        int(
+            "B3312FA7E23EE7E4988E056BE3F82D19181D9C6EFE8141120314088F5013875A"
+            "C656398D8A2ED19D2A85C8EDD3EC2AEF",
+            16,
+        ),
+    ),
+    Algorithm.ES512: (
+        2**521 - 1,
+        int(
+            "0051953EB9618E1C9A1F929A21A0B68540EEA2DA725B99B315F3B8B489918EF1"
+            "09E156193951EC7E937B1652C0BD3BB1BF073573DF883D2C34F1EF451FD46B503F00",
+            16,
+        ),
+    ),
+}
+
 
 @settings(max_examples=150, deadline=None)
 @given(
@@ -291,7 +310,7 @@ def test_bad_points_refused_at_load(alg: Algorithm) -> None:
     good = _spki_der(_CURVE_KEYS[alg])
     size = {Algorithm.ES256: 32, Algorithm.ES384: 48, Algorithm.ES512: 66}[alg]
     header = len(good) - 2 * size
-    ((_, _, prime, b),) = trustlist._SPKI_FORMS[alg.value]
+    prime, b = _CURVE_P_AND_B[alg]
     public = _CURVE_KEYS[alg].public_key()
     assert isinstance(public, ec.EllipticCurvePublicKey)
     numbers = public.public_numbers()
@@ -811,43 +830,36 @@ def test_x509_root_needs_key_cert_sign() -> None:
 # --- CLI -------------------------------------------------------------------------------------
 
 
-def _run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = cli_trust.main(list(argv), out=out)
-    return code, out.getvalue()
-
-
-def test_cli_init_add_retire_revoke_sign_show(tmp_path: Path) -> None:
+def test_cli_init_add_retire_revoke_sign_show(tmp_path: Path, cli: Cli) -> None:
     """The trust commands build, sign and show a list a verifier then loads."""
     root, root_pub, draft = tmp_path / "root.pem", tmp_path / "root.pub.pem", tmp_path / "d.cbor"
     signed, issuer_pub = tmp_path / "list.tl", tmp_path / "issuer.pub.pem"
     issuer_pub.write_bytes(public_key_to_pem(OLD))
     now = ["--now", NOW.isoformat()]
-    code, _ = _run(
+    code, _ = cli(
         "trust", "init", "--key", str(root), "--pub", str(root_pub), "--draft", str(draft),
         "--list-id", "cn-national", *now,
     )  # fmt: skip
     assert code == 0
-    code, _ = _run(
+    code, _ = cli(
         "trust", "add", "--draft", str(draft), "--pub", str(issuer_pub), "--issuer", "CN-SC",
         "--jurisdiction", "CN-SC", "--type", "DL", "--class", "C1", "--class", "C2",
         "--not-before", (NOW - HOUR).isoformat(), "--not-after", (NOW + 1000 * HOUR).isoformat(),
     )  # fmt: skip
     assert code == 0
     assert (
-        _run(
-            "trust", "sign", "--draft", str(draft), "--key", str(root), "--out", str(signed), *now
-        )[0]
+        cli("trust", "sign", "--draft", str(draft), "--key", str(root), "--out", str(signed), *now)[
+            0
+        ]
         == 0
     )
     first = signed.read_bytes()
     kid = kid_for(OLD).hex()
     assert (
-        _run("trust", "retire", "--draft", str(draft), "--kid", kid, "--at", NOW.isoformat())[0]
-        == 0
+        cli("trust", "retire", "--draft", str(draft), "--kid", kid, "--at", NOW.isoformat())[0] == 0
     )
     assert (
-        _run(
+        cli(
             "trust",
             "revoke",
             "--draft",
@@ -861,12 +873,12 @@ def test_cli_init_add_retire_revoke_sign_show(tmp_path: Path) -> None:
         == 0
     )
     assert (
-        _run(
-            "trust", "sign", "--draft", str(draft), "--key", str(root), "--out", str(signed), *now
-        )[0]
+        cli("trust", "sign", "--draft", str(draft), "--key", str(root), "--out", str(signed), *now)[
+            0
+        ]
         == 0
     )
-    code, text = _run("trust", "show", str(signed), "--root", str(root_pub), "--json", *now)
+    code, text = cli("trust", "show", str(signed), "--root", str(root_pub), "--json", *now)
     assert code == 0 and '"sequence": 2' in text and '"compromised": true' in text
     store = cli_trust.trust_store_from_files(signed, root_pub, now=NOW)
     assert len(store) == 1  # the compromised key stays, so that its credentials are key_revoked
@@ -874,9 +886,9 @@ def test_cli_init_add_retire_revoke_sign_show(tmp_path: Path) -> None:
     assert _reason(lambda: Verifier(store).verify(text, now=NOW)) is Reason.KEY_REVOKED
     pinned = load_public_key_pem(root_pub.read_bytes())
     assert load_trust_list(first, pinned).sequence == 1
-    code, _ = _run("trust", "show", str(signed), "--root", str(issuer_pub), *now)
+    code, _ = cli("trust", "show", str(signed), "--root", str(issuer_pub), *now)
     assert code == 1
-    assert _run("trust", "retire", "--draft", str(draft), "--kid", "zz")[0] == 2
+    assert cli("trust", "retire", "--draft", str(draft), "--kid", "zz")[0] == 2
 
 
 def test_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
