@@ -27,8 +27,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from qrseal import Algorithm, Holder, Issuer, TrustedKey, TrustStore, Verifier, kid_for
+from qrseal import Algorithm, Holder, Issuer, TrustedKey, TrustStore, Verifier
 from qrseal.testing import FIXED_NOW, make_device_signer, make_private_key, sample_licence
+from qrseal.wire.keys import kid_for
 
 B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 B45_INDEX = {c: i for i, c in enumerate(B45)}

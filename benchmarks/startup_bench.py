@@ -26,8 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from qrseal import Issuer, public_key_to_pem
+from qrseal import Issuer
 from qrseal.testing import FIXED_NOW, make_private_key, sample_licence
+from qrseal.wire.keys import public_key_to_pem
 
 HEAVY = ("PIL", "numpy", "qrcode", "zxingcpp", "pyzbar")
 

@@ -35,11 +35,10 @@ from qrseal import (
     QrsealError,
     generate_device_key,
     load_private_key_pem,
-    private_key_to_pem,
-    public_key_to_pem,
     render_png,
 )
 from qrseal.cli.main import terminal_qr
+from qrseal.wire.keys import private_key_to_pem, public_key_to_pem
 
 DEVICE_KEY = "device.key"
 DEVICE_PUB = "device.pub.pem"

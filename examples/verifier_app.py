@@ -31,9 +31,9 @@ from qrseal import (
     Verifier,
     WhenUnavailable,
     load_public_key_pem,
-    verify_status_list,
-    verify_trust_list,
 )
+from qrseal.status.token import verify_status_list
+from qrseal.trust.lists import verify_trust_list
 
 
 def load_trust(args: argparse.Namespace, now: datetime) -> TrustStore:

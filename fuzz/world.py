@@ -21,15 +21,14 @@ from qrseal import (
     Issuer,
     Policy,
     QrsealError,
-    StatusList,
     StatusReference,
     StatusSnapshots,
     TrustStore,
     Verifier,
-    sign_status_list,
-    verify_status_list,
 )
 from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
+from qrseal.status.lists import StatusList
+from qrseal.status.token import sign_status_list, verify_status_list
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,

@@ -1,13 +1,15 @@
-"""Issue -> QR image -> scan -> verify, through each real decoder, as a verifier app sees it."""
+"""Issue -> QR image -> scan -> verify, through each real decoder, as a verifier app sees it;
+and issue -> verify at each time limit of the policy, exactly at it and one second past."""
 
 from __future__ import annotations
 
 import io
+from datetime import datetime, timedelta
 
 import pytest
 from PIL import Image
 
-from qrseal import Algorithm, QrsealError, Reason, qr
+from qrseal import Algorithm, Policy, QrsealError, Reason, qr
 from qrseal.qr import Decoder
 from qrseal.testing import FIXED_NOW, make_issuer, make_verifier, sample_licence
 
@@ -154,3 +156,42 @@ def test_low_contrast_structured_append_symbol_is_a_typed_refusal() -> None:
         assert info.value.reason is Reason.STRUCTURED_APPEND
     (result,) = qr.scan_report(data, decoders=("zbar",)).results
     assert result.structured_append
+
+
+# --- the policy's time limits at their boundaries ----------------------------------------------
+
+SECOND = timedelta(seconds=1)
+HOUR_CREDENTIAL = make_issuer().issue(
+    sample_licence(0), now=FIXED_NOW, valid_for=timedelta(hours=1)
+)
+
+
+def _outcome(policy: Policy, now: datetime) -> Reason | None:
+    try:
+        make_verifier(policy).verify(HOUR_CREDENTIAL, now=now)
+    except QrsealError as exc:
+        return exc.reason
+    return None
+
+
+@pytest.mark.parametrize("skew", [timedelta(0), timedelta(seconds=60)])
+def test_expiry_holds_until_exp_plus_skew(skew: timedelta) -> None:
+    """A credential verifies one second before exp + clock_skew and is expired at it."""
+    policy, end = Policy(clock_skew=skew), FIXED_NOW + timedelta(hours=1) + skew
+    assert _outcome(policy, end - SECOND) is None
+    assert _outcome(policy, end) is Reason.EXPIRED
+
+
+@pytest.mark.parametrize("skew", [timedelta(0), timedelta(seconds=60)])
+def test_issued_at_may_lead_the_clock_by_exactly_the_skew(skew: timedelta) -> None:
+    """iat may be ahead of the verifier's clock by exactly clock_skew, not one second more."""
+    policy = Policy(clock_skew=skew)
+    assert _outcome(policy, FIXED_NOW - skew) is None
+    assert _outcome(policy, FIXED_NOW - skew - SECOND) is Reason.ISSUED_IN_FUTURE
+
+
+def test_lifetime_may_equal_max_validity_but_not_exceed_it() -> None:
+    """A one-hour credential passes max_validity=1 h and is refused at 1 h minus one second."""
+    assert _outcome(Policy(max_validity=timedelta(hours=1)), FIXED_NOW) is None
+    limit = timedelta(hours=1) - SECOND
+    assert _outcome(Policy(max_validity=limit), FIXED_NOW) is Reason.VALIDITY_TOO_LONG

@@ -21,23 +21,19 @@ from PIL import Image
 
 from qrseal import (
     Algorithm,
-    DeviceSigner,
     Holder,
-    InvalidArgument,
-    InvalidKey,
     Issuer,
-    LocalSigner,
     Policy,
-    PresentationKind,
     QrsealError,
     Reason,
-    ReplayCache,
     Verifier,
     generate_device_key,
     inspect_unverified,
     qr,
 )
-from qrseal.cli.main import main, terminal_qr
+from qrseal.cli.main import terminal_qr
+from qrseal.errors import InvalidArgument, InvalidKey
+from qrseal.holder import DeviceSigner
 from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
 from qrseal.testing import (
     FIXED_NOW,
@@ -54,23 +50,22 @@ from qrseal.testing import (
 )
 from qrseal.wire.cose import COSE_SIGN1_TAG, PublicKey, deterministic_dumps, sig_structure
 from qrseal.wire.cwt import decode_cnf, decode_cose_key, encode_cnf, encode_cose_key
+from qrseal.wire.keys import LocalSigner
 from qrseal.wire.presentation import (
+    PresentationKind,
     ProofClaim,
+    ReplayCache,
     decode_presentation,
     encode_presentation,
 )
 from qrseal.wire.textcodec import numeric_encode, pack, unpack
+from tests.support import Cli
+from tests.support import reason_of as _reason
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVICE_ALGS = [Algorithm.ES256, Algorithm.EDDSA]
 NOW_TEXT = "2026-11-25T09:00:00Z"
 LATER = FIXED_NOW + timedelta(seconds=10)
-
-
-def _reason(fn: Callable[[], object]) -> Reason:
-    with pytest.raises(QrsealError) as info:
-        fn()
-    return info.value.reason
 
 
 def _presentation_bytes(text: str) -> bytes:
@@ -831,28 +826,22 @@ def test_inspect_unverified_reads_presentations() -> None:
 # --- CLI and examples ---------------------------------------------------------------------
 
 
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
-
-
 @pytest.fixture
-def bound(tmp_path: Path) -> dict[str, Path]:
+def bound(
+    tmp_path: Path, cli: Cli, issuer_keys: tuple[Path, Path], licence_file: Path
+) -> dict[str, Path]:
     """An issuer key pair, a device key pair and a credential bound to the device key."""
     files = {
-        "key": tmp_path / "issuer.key",
-        "pub": tmp_path / "issuer.pub.pem",
+        "key": issuer_keys[0],
+        "pub": issuer_keys[1],
         "dev": tmp_path / "device.key",
         "devpub": tmp_path / "device.pub.pem",
-        "licence": tmp_path / "licence.json",
+        "licence": licence_file,
         "cred": tmp_path / "cred.txt",
     }
-    assert run("keygen", "--out", str(files["key"]), "--pub", str(files["pub"]))[0] == 0
-    code, out = run("device-keygen", "--out", str(files["dev"]), "--alg", "EdDSA")
+    code, out = cli("device-keygen", "--out", str(files["dev"]), "--alg", "EdDSA")
     assert code == 0 and "device public key" in out and files["devpub"].exists()
-    files["licence"].write_text(json.dumps(sample_licence_json(0), ensure_ascii=False), "utf-8")
-    code, text = run(
+    code, text = cli(
         "issue",
         str(files["licence"]),
         "--key",
@@ -869,10 +858,10 @@ def bound(tmp_path: Path) -> dict[str, Path]:
     return files
 
 
-def test_cli_present_and_verify_live(bound: dict[str, Path], tmp_path: Path) -> None:
+def test_cli_present_and_verify_live(bound: dict[str, Path], tmp_path: Path, cli: Cli) -> None:
     """present prints a live code that verify --require-live accepts, and it goes stale."""
     png = tmp_path / "live.png"
-    code, live = run(
+    code, live = cli(
         "present",
         "--file",
         str(bound["cred"]),
@@ -885,15 +874,15 @@ def test_cli_present_and_verify_live(bound: dict[str, Path], tmp_path: Path) -> 
     )
     assert code == 0 and live.startswith("DP1:") and png.exists()
     trust = f"CN-SC={bound['pub']}"
-    code, out = run(
+    code, out = cli(
         "verify", live.strip(), "--trust", trust, "--require-live", "--now", "2026-11-25T09:00:20Z"
     )
     assert code == 0 and "LIVE code" in out and "20 s ago" in out
-    code, out = run(
+    code, out = cli(
         "verify", "--image", str(png), "--trust", trust, "--json", "--now", "2026-11-25T09:00:20Z"
     )
     assert code == 0 and json.loads(out)["presentation"] == "live"
-    code, out = run(
+    code, out = cli(
         "verify",
         live.strip(),
         "--trust",
@@ -905,18 +894,18 @@ def test_cli_present_and_verify_live(bound: dict[str, Path], tmp_path: Path) -> 
     )
     assert code == 1 and "stale_presentation" in out
     static = bound["cred"].read_text().strip()
-    code, out = run("verify", static, "--trust", trust, "--require-live", "--now", NOW_TEXT)
+    code, out = cli("verify", static, "--trust", trust, "--require-live", "--now", NOW_TEXT)
     assert code == 1 and "presentation_required" in out
-    code, out = run("verify", static, "--trust", trust, "--now", NOW_TEXT)
+    code, out = cli("verify", static, "--trust", trust, "--now", NOW_TEXT)
     assert code == 0 and "STATIC credential, device-bound" in out
-    code, out = run("inspect", live.strip())
+    code, out = cli("inspect", live.strip())
     assert code == 0 and json.loads(out)["presented_at"].startswith("2026-11-25T09:00:00")
 
 
-def test_cli_nonce_and_audience(bound: dict[str, Path]) -> None:
+def test_cli_nonce_and_audience(bound: dict[str, Path], cli: Cli) -> None:
     """present --nonce/--audience and verify --nonce/--audience must agree."""
     nonce = NONCE.hex()
-    _, live = run(
+    _, live = cli(
         "present",
         bound["cred"].read_text().strip(),
         "--device-key",
@@ -929,7 +918,7 @@ def test_cli_nonce_and_audience(bound: dict[str, Path]) -> None:
         NOW_TEXT,
     )
     trust = f"CN-SC={bound['pub']}"
-    ok = run(
+    ok = cli(
         "verify",
         live.strip(),
         "--trust",
@@ -942,7 +931,7 @@ def test_cli_nonce_and_audience(bound: dict[str, Path]) -> None:
         NOW_TEXT,
     )
     assert ok[0] == 0
-    code, out = run(
+    code, out = cli(
         "verify",
         live.strip(),
         "--trust",
@@ -957,13 +946,13 @@ def test_cli_nonce_and_audience(bound: dict[str, Path]) -> None:
     )
     assert code == 1 and json.loads(out)["reason"] == "nonce_mismatch"
     assert (
-        run("verify", live.strip(), "--trust", trust, "--nonce", "abc", "--now", NOW_TEXT)[0] == 2
+        cli("verify", live.strip(), "--trust", trust, "--nonce", "abc", "--now", NOW_TEXT)[0] == 2
     )
 
 
-def test_cli_watch_renders_frames_without_waiting(bound: dict[str, Path]) -> None:
+def test_cli_watch_renders_frames_without_waiting(bound: dict[str, Path], cli: Cli) -> None:
     """present --watch --count N draws N terminal codes a refresh apart (simulated clock)."""
-    code, out = run(
+    code, out = cli(
         "present",
         "--file",
         str(bound["cred"]),
@@ -981,7 +970,7 @@ def test_cli_watch_renders_frames_without_waiting(bound: dict[str, Path]) -> Non
     assert "frame 2" in out and "█" in out
     # A simulated clock with no end is a usage error; so are bad counts.
     assert (
-        run(
+        cli(
             "present",
             "--file",
             str(bound["cred"]),
@@ -994,7 +983,7 @@ def test_cli_watch_renders_frames_without_waiting(bound: dict[str, Path]) -> Non
         == 2
     )
     assert (
-        run(
+        cli(
             "present",
             "--file",
             str(bound["cred"]),
@@ -1007,11 +996,13 @@ def test_cli_watch_renders_frames_without_waiting(bound: dict[str, Path]) -> Non
     )
 
 
-def test_cli_present_refuses_unbound_credential(tmp_path: Path, bound: dict[str, Path]) -> None:
+def test_cli_present_refuses_unbound_credential(
+    tmp_path: Path, bound: dict[str, Path], cli: Cli
+) -> None:
     """present with a credential bound to another device exits 1 with holder_binding_invalid."""
     other = tmp_path / "other.key"
-    run("device-keygen", "--out", str(other))
-    code = run(
+    cli("device-keygen", "--out", str(other))
+    code = cli(
         "present", "--file", str(bound["cred"]), "--device-key", str(other), "--now", NOW_TEXT
     )[0]
     assert code == 1
@@ -1026,17 +1017,17 @@ def _example(name: str, *argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_holder_wallet_and_police_check_examples(tmp_path: Path) -> None:
+def test_holder_wallet_and_police_check_examples(tmp_path: Path, cli: Cli) -> None:
     """The wallet makes a device key, stores a bound credential and shows refreshing codes that
     the police check accepts; the police check refuses the static copy and a stale code."""
     wallet = tmp_path / "wallet"
     done = _example("holder_wallet.py", "init", str(wallet))
     assert done.returncode == 0, done.stderr
     issuer_key, issuer_pub = tmp_path / "issuer.key", tmp_path / "issuer.pub.pem"
-    run("keygen", "--out", str(issuer_key), "--pub", str(issuer_pub))
+    cli("keygen", "--out", str(issuer_key), "--pub", str(issuer_pub))
     licence = tmp_path / "licence.json"
     licence.write_text(json.dumps(sample_licence_json(4), ensure_ascii=False), "utf-8")
-    _, text = run(
+    _, text = cli(
         "issue",
         str(licence),
         "--key",

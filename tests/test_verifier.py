@@ -40,14 +40,9 @@ from qrseal.wire.cose import COSE_SIGN1_TAG, deterministic_dumps, sig_structure
 from qrseal.wire.cwt import Claims, encode_claims
 from qrseal.wire.keys import LocalSigner
 from qrseal.wire.textcodec import TextFormat, pack, unpack
+from tests.support import reason_of as _reason
 
 ALGS = [Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA]
-
-
-def _reason(fn: Callable[[], object]) -> Reason:
-    with pytest.raises(QrsealError) as info:
-        fn()
-    return info.value.reason
 
 
 def _forge(

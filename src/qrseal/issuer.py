@@ -46,8 +46,8 @@ class Issuer:
     the text layer. It defaults to False: on the QR view of the sample licences zlib saved
     0-14 bytes and never a QR version (docs/format.md); None compresses only when shorter.
 
-    >>> from qrseal.testing import test_signer, sample_licence, FIXED_NOW
-    >>> issuer = Issuer(test_signer(), issuer="CN-SC")
+    >>> from qrseal.testing import FIXED_NOW, make_signer, sample_licence
+    >>> issuer = Issuer(make_signer(), issuer="CN-SC")
     >>> issuer.issue(sample_licence(0), now=FIXED_NOW).startswith("DL1:")
     True
     """

@@ -25,7 +25,8 @@ from .errors import InvalidArgument
 from .holder import Holder
 from .issuer import Issuer
 from .licence.model import Licence
-from .verifier import Policy, TrustedKey, TrustStore, Verifier
+from .trust.store import TrustedKey, TrustStore
+from .verifier import Policy, Verifier
 from .wire.cose import Algorithm
 from .wire.keys import LocalSigner, PrivateKey
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import runpy
 import subprocess
@@ -12,42 +11,21 @@ from pathlib import Path
 import pytest
 
 from qrseal import Reason, TrustedKey, TrustStore, Verifier, qr
-from qrseal.cli.main import main
 from qrseal.testing import FIXED_NOW, sample_licence_json
 from qrseal.wire.keys import load_public_key_pem
+from tests.support import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-25T09:00:00Z"
 
 
-def run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = main(list(argv), out=out)
-    return code, out.getvalue()
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> tuple[Path, Path]:
-    key, pub = tmp_path / "issuer.key", tmp_path / "issuer.pub.pem"
-    code, text = run("keygen", "--out", str(key), "--pub", str(pub))
-    assert code == 0 and "kid:" in text
-    return key, pub
-
-
-@pytest.fixture
-def licence_file(tmp_path: Path) -> Path:
-    path = tmp_path / "licence.json"
-    path.write_text(json.dumps(sample_licence_json(0), ensure_ascii=False), encoding="utf-8")
-    return path
-
-
 def test_keygen_issue_verify_text(
-    keys: tuple[Path, Path], licence_file: Path, tmp_path: Path
+    issuer_keys: tuple[Path, Path], licence_file: Path, tmp_path: Path, cli: Cli
 ) -> None:
     """keygen -> issue -> verify (text, file, PNG image) succeeds with exit 0 and a VALID verdict."""
-    key, pub = keys
+    key, pub = issuer_keys
     png, svg = tmp_path / "qr.png", tmp_path / "qr.svg"
-    code, text = run(
+    code, text = cli(
         "issue",
         str(licence_file),
         "--key",
@@ -64,25 +42,25 @@ def test_keygen_issue_verify_text(
     assert code == 0 and text.startswith("DL1:")
     assert png.stat().st_size > 0 and svg.read_text().startswith("<svg")
     credential = text.strip()
-    code, out = run("verify", credential, "--trust", f"CN-SC={pub}", "--now", NOW)
+    code, out = cli("verify", credential, "--trust", f"CN-SC={pub}", "--now", NOW)
     assert code == 0 and out.startswith("VALID") and "510107200503151422" in out
     cred_file = tmp_path / "cred.txt"
     cred_file.write_text(credential + "\n")
-    assert run("verify", "--file", str(cred_file), "--trust", f"CN-SC={pub}", "--now", NOW)[0] == 0
-    code, out = run(
+    assert cli("verify", "--file", str(cred_file), "--trust", f"CN-SC={pub}", "--now", NOW)[0] == 0
+    code, out = cli(
         "verify", "--image", str(png), "--trust", f"CN-SC={pub}", "--now", NOW, "--json"
     )
     assert code == 0 and json.loads(out)["licence"]["document_number"] == "510107200503151422"
-    code, out = run("scan", str(png))
+    code, out = cli("scan", str(png))
     assert code == 0 and out.strip() == credential
 
 
 def test_verify_rejection_prints_reason_and_exits_1(
-    keys: tuple[Path, Path], licence_file: Path
+    issuer_keys: tuple[Path, Path], licence_file: Path, cli: Cli
 ) -> None:
     """An expired credential exits 1 and prints its reason code (human and JSON output)."""
-    key, pub = keys
-    _, text = run(
+    key, pub = issuer_keys
+    _, text = cli(
         "issue",
         str(licence_file),
         "--key",
@@ -94,57 +72,61 @@ def test_verify_rejection_prints_reason_and_exits_1(
         "--now",
         NOW,
     )
-    code, out = run(
+    code, out = cli(
         "verify", text.strip(), "--trust", f"CN-SC={pub}", "--now", "2026-11-26T09:00:00Z"
     )
     assert code == 1 and "expired" in out
-    code, out = run(
+    code, out = cli(
         "verify", text.strip(), "--trust", f"CN-SC={pub}", "--now", "2026-11-26T09:00:00Z", "--json"
     )
     assert code == 1 and json.loads(out)["reason"] == Reason.EXPIRED.value
 
 
-def test_verify_max_validity_option(keys: tuple[Path, Path], licence_file: Path) -> None:
+def test_verify_max_validity_option(
+    issuer_keys: tuple[Path, Path], licence_file: Path, cli: Cli
+) -> None:
     """--max-validity caps exp - iat: a 72 h credential passes at 72h, is refused below it."""
-    key, pub = keys
-    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    key, pub = issuer_keys
+    _, text = cli("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
     trust = ("--trust", f"CN-SC={pub}", "--now", NOW)
-    assert run("verify", text.strip(), *trust)[0] == 0
-    assert run("verify", text.strip(), *trust, "--max-validity", "72h")[0] == 0
-    code, out = run("verify", text.strip(), *trust, "--max-validity", "71h", "--json")
+    assert cli("verify", text.strip(), *trust)[0] == 0
+    assert cli("verify", text.strip(), *trust, "--max-validity", "72h")[0] == 0
+    code, out = cli("verify", text.strip(), *trust, "--max-validity", "71h", "--json")
     assert code == 1 and json.loads(out)["reason"] == Reason.VALIDITY_TOO_LONG.value
-    assert run("verify", text.strip(), *trust, "--max-validity", "0")[0] == 2
+    assert cli("verify", text.strip(), *trust, "--max-validity", "0")[0] == 2
 
 
-def test_verify_nonce_refuses_static_code(keys: tuple[Path, Path], licence_file: Path) -> None:
+def test_verify_nonce_refuses_static_code(
+    issuer_keys: tuple[Path, Path], licence_file: Path, cli: Cli
+) -> None:
     """verify --nonce or --audience with a static credential is presentation_required (exit 1)."""
-    key, pub = keys
-    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    key, pub = issuer_keys
+    _, text = cli("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
     trust = ("--trust", f"CN-SC={pub}", "--now", NOW, "--json")
     for challenge in (("--nonce", "00" * 16), ("--audience", "desk-1")):
-        code, out = run("verify", text.strip(), *trust, *challenge)
+        code, out = cli("verify", text.strip(), *trust, *challenge)
         assert code == 1 and json.loads(out)["reason"] == Reason.PRESENTATION_REQUIRED.value
 
 
-def test_usage_errors_exit_2(tmp_path: Path) -> None:
+def test_usage_errors_exit_2(tmp_path: Path, cli: Cli) -> None:
     """Missing arguments, no trust store and bad durations are usage errors (exit 2)."""
-    assert run()[0] == 2
-    assert run("verify", "DL1:123")[0] == 2
-    assert run("verify", "DL1:123", "--trust", "nonsense")[0] == 2
-    assert run("issue", "x.json", "--key", "k", "--issuer", "I", "--valid-for", "soon")[0] == 2
-    assert run("demo", "--now", "2026-11-25T09:00:00")[0] == 2  # no time zone
+    assert cli()[0] == 2
+    assert cli("verify", "DL1:123")[0] == 2
+    assert cli("verify", "DL1:123", "--trust", "nonsense")[0] == 2
+    assert cli("issue", "x.json", "--key", "k", "--issuer", "I", "--valid-for", "soon")[0] == 2
+    assert cli("demo", "--now", "2026-11-25T09:00:00")[0] == 2  # no time zone
 
 
 def test_encrypted_key_via_env(
-    tmp_path: Path, licence_file: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, licence_file: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli
 ) -> None:
     """keygen/issue with --password-env encrypt and decrypt the private key."""
     monkeypatch.setenv("QRSEAL_TEST_PW", "correct horse")
     key = tmp_path / "enc.key"
-    assert run("keygen", "--out", str(key), "--password-env", "QRSEAL_TEST_PW")[0] == 0
+    assert cli("keygen", "--out", str(key), "--password-env", "QRSEAL_TEST_PW")[0] == 0
     assert b"ENCRYPTED" in key.read_bytes()
     assert (
-        run(
+        cli(
             "issue",
             str(licence_file),
             "--key",
@@ -159,7 +141,7 @@ def test_encrypted_key_via_env(
         == 0
     )
     monkeypatch.setenv("QRSEAL_TEST_PW", "wrong")
-    code = run(
+    code = cli(
         "issue",
         str(licence_file),
         "--key",
@@ -172,24 +154,26 @@ def test_encrypted_key_via_env(
     assert code == 1
 
 
-def test_inspect_marks_output_unverified(keys: tuple[Path, Path], licence_file: Path) -> None:
+def test_inspect_marks_output_unverified(
+    issuer_keys: tuple[Path, Path], licence_file: Path, cli: Cli
+) -> None:
     """inspect decodes without verifying and says so."""
-    key, _ = keys
-    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
-    code, out = run("inspect", text.strip())
+    key, _ = issuer_keys
+    _, text = cli("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    code, out = cli("inspect", text.strip())
     report = json.loads(out)
     assert code == 0 and "NOT VERIFIED" in report["WARNING"] and report["iss"] == "CN-SC"
 
 
-def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+def test_demo_runs_end_to_end(tmp_path: Path, cli: Cli) -> None:
     """qrseal demo issues, renders, scans and verifies a sample licence."""
-    code, out = run("demo", "--out", str(tmp_path), "--now", NOW)
+    code, out = cli("demo", "--out", str(tmp_path), "--now", NOW)
     assert code == 0 and "VALID" in out and (tmp_path / "licence-qr.png").exists()
 
 
-def test_issuer_backend_example(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+def test_issuer_backend_example(tmp_path: Path, issuer_keys: tuple[Path, Path]) -> None:
     """examples/issuer_backend.py signs a JSON batch and a CSV batch, writing verifiable credentials."""
-    key, pub = keys
+    key, pub = issuer_keys
     batch = tmp_path / "batch.json"
     records = [sample_licence_json(i) for i in range(5)]
     bad = sample_licence_json(0) | {"document_number": "510107200503151423"}
@@ -266,11 +250,15 @@ def test_issuer_backend_example(tmp_path: Path, keys: tuple[Path, Path]) -> None
 
 
 def test_verifier_app_example(
-    tmp_path: Path, keys: tuple[Path, Path], licence_file: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    issuer_keys: tuple[Path, Path],
+    licence_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli: Cli,
 ) -> None:
     """examples/verifier_app.py verifies a JPEG screenshot and rejects one from an untrusted key."""
-    key, pub = keys
-    _, text = run("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
+    key, pub = issuer_keys
+    _, text = cli("issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW)
     shot = tmp_path / "shot.jpg"
     qr.render_image(text.strip(), scale=5).convert("RGB").save(shot, "JPEG", quality=70)
     script = str(ROOT / "examples" / "verifier_app.py")
@@ -282,7 +270,7 @@ def test_verifier_app_example(
         assert done.value.code == 0
         assert "LICENCE VERIFIED" in capsys.readouterr().out
         other = tmp_path / "other.pub.pem"
-        run("keygen", "--out", str(tmp_path / "other.key"), "--pub", str(other))
+        cli("keygen", "--out", str(tmp_path / "other.key"), "--pub", str(other))
         sys.argv = [script, str(shot), "--trust", f"CN-SC={other}", "--now", NOW]
         with pytest.raises(SystemExit) as done:
             runpy.run_path(script, run_name="__main__")

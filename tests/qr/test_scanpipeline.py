@@ -18,11 +18,11 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter
 
 from qrseal import Algorithm, qr
-from qrseal.cli import main
 from qrseal.errors import InvalidArgument, InvalidImage, NoQrFound, TooLarge
 from qrseal.qr import Decoder, ScanResult, Variant
 from qrseal.qr import pipeline as scanpipeline
 from qrseal.testing import FIXED_NOW, make_issuer, sample_licence
+from tests.support import Cli
 
 from .test_qr import png_header_only
 
@@ -383,14 +383,14 @@ def test_require_results_raises_no_qr_found() -> None:
 
 
 def test_cli_scan_debug_writes_variants_and_report(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli: Cli
 ) -> None:
     """`qrseal scan --debug DIR` prints the text and writes the variants tried and a report."""
     picture = tmp_path / "blurred.png"
     scene(5).filter(ImageFilter.GaussianBlur(0.55 * 5)).save(picture)
-    out = io.StringIO()
-    assert main(["scan", str(picture), "--debug", str(tmp_path / "dbg")], out=out) == 0
-    assert out.getvalue().strip() == credential()
+    code, out = cli("scan", picture, "--debug", tmp_path / "dbg")
+    assert code == 0
+    assert out.strip() == credential()
     report = json.loads((tmp_path / "dbg" / "report.json").read_text())
     assert report["results"][0]["variant"] != "original"
     for attempt in report["attempts"]:
@@ -398,10 +398,10 @@ def test_cli_scan_debug_writes_variants_and_report(
     assert "written to" in capsys.readouterr().err
 
 
-def test_cli_scan_debug_on_a_blank_image_still_writes_and_exits_1(tmp_path: Path) -> None:
+def test_cli_scan_debug_on_a_blank_image_still_writes_and_exits_1(tmp_path: Path, cli: Cli) -> None:
     """When nothing decodes, the debug output is written and the exit code is 1."""
     picture = tmp_path / "blank.png"
     BLANK.save(picture)
-    assert main(["scan", str(picture), "--debug", str(tmp_path / "dbg")], out=io.StringIO()) == 1
+    assert cli("scan", picture, "--debug", tmp_path / "dbg")[0] == 1
     names = sorted(p.name for p in (tmp_path / "dbg").iterdir())
     assert "report.json" in names and "00-original.png" in names

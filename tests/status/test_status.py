@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import io
 import json
 import re
 import subprocess
@@ -23,7 +22,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qrseal.cli.status import main as status_main
 from qrseal.errors import QrsealError, Reason, Revoked, StatusUnavailable, Suspended
 from qrseal.status.lists import (
     ALLOWED_BITS,
@@ -58,9 +56,9 @@ from qrseal.wire.keys import (
     LocalSigner,
     generate_private_key,
     load_public_key_pem,
-    private_key_to_pem,
     public_key_to_pem,
 )
+from tests.support import Cli
 from tests.vectors import vector_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -979,40 +977,28 @@ def test_sharded_lists_verify_and_look_up_through_the_store() -> None:
 # --- CLI and example ------------------------------------------------------------------------------
 
 
-def run_cli(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return status_main(list(argv), out=out), out.getvalue()
-
-
-@pytest.fixture
-def key_files(tmp_path: Path) -> tuple[Path, Path]:
-    key = generate_private_key()
-    private, public = tmp_path / "issuer.key", tmp_path / "issuer.pub.pem"
-    private.write_bytes(private_key_to_pem(key))
-    public.write_bytes(public_key_to_pem(key))
-    return private, public
-
-
-def test_cli_init_set_publish_show(tmp_path: Path, key_files: tuple[Path, Path]) -> None:
+def test_cli_init_set_publish_show(
+    tmp_path: Path, issuer_keys: tuple[Path, Path], cli: Cli
+) -> None:
     """init -> set -> publish -> show verifies offline and reports counts and lookups."""
-    private, public = key_files
+    private, public = issuer_keys
     lst, token = tmp_path / "list.cbor", tmp_path / "list.cwt"
-    assert run_cli("status", "init", str(lst), "--entries", "1e4", "--bits", "2")[0] == 0
-    code, text = run_cli("status", "set", str(lst), "17=revoked", "42=suspended", "43=3")
+    assert cli("status", "init", str(lst), "--entries", "1e4", "--bits", "2")[0] == 0
+    code, text = cli("status", "set", str(lst), "17=revoked", "42=suspended", "43=3")
     assert code == 0 and "17 = 1 (revoked)" in text
-    code, text = run_cli(
+    code, text = cli(
         "status", "publish", str(lst), "--key", str(private), "--uri", URI, "--out", str(token),
         "--now", "2026-11-25T09:00:00Z", "--ttl", "1h", "--valid-for", "1d",
     )  # fmt: skip
     assert code == 0 and "10000 entries" in text
-    code, text = run_cli(
+    code, text = cli(
         "status", "show", str(token), "--key", str(public), "--index", "17", "--index", "0",
         "--uri", URI, "--now", "2026-11-25T10:00:00Z",
     )  # fmt: skip
     assert code == 0
     assert "valid 9,997, revoked 1, suspended 1, 3 1" in text
     assert "index 17   1 (revoked)" in text and "index 0    0 (valid)" in text
-    code, text = run_cli(
+    code, text = cli(
         "status", "show", str(token), "--key", str(public), "--json", "--index", "42",
         "--now", "2026-11-25T10:00:00Z",
     )  # fmt: skip
@@ -1022,29 +1008,29 @@ def test_cli_init_set_publish_show(tmp_path: Path, key_files: tuple[Path, Path])
 
 
 def test_cli_failures_exit_1_with_the_reason_and_usage_errors_exit_2(
-    tmp_path: Path, key_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, issuer_keys: tuple[Path, Path], capsys: pytest.CaptureFixture[str], cli: Cli
 ) -> None:
     """An expired or wrongly keyed token exits 1 naming the reason; bad input exits 2."""
-    private, _ = key_files
+    private, _ = issuer_keys
     lst, token = tmp_path / "list.cbor", tmp_path / "list.cwt"
-    run_cli("status", "init", str(lst), "--entries", "64")
-    run_cli(
+    cli("status", "init", str(lst), "--entries", "64")
+    cli(
         "status", "publish", str(lst), "--key", str(private), "--uri", URI, "--out", str(token),
         "--now", "2026-11-25T09:00:00Z", "--valid-for", "1h", "--compression", "rle",
     )  # fmt: skip
     other = tmp_path / "other.pub.pem"
     other.write_bytes(public_key_to_pem(generate_private_key()))
-    assert run_cli("status", "show", str(token), "--key", str(other))[0] == 1
+    assert cli("status", "show", str(token), "--key", str(other))[0] == 1
     assert "signature_invalid" in capsys.readouterr().err
-    _, public = key_files
+    _, public = issuer_keys
     late = "2026-11-25T10:00:00Z"
-    assert run_cli("status", "show", str(token), "--key", str(public), "--now", late)[0] == 1
+    assert cli("status", "show", str(token), "--key", str(public), "--now", late)[0] == 1
     assert "expired" in capsys.readouterr().err
-    assert run_cli("status", "set", str(lst), "99=1")[0] == 1
-    assert run_cli("status", "set", str(lst), "seven=1")[0] == 2
-    assert run_cli("status", "init", str(lst), "--entries", "8")[0] == 2
-    assert run_cli("status", "show", str(token))[0] == 2
-    assert run_cli("status", "show", str(tmp_path / "missing.cwt"), "--key", str(public))[0] == 2
+    assert cli("status", "set", str(lst), "99=1")[0] == 1
+    assert cli("status", "set", str(lst), "seven=1")[0] == 2
+    assert cli("status", "init", str(lst), "--entries", "8")[0] == 2
+    assert cli("status", "show", str(token))[0] == 2
+    assert cli("status", "show", str(tmp_path / "missing.cwt"), "--key", str(public))[0] == 2
 
 
 def test_status_publisher_example_publishes_verifiable_shards(tmp_path: Path) -> None:

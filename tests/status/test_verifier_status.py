@@ -4,7 +4,6 @@ policy, the result's status and warnings, and loading a folder of tokens."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +15,6 @@ from qrseal import (
     Policy,
     QrsealError,
     Reason,
-    StatusList,
-    StatusMeaning,
     StatusReference,
     StatusSnapshots,
     TrustedKey,
@@ -25,12 +22,13 @@ from qrseal import (
     Verifier,
     WhenUnavailable,
     inspect_unverified,
-    sign_status_list,
-    verify_status_list,
 )
 from qrseal.cli.status import status_snapshots_from_dir
 from qrseal.licence.profile import DL_FORMAT, LICENCE_CLAIM
+from qrseal.status.lists import StatusList
 from qrseal.status.reference import decode_status_claim
+from qrseal.status.snapshots import StatusMeaning
+from qrseal.status.token import sign_status_list, verify_status_list
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
@@ -46,6 +44,7 @@ from qrseal.wire.cose import encode_sign1
 from qrseal.wire.cwt import Claims, encode_claims
 from qrseal.wire.keys import LocalSigner, Signer, public_key_to_pem
 from qrseal.wire.textcodec import pack
+from tests.support import reason_of as _reason
 
 NOW = FIXED_NOW
 HOUR = timedelta(hours=1)
@@ -53,12 +52,6 @@ URI = "https://status.example.cn/dl/v1/0"
 LIST_AT = NOW - HOUR  # the snapshot's iat
 LATER = NOW + HOUR  # verification time
 TRUST = make_trust_store()
-
-
-def _reason(fn: Callable[[], object]) -> Reason:
-    with pytest.raises(QrsealError) as info:
-        fn()
-    return info.value.reason
 
 
 def _token(

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
-import pytest
-
-from qrseal.errors import (
-    QrsealError,
-    Reason,
-)
 from qrseal.issuer import Issuer
 from qrseal.testing import FIXED_NOW, make_private_key, sample_licence
 from qrseal.trust import lists as trustlist
@@ -27,16 +20,11 @@ from qrseal.wire.keys import (
 
 NOW = FIXED_NOW
 HOUR = timedelta(hours=1)
+
 ROOT = make_private_key(Algorithm.ES256, 100)
 OLD = make_private_key(Algorithm.ES256, 101)
 NEW = make_private_key(Algorithm.ES256, 102)
 OTHER = make_private_key(Algorithm.EDDSA, 103)
-
-
-def _reason(fn: Callable[[], object]) -> Reason:
-    with pytest.raises(QrsealError) as info:
-        fn()
-    return info.value.reason
 
 
 def _entry(key: PrivateKey, issuer: str = "CN-SC", **kw: object) -> TrustListEntry:

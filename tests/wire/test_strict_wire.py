@@ -43,15 +43,10 @@ from qrseal.wire.cose import (
 from qrseal.wire.cwt import MAX_NUMERIC_DATE, Claims, check_times, encode_claims, encode_cnf
 from qrseal.wire.keys import LocalSigner, kid_for
 from qrseal.wire.textcodec import numeric_encode, pack, unpack
+from tests.support import reason_of as _reason
 
 HOUR = timedelta(hours=1)
 BIG = 2**15000
-
-
-def _reason(fn: Callable[[], object]) -> Reason:
-    with pytest.raises(QrsealError) as info:
-        fn()
-    return info.value.reason
 
 
 def _licence_map() -> dict[int, object]:
