@@ -17,9 +17,12 @@ from qrseal.wire.keys import (
     LocalSigner,
     PrivateKey,
 )
+from tests.support import reason_of
 
 NOW = FIXED_NOW
 HOUR = timedelta(hours=1)
+
+_reason = reason_of  # the name these modules use
 
 ROOT = make_private_key(Algorithm.ES256, 100)
 OLD = make_private_key(Algorithm.ES256, 101)
