@@ -8,10 +8,13 @@ all three alike; medians printed with ratios to the floor:
 - floor: a process that imports cryptography and cbor2, loads a PEM public key and performs
   one raw ES256 verify — what any verifier has to pay;
 - library: ``import qrseal``, build a ``Verifier`` from a PEM key, verify one text;
-- CLI: ``qrseal verify --file TEXT --trust ISSUER=PUB.pem --now ...``.
+- CLI: ``qrseal verify --file TEXT --trust ISSUER=PUB.pem --now ...``, run as the console
+  script runs it (``from qrseal.cli import main; sys.exit(main())``) by this interpreter,
+  so it measures the ``qrseal`` on this interpreter's path (``PYTHONPATH=src`` in a worktree),
+  not whichever checkout the installed ``qrseal`` script points at.
 
 It also lists which heavy modules (Pillow, numpy, qrcode, zxing-cpp, pyzbar) the library
-process imported: verifying text should import none of them.
+and CLI processes imported: verifying text should import none of them.
 
 Not a test: nothing here asserts.
 """
@@ -52,6 +55,14 @@ heavy = [m for m in {heavy!r} if m in sys.modules]
 print(",".join(heavy))
 """
 
+# What the installed ``qrseal`` console script does.
+CLI = "import sys; from qrseal.cli import main; sys.exit(main())"
+# The same, then the heavy modules it loaded (one run, not timed).
+CLI_HEAVY = (
+    "import io, sys; from qrseal.cli import main; main(out=io.StringIO()); "
+    "print(','.join(m for m in {heavy!r} if m in sys.modules))"
+)
+
 
 def run(cmd: list[str]) -> tuple[float, str]:
     t0 = time.perf_counter()
@@ -79,7 +90,6 @@ def main() -> None:
         (d / "text").write_text(text)
         sig = key.sign(b"message", ec.ECDSA(hashes.SHA256())).hex()
         now = FIXED_NOW.isoformat()
-        qrseal_cli = str(Path(sys.executable).with_name("qrseal"))
         commands = {
             "floor (cryptography+cbor2, 1 raw verify)": [
                 sys.executable,
@@ -97,7 +107,9 @@ def main() -> None:
                 now,
             ],
             "CLI (qrseal verify --file)": [
-                qrseal_cli,
+                sys.executable,
+                "-c",
+                CLI,
                 "verify",
                 "--file",
                 str(d / "text"),
@@ -115,12 +127,17 @@ def main() -> None:
                 times[name].append(elapsed)
                 if name.startswith("library"):
                     heavy = out
+        cli_cmd = commands["CLI (qrseal verify --file)"]
+        _, cli_heavy = run(
+            [sys.executable, "-c", CLI_HEAVY.replace("{heavy!r}", repr(HEAVY)), *cli_cmd[3:]]
+        )
     floor = statistics.median(times[next(iter(commands))])
     print(f"== fresh-process cost, median of {runs} interleaved runs ==")
     for name, ts in times.items():
         med = statistics.median(ts)
         print(f"  {name:<42} {med * 1e3:7.1f} ms  = {med / floor:4.2f}x floor")
     print(f"  heavy modules imported by the library run: {heavy or 'none'}")
+    print(f"  heavy modules imported by the CLI run:     {cli_heavy or 'none'}")
     print("  targets: library <= 1.5x floor, CLI <= 1.7x floor, no heavy modules")
 
 
