@@ -24,7 +24,7 @@ from qrseal.qr import Decoder, ScanResult, Variant
 from qrseal.qr import pipeline as scanpipeline
 from qrseal.testing import FIXED_NOW, make_issuer, sample_licence
 
-from .test_qr import png_header_only
+from .samples import png_header_only
 
 Degrade = Callable[[np.random.Generator], Image.Image]
 
