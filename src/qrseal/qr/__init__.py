@@ -5,7 +5,9 @@ It knows nothing about credentials. One concept per module:
 - :mod:`qrseal.qr.render`: ASCII text -> QR symbol (PIL image, PNG, SVG, terminal text);
 - :mod:`qrseal.qr.scanning`: the scan entry (:func:`scan`, :func:`scan_report`);
 - :mod:`qrseal.qr.image`: image input (open, cap, normalise to upright greyscale);
-- :mod:`qrseal.qr.pipeline`: decoders over image variants within a time budget.
+- :mod:`qrseal.qr.pipeline`: decoders over image variants within a time budget;
+- :mod:`qrseal.qr.decoders`: the zxing-cpp and zbar bindings;
+- :mod:`qrseal.qr.results`: what a scan returns (``ScanResult``, ``ScanReport``, ...).
 
 Importing this package loads none of Pillow, numpy, qrcode, zxing-cpp or pyzbar: the
 rendering names are light (qrcode and Pillow load on the first render), and the scanning
@@ -34,6 +36,7 @@ from .render import render_svg as render_svg
 from .render import render_terminal as render_terminal
 
 if TYPE_CHECKING:  # the names __getattr__ loads on first use, as mypy should see them
+    from .decoders import available_decoders as available_decoders
     from .image import ALLOWED_FORMATS as ALLOWED_FORMATS
     from .image import IMAGE_RSS_BOUND as IMAGE_RSS_BOUND
     from .image import IMAGE_TIME_BOUND_S as IMAGE_TIME_BOUND_S
@@ -45,13 +48,12 @@ if TYPE_CHECKING:  # the names __getattr__ loads on first use, as mypy should se
     from .image import max_pixels_for as max_pixels_for
     from .pipeline import DEFAULT_BUDGET_S as DEFAULT_BUDGET_S
     from .pipeline import MAX_BUDGET_S as MAX_BUDGET_S
-    from .pipeline import Attempt as Attempt
     from .pipeline import Clock as Clock
-    from .pipeline import Decoder as Decoder
-    from .pipeline import ScanReport as ScanReport
-    from .pipeline import ScanResult as ScanResult
-    from .pipeline import Variant as Variant
-    from .pipeline import available_decoders as available_decoders
+    from .results import Attempt as Attempt
+    from .results import Decoder as Decoder
+    from .results import ScanReport as ScanReport
+    from .results import ScanResult as ScanResult
+    from .results import Variant as Variant
     from .scanning import DEFAULT_DECODERS as DEFAULT_DECODERS
     from .scanning import scan as scan
     from .scanning import scan_one as scan_one
@@ -95,7 +97,8 @@ __all__ = [
     "scan_report",
 ]
 
-# Scanning names -> the submodule defining them (which imports Pillow and zxing-cpp).
+# Scanning names -> the submodule defining them (scanning, image, pipeline and decoders
+# import Pillow and zxing-cpp).
 _LAZY: Final = MappingProxyType(
     {
         **dict.fromkeys(
@@ -112,20 +115,9 @@ _LAZY: Final = MappingProxyType(
             ),
             "image",
         ),
-        **dict.fromkeys(
-            (
-                "DEFAULT_BUDGET_S",
-                "MAX_BUDGET_S",
-                "Attempt",
-                "Clock",
-                "Decoder",
-                "ScanReport",
-                "ScanResult",
-                "Variant",
-                "available_decoders",
-            ),
-            "pipeline",
-        ),
+        **dict.fromkeys(("DEFAULT_BUDGET_S", "MAX_BUDGET_S", "Clock"), "pipeline"),
+        **dict.fromkeys(("Attempt", "Decoder", "ScanReport", "ScanResult", "Variant"), "results"),
+        "available_decoders": "decoders",
         **dict.fromkeys(("DEFAULT_DECODERS", "scan", "scan_one", "scan_report"), "scanning"),
     }
 )
