@@ -37,7 +37,7 @@ from qrseal import (
     load_private_key_pem,
     render_png,
 )
-from qrseal.cli.main import terminal_qr
+from qrseal.qr import render_terminal
 from qrseal.wire.keys import private_key_to_pem, public_key_to_pem
 
 DEVICE_KEY = "device.key"
@@ -83,7 +83,7 @@ def show(
                 png.write_bytes(render_png(code))
             if sys.stdout.isatty():
                 print("\x1b[H\x1b[2J", end="")  # redraw in place
-            print(terminal_qr(code), end="")
+            print(render_terminal(code), end="")
             print(f"电子驾驶证 亮码  generated {moment:%H:%M:%S}Z  (refreshes every {interval} s)")
             left = holder.expires_at - moment
             if left < timedelta(hours=12):

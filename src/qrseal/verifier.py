@@ -55,7 +55,6 @@ from .licence.profile import (
     LICENCE_CLAIM,
     MAX_VALIDITY,
 )
-from .qr import scan
 from .status.check import StatusChecker, status_json, status_warning
 from .status.snapshots import StatusResult, StatusSnapshots, WhenUnavailable
 from .trust.lists import DRIVING_LICENCE, check_entry_scope, check_entry_state
@@ -575,6 +574,8 @@ class Verifier:
         ``TooLarge``, ``NoQrFound`` and ``StructuredAppend`` for the image, and the errors
         of :meth:`verify`.
         """
+        from .qr.scanning import scan  # here: image libraries load on first image use
+
         texts = list(dict.fromkeys(r.text for r in scan(image)))
         known = {(f.prefix, f.version) for f in self._formats}
         ours = [t for t in texts if peek_header(t) in known]

@@ -11,9 +11,13 @@ from pathlib import Path
 import pytest
 
 from qrseal import Reason, TrustedKey, TrustStore, Verifier, qr
+from qrseal.cli.main import terminal_qr
 from qrseal.testing import FIXED_NOW, sample_licence_json
 from qrseal.wire.keys import load_public_key_pem
+from qrseal.wire.presentation import MAX_NONCE_BYTES, MIN_NONCE_BYTES
 from tests.support import Cli
+
+from ..fresh_process import heavy_in, modules_after
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-25T09:00:00Z"
@@ -278,3 +282,76 @@ def test_verifier_app_example(
         assert "unknown_key" in capsys.readouterr().out
     finally:
         sys.argv = sys_argv
+
+
+# What each command may load beyond the parser: verify needs neither issuing, holding,
+# rendering nor scanning.
+_CLI = "import sys\nfrom qrseal.cli import main\nsys.exit(main())\n"
+
+
+def test_verify_file_loads_only_what_verifying_needs(
+    issuer_keys: tuple[Path, Path], licence_file: Path, tmp_path: Path, cli: Cli
+) -> None:
+    """`qrseal verify --file` in a fresh process loads no image library and no module
+    for issuing, holding, rendering or scanning (the root package's __init__ excluded)."""
+    key, pub = issuer_keys
+    code, text = cli(
+        "issue", str(licence_file), "--key", str(key), "--issuer", "CN-SC", "--now", NOW
+    )
+    assert code == 0
+    (tmp_path / "text").write_text(text)
+    argv = ("verify", "--file", str(tmp_path / "text"), "--trust", f"CN-SC={pub}", "--now", NOW)
+    loaded = modules_after(
+        _CLI.replace("sys.exit(main())", "code = main()\nassert code == 0"), *argv, root_init=False
+    )
+    assert "qrseal.cli.verify" in loaded
+    assert heavy_in(loaded) == []
+    unwanted = (
+        "qrseal.issuer",
+        "qrseal.holder",
+        "qrseal.testing",
+        "qrseal.qr.scanning",
+        "qrseal.cli.credential",
+        "qrseal.cli.demo",
+        "qrseal.cli.scan",
+    )
+    assert [m for m in unwanted if m in loaded] == []
+
+
+def test_parser_alone_loads_no_image_library() -> None:
+    """Building the parser (every command's options, --help) loads no image library."""
+    loaded = modules_after(
+        "from qrseal.cli.main import make_parser\nmake_parser()\n", root_init=False
+    )
+    assert heavy_in(loaded) == []
+
+
+@pytest.mark.parametrize(
+    ("digits", "ok"), [(16, True), (14, False), (128, True), (130, False), (15, False)]
+)
+def test_nonce_length_limits(
+    digits: int, ok: bool, issuer_keys: tuple[Path, Path], licence_file: Path, cli: Cli
+) -> None:
+    """--nonce takes MIN_NONCE_BYTES..MAX_NONCE_BYTES bytes of hex: the limits pass, one
+    byte less or more (or an odd digit count) is a usage error (exit 2)."""
+    assert (2 * MIN_NONCE_BYTES, 2 * MAX_NONCE_BYTES) == (16, 128)
+    _, pub = issuer_keys
+    code, _ = cli(
+        "verify",
+        "DL1:X",
+        "--trust",
+        f"CN-SC={pub}",
+        "--nonce",
+        "ab" * (digits // 2) + "a" * (digits % 2),
+        "--now",
+        NOW,
+    )
+    # within the limits the (bogus) text is then rejected (1); outside them argparse refuses (2)
+    assert code == (1 if ok else 2)
+
+
+def test_deprecated_terminal_qr_warns_and_draws_the_same() -> None:
+    """qrseal.cli.main.terminal_qr still works for one release, with a DeprecationWarning."""
+    with pytest.warns(DeprecationWarning, match="render_terminal"):
+        art = terminal_qr("DL1:X", border=4, invert=False)
+    assert art == qr.render_terminal("DL1:X", border=4, invert=False)

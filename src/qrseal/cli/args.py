@@ -1,5 +1,5 @@
-"""Argument parsing shared by the CLI modules (cli, cli_trust, cli_status): the one place
-where loose strings from the command line become typed values. Internal."""
+"""Argument parsing shared by the CLI modules: the one place where loose strings from the
+command line become typed values. Internal."""
 
 from __future__ import annotations
 
@@ -9,20 +9,33 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+from ..status.snapshots import WhenUnavailable
 from ..wire.cose import Algorithm
+from ..wire.presentation import MAX_NONCE_BYTES, MIN_NONCE_BYTES
 
 __all__ = [
     "ALGS",
+    "DEVICE_ALGS",
+    "STATUS_POLICIES",
     "UsageError",
     "add_now_option",
+    "credential_text",
     "now_of",
     "parse_duration",
+    "parse_duration_or_zero",
+    "parse_index",
+    "parse_nonce",
+    "parse_positive_int",
     "parse_time",
     "password_of",
     "read_bytes",
 ]
 
 ALGS: Final = {"ES256": Algorithm.ES256, "ES384": Algorithm.ES384, "EdDSA": Algorithm.EDDSA}
+#: The algorithms a holder device key may use (``device-keygen --alg``).
+DEVICE_ALGS: Final = {"ES256": Algorithm.ES256, "EdDSA": Algorithm.EDDSA}
+#: ``verify --status-unavailable``.
+STATUS_POLICIES: Final = {"reject": WhenUnavailable.RAISE, "warn": WhenUnavailable.FLAG}
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -63,6 +76,42 @@ def parse_duration_or_zero(value: str) -> timedelta:
     return _duration(value, allow_zero=True)
 
 
+def parse_index(value: str) -> int:
+    """A whole number, zero or more (a status list index)."""
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
+    if number < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return number
+
+
+def parse_positive_int(value: str) -> int:
+    """A whole number, one or more."""
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return number
+
+
+def parse_nonce(value: str) -> bytes:
+    """A presentation nonce in hex, of the length live codes allow."""
+    try:
+        nonce = bytes.fromhex(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not hexadecimal: {value!r}") from exc
+    if not MIN_NONCE_BYTES <= len(nonce) <= MAX_NONCE_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"a nonce is {MIN_NONCE_BYTES}-{MAX_NONCE_BYTES} bytes ({2 * MIN_NONCE_BYTES}-"
+            f"{2 * MAX_NONCE_BYTES} hex digits)"
+        )
+    return nonce
+
+
 def add_now_option(parser: argparse.ArgumentParser) -> None:
     """``--now``: a fixed time instead of the clock, for reproducible runs and tests."""
     parser.add_argument(
@@ -82,6 +131,15 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def credential_text(args: argparse.Namespace) -> str:
+    """The credential text of a TEXT argument or ``--file``, stripped."""
+    if args.file:
+        return read_bytes(args.file).decode("ascii", errors="replace").strip()
+    if args.text:
+        return str(args.text).strip()
+    raise UsageError("give a credential TEXT, --file FILE or --image IMAGE")
 
 
 def password_of(args: argparse.Namespace) -> bytes | None:

@@ -19,12 +19,12 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from qrseal import Algorithm, qr
 from qrseal.errors import InvalidArgument, InvalidImage, NoQrFound, TooLarge
-from qrseal.qr import Decoder, ScanResult, Variant
+from qrseal.qr import Decoder, Variant
 from qrseal.qr import pipeline as scanpipeline
 from qrseal.testing import FIXED_NOW, make_issuer, sample_licence
 from tests.support import Cli
 
-from .test_qr import png_header_only
+from .samples import png_header_only
 
 Degrade = Callable[[np.random.Generator], Image.Image]
 
@@ -325,18 +325,6 @@ def test_non_images_and_huge_images_raise_typed_errors(
         qr.scan_report(source)
 
 
-def test_missing_zbar_is_skipped_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without libzbar, zxing alone scans and the report says why zbar was skipped."""
-    monkeypatch.setattr(scanpipeline, "_load_pyzbar", lambda: None)
-    assert qr.available_decoders() == (Decoder.ZXING,)
-    report = qr.scan_report(scene(), budget_s=0)
-    assert [d for d, _ in report.skipped_decoders] == [Decoder.ZBAR]
-    assert "zbar" in report.skipped_decoders[0][1]
-    assert report.results[0].decoder is Decoder.ZXING
-    with pytest.raises(InvalidArgument):
-        qr.scan(scene(), decoders=(Decoder.ZBAR,))
-
-
 @pytest.mark.parametrize("decoder", qr.available_decoders())
 def test_a_single_decoder_runs_every_stage_itself(decoder: Decoder) -> None:
     """Restricted to one decoder, each stage uses it (never a decoder not asked for)."""
@@ -366,17 +354,6 @@ def test_micro_qr_false_positive_regression() -> None:
     assert [b.text for b in zxingcpp.read_barcodes(picture)] == ["964775"]  # it is readable
     with pytest.raises(NoQrFound):
         qr.scan(picture, clock=frozen_clock)
-
-
-def test_scan_result_keeps_its_three_field_constructor() -> None:
-    """ScanResult(text, decoder, position) still works; the variant defaults to ORIGINAL."""
-    assert ScanResult("DL1:X", Decoder.ZXING, None).variant is Variant.ORIGINAL
-
-
-def test_require_results_raises_no_qr_found() -> None:
-    """An empty report raises NoQrFound when results are required."""
-    with pytest.raises(NoQrFound):
-        qr.scan_report(BLANK, budget_s=0).require_results()
 
 
 # --------------------------------------------------------------------------- CLI

@@ -1,0 +1,183 @@
+"""``qrseal verify``: a credential text, text file or QR image, verified offline.
+
+Loads what verifying needs and no more: the image libraries load only for ``--image``
+(through :meth:`~qrseal.verifier.Verifier.verify_image`); issuing, holding and rendering
+are not imported at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from ..errors import QrsealError
+from ..status.snapshots import StatusResult
+from ..verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier
+from ..wire.keys import load_public_key_pem
+from ..wire.presentation import PresentationKind
+from . import status as cli_status
+from . import trust as cli_trust
+from .args import STATUS_POLICIES, UsageError, credential_text, now_of, read_bytes
+
+__all__ = ["run_verify", "summary"]
+
+
+def _trust_store(specs: Sequence[str]) -> TrustStore:
+    if not specs:
+        raise UsageError(
+            "give at least one --trust ISSUER=PUBLIC_KEY.pem, or --trust-list FILE --root "
+            "ROOT.pub.pem (a verifier needs a trust store)"
+        )
+    keys = []
+    for spec in specs:
+        issuer, sep, path = spec.partition("=")
+        if not sep or not issuer or not path:
+            raise UsageError(f"--trust takes ISSUER=PATH, got {spec!r}")
+        keys.append(TrustedKey(load_public_key_pem(read_bytes(path)), issuer))
+    return TrustStore(keys)
+
+
+def _verifier_trust(args: argparse.Namespace, now: datetime) -> TrustStore:
+    """The keys of --trust, plus those of a signed trust list (--trust-list, --root)."""
+    if bool(args.trust_list) != bool(args.root):
+        raise UsageError("--trust-list and --root go together")
+    if not args.trust_list:
+        return _trust_store(args.trust)
+    listed = cli_trust.trust_store_from_files(
+        args.trust_list, args.root, now=now, grace=args.trust_list_grace
+    )
+    return listed.with_keys(*_trust_store(args.trust)) if args.trust else listed
+
+
+def run_verify(args: argparse.Namespace, out: TextIO) -> int:
+    """Verify one credential; exit 0 valid, 1 rejected (the reason printed)."""
+    policy = Policy(
+        clock_skew=timedelta(seconds=args.clock_skew),
+        require_live=args.require_live,
+        max_presentation_age=args.max_age,
+        max_presentation_skew=args.max_future_skew,
+        expected_nonce=args.nonce,
+        expected_audience=args.audience,
+        max_status_age=args.max_status_age,
+        status_unavailable=STATUS_POLICIES[args.status_unavailable],
+        require_status=args.require_status,
+        max_validity=args.max_validity,
+    )
+    if args.require_status and not args.status:
+        raise UsageError("--require-status needs --status DIR")
+    now = now_of(args)
+    try:
+        # Inside the try: an expired or damaged trust list is a verdict (exit 1), too.
+        trust = _verifier_trust(args, now)
+        status = (
+            cli_status.status_snapshots_from_dir(
+                args.status,
+                trust,
+                now=now,
+                max_entries=args.max_status_entries,
+                errors=sys.stderr,
+            )
+            if args.status
+            else None
+        )
+        verifier = Verifier(trust, policy, status=status)
+        if args.image:
+            verified = verifier.verify_image(args.image, now=now)
+        else:
+            verified = verifier.verify(credential_text(args), now=now)
+    except QrsealError as exc:
+        if args.json:
+            json.dump(
+                {"valid": False, "reason": exc.reason.value, "message": exc.message},
+                out,
+                ensure_ascii=False,
+            )
+            print(file=out)
+        else:
+            print(f"REJECTED  {exc.reason.value}: {exc.message}", file=out)
+        return 1
+    if args.json:
+        json.dump(verified.to_json(), out, ensure_ascii=False, indent=2)
+        print(file=out)
+    else:
+        print(summary(verified), file=out)
+    return 0
+
+
+def _age(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 0:
+        return "in the future"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"
+
+
+def _status_row(status: StatusResult) -> str:
+    if status.status is None or status.snapshot_age is None:
+        return "NOT CHECKED: no usable status list (accepted by policy)"
+    stale = ", STALE: accepted by policy" if status.stale else ""
+    return f"{status.meaning.value} (snapshot of {_age(status.snapshot_age)}{stale})"
+
+
+def summary(verified: VerifiedLicence) -> str:
+    """A human-readable verdict for a verified licence."""
+    lic = verified.licence
+    today = verified.verified_at.date()
+    national = lic.full_name_national_character or (
+        (lic.family_name_national_character or "") + (lic.given_name_national_character or "")
+    )
+    classes = "".join(p.class_code for p in lic.domestic_privileges)
+    implied = " ".join(sorted(lic.permitted_classes()))
+    expiry = lic.expiry_date.isoformat() if lic.expiry_date else "long-term (长期)"
+    rows = [
+        ("name", f"{national} ({lic.family_name} {lic.given_name})".strip()),
+        ("number", lic.document_number),
+        ("classes", f"{classes} (permits {implied})"),
+        ("validity", f"{lic.issue_date.isoformat()} to {expiry}"),
+        (
+            "points",
+            f"{lic.points} (data as of {verified.data_as_of:%Y-%m-%d %H:%MZ}, {_age(verified.data_age)})",
+        ),
+        ("status", f"{lic.status} -> drive permitted: {lic.drive_permitted(today).value}"),
+    ]
+    probation = [
+        p.probation_end_date
+        for p in lic.domestic_privileges
+        if p.probation_end_date and p.probation_end_date >= today
+    ]
+    if probation:
+        rows.append(("probation", f"until {max(probation).isoformat()} (实习期)"))
+    rows.append(
+        ("issuer", f"{verified.issuer} (kid {verified.kid.hex()}, {verified.algorithm.name})")
+    )
+    if verified.status is not None:
+        rows.append(("status list", _status_row(verified.status)))
+    rows.append(
+        (
+            "credential",
+            f"signed {verified.issued_at:%Y-%m-%d %H:%MZ}, valid until {verified.expires_at:%Y-%m-%d %H:%MZ}",
+        )
+    )
+    if verified.presentation is PresentationKind.LIVE and verified.presentation_age is not None:
+        seconds = int(verified.presentation_age.total_seconds())
+        when = f"{seconds} s ago" if seconds >= 0 else f"{-seconds} s ahead of this clock"
+        rows.insert(
+            0,
+            ("shown as", f"LIVE code, signed by the holder's device key {when} (亮码)"),
+        )
+    else:
+        bound = ", device-bound" if verified.holder_bound else ""
+        rows.insert(
+            0, ("shown as", f"STATIC credential{bound}: a screenshot or copy would look the same")
+        )
+    warnings = verified.warnings()
+    lines = ["VALID  electronic driving licence, signature verified offline"]
+    lines += [f"  {label:<11}{value}" for label, value in rows]
+    lines += [f"  warning    {w.field}: {w.message}" for w in warnings]
+    return "\n".join(lines)
