@@ -31,10 +31,10 @@ from qrseal import (
     inspect_unverified,
     qr,
 )
-from qrseal.cli.main import terminal_qr
 from qrseal.errors import InvalidArgument, InvalidKey
 from qrseal.holder import DeviceSigner
 from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
+from qrseal.qr import render_terminal
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
@@ -796,7 +796,7 @@ def test_qr_round_trip_through_the_scanner(device_alg: Algorithm) -> None:
 def test_terminal_rendering_scans() -> None:
     """The half-block terminal drawing (qrcode print_ascii) is a readable QR code."""
     code = make_holder(0).present(now=FIXED_NOW)
-    art = terminal_qr(code, border=4)
+    art = render_terminal(code, border=4)
     lines = art.splitlines()
     width = max(len(line) for line in lines)
     # invert=True draws light modules as glyph halves: upper half, lower half, full block.

@@ -9,17 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[1] / "src"
 IMAGE_LIBRARIES = ("PIL", "numpy", "qrcode", "zxingcpp", "pyzbar")
 
 # Until issue 10's qr/verifier helper lands, verifier.py imports qrseal.qr at module level.
-NOT_YET_LAZY = pytest.mark.xfail(
-    strict=True,
-    reason="verifier.py imports qrseal.qr at module level; fixed by the qr/verifier helper "
-    "(issue 10 point 5): the lead removes this mark at merge",
-)
 
 
 def _loaded_after(code: str) -> tuple[list[str], object]:
@@ -55,13 +48,11 @@ def test_the_image_layer_is_not_bound_at_the_root_until_used() -> None:
     assert report[1] == [[], True, True]
 
 
-@NOT_YET_LAZY
 def test_import_qrseal_loads_no_image_library() -> None:
     """`import qrseal` loads neither Pillow, numpy, qrcode, zxing-cpp nor pyzbar."""
     assert _loaded_after("import qrseal")[0] == []
 
 
-@NOT_YET_LAZY
 def test_verifying_text_loads_no_image_library() -> None:
     """Issuing and verifying a credential text loads no image library."""
     report = _loaded_after(
