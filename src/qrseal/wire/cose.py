@@ -10,6 +10,7 @@ Lower-level API. Most users want :class:`qrseal.Issuer` and :class:`qrseal.Verif
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -35,6 +36,7 @@ from .algorithms import check_key_algorithm as check_key_algorithm
 from .algorithms import parse_algorithm as parse_algorithm
 from .algorithms import sign_bytes as sign_bytes
 from .algorithms import verify_signature as verify_signature
+from .cbor import DETERMINISTIC_RULE, is_deterministic
 from .cbor import MAX_CBOR_DEPTH as MAX_CBOR_DEPTH
 from .cbor import deterministic_dumps as deterministic_dumps
 from .cbor import deterministic_order as deterministic_order
@@ -67,6 +69,7 @@ __all__ = [
 ]
 
 COSE_SIGN1_TAG: Final = 18
+_SIGN1_HEAD: Final = cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, None))[:1]
 #: Cap on the bytes of one COSE message. A QR code (version 40) holds at most 2,953 bytes.
 MAX_COSE_BYTES: Final = 4096
 
@@ -121,7 +124,13 @@ class Sign1:
         return kid if isinstance(kid, bytes) else None
 
 
+_EMPTY_HEADER: Final[Mapping[object, object]] = MappingProxyType({})
+_MAP_TYPES: Final = (dict, cbor2.frozendict)
+
+
 def _check_header_map(header: object, where: str) -> Mapping[object, object]:
+    if not header and type(header) in _MAP_TYPES:
+        return _EMPTY_HEADER
     if not isinstance(header, Mapping):
         raise MalformedCose(f"{where} header is not a map")
     for label, value in header.items():
@@ -132,6 +141,37 @@ def _check_header_map(header: object, where: str) -> Mapping[object, object]:
         if label == _ALG and (isinstance(value, bool) or not isinstance(value, int | str)):
             raise MalformedCose(f"{where} alg is not an int or text")
     return MappingProxyType(dict(header))
+
+
+def _deterministic_sign1(item: object, data: bytes) -> bool:
+    """:func:`~qrseal.wire.cbor.is_deterministic` for a decoded COSE_Sign1. The usual shape,
+    tag 18 over ``[bstr, {}, bstr, bstr]``, is checked as the tag's head plus the encoding
+    of a plain list (cbor2 encodes lists and dicts in C, tags and frozendicts slowly)."""
+    if type(item) is cbor2.CBORTag and item.tag == COSE_SIGN1_TAG:
+        body = item.value
+        if (
+            type(body) is tuple
+            and len(body) == 4
+            and type(body[0]) is bytes
+            and type(body[1]) is cbor2.frozendict
+            and not body[1]
+            and type(body[2]) is bytes
+            and type(body[3]) is bytes
+        ):
+            return data == _SIGN1_HEAD + cbor2.dumps([body[0], {}, body[2], body[3]])
+    return is_deterministic(item, data)
+
+
+@functools.lru_cache(maxsize=256)
+def _protected_header(protected_bytes: bytes, strict: bool) -> Mapping[object, object]:
+    """The checked, read-only protected header map. Cached by its bytes: an issuer key's
+    credentials all carry the same few bytes, and the result is immutable (errors are not
+    cached)."""
+    try:
+        decoded = strict_loads(protected_bytes, deterministic=strict)
+    except MalformedCbor as exc:
+        raise MalformedCose(f"protected header is not strict CBOR: {exc.message}") from exc
+    return _check_header_map(decoded, "protected")
 
 
 def decode_sign1(
@@ -160,7 +200,9 @@ def decode_sign1(
     Raises ``TooLarge``, ``MalformedCbor``, ``MalformedCose`` or ``UnknownCriticalHeader``.
     """
     strict = protected_labels is not None
-    item = strict_loads(data, max_bytes=max_bytes, deterministic=strict)
+    item = strict_loads(data, max_bytes=max_bytes)
+    if strict and not _deterministic_sign1(item, data):
+        raise MalformedCbor(DETERMINISTIC_RULE)
     if isinstance(item, cbor2.CBORTag):
         if item.tag != COSE_SIGN1_TAG:
             raise MalformedCose(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
@@ -177,15 +219,7 @@ def decode_sign1(
         raise MalformedCose("payload is not a byte string (detached payloads are not supported)")
     if not isinstance(signature, bytes):
         raise MalformedCose("signature is not a byte string")
-    protected: Mapping[object, object]
-    if protected_bytes:
-        try:
-            decoded = strict_loads(protected_bytes, deterministic=strict)
-        except MalformedCbor as exc:
-            raise MalformedCose(f"protected header is not strict CBOR: {exc.message}") from exc
-        protected = _check_header_map(decoded, "protected")
-    else:
-        protected = MappingProxyType({})
+    protected = _protected_header(protected_bytes, strict) if protected_bytes else _EMPTY_HEADER
     unprotected_map = _check_header_map(unprotected, "unprotected")
     both = set(protected) & set(unprotected_map)
     if both:
