@@ -161,17 +161,17 @@ def test_compressed_and_raw_presentations_both_verify() -> None:
     credential = make_issuer().sign(sample_licence(3), now=FIXED_NOW, holder_key=signer.public_key)
     verifier = make_verifier()
     for compress in (True, False, None):
-        code = Holder(credential, signer, compress=compress).present(now=FIXED_NOW)
+        code = Holder(credential, device_signer=signer, compress=compress).present(now=FIXED_NOW)
         assert verifier.verify(code, now=LATER).presentation is PresentationKind.LIVE
 
 
 def test_holder_accepts_credential_text_and_object() -> None:
     """A Holder takes the DL1 text (also zlib-packed) or the Credential the issuer returned."""
     signer = make_device_signer()
-    issuer = Issuer(make_private_key(), issuer=TEST_ISSUER, compress=True)
+    issuer = Issuer(signer=make_private_key(), issuer=TEST_ISSUER, compress=True)
     credential = issuer.sign(sample_licence(0), now=FIXED_NOW, holder_key=signer.public_key)
     for source in (credential, credential.text):
-        holder = Holder(source, signer)
+        holder = Holder(source, device_signer=signer)
         assert holder.credential == credential.cose
         assert holder.expires_at == credential.expires_at
         make_verifier().verify(holder.present(now=FIXED_NOW), now=FIXED_NOW)
@@ -202,7 +202,7 @@ def test_device_signer_protocol_plugs_in() -> None:
     element = SecureElement()
     assert isinstance(element, DeviceSigner)
     credential = make_issuer().sign(sample_licence(2), now=FIXED_NOW, holder_key=element.public_key)
-    code = Holder(credential, element).present(now=FIXED_NOW)
+    code = Holder(credential, device_signer=element).present(now=FIXED_NOW)
     assert element.calls == 1
     assert make_verifier().verify(code, now=FIXED_NOW).presentation == "live"
 
@@ -281,7 +281,7 @@ def test_rewrapping_someone_elses_credential() -> None:
     victim_cose = unpack(screenshot, (DL_FORMAT,))[1]
     attacker = make_device_signer(Algorithm.EDDSA, index=9)
     with pytest.raises(QrsealError) as refused:
-        Holder(screenshot, attacker)
+        Holder(screenshot, device_signer=attacker)
     assert refused.value.reason is Reason.HOLDER_BINDING_INVALID
     forged = encode_presentation(
         victim_cose, alg=attacker.algorithm, sign=attacker.sign, presented_at=FIXED_NOW
@@ -297,7 +297,7 @@ def test_live_presentation_of_unbound_credential_is_rejected() -> None:
     signer = make_device_signer()
     credential = make_issuer().sign(sample_licence(0), now=FIXED_NOW)
     with pytest.raises(QrsealError) as built:
-        Holder(credential, signer)
+        Holder(credential, device_signer=signer)
     assert built.value.reason is Reason.HOLDER_BINDING_INVALID
     forged = encode_presentation(
         credential.cose, alg=signer.algorithm, sign=signer.sign, presented_at=FIXED_NOW
@@ -340,7 +340,7 @@ def test_issuer_signature_still_checked_in_live_codes() -> None:
     credential = make_issuer(index=5).sign(
         sample_licence(0), now=FIXED_NOW, holder_key=signer.public_key
     )
-    code = Holder(credential, signer).present(now=FIXED_NOW)
+    code = Holder(credential, device_signer=signer).present(now=FIXED_NOW)
     assert _reason(lambda: make_verifier().verify(code, now=FIXED_NOW)) is Reason.UNKNOWN_KEY
 
 
@@ -604,11 +604,11 @@ def test_holder_arguments() -> None:
     assert _reason(lambda: holder.present(now=FIXED_NOW + timedelta(hours=1))) is Reason.EXPIRED
     p384 = make_private_key(Algorithm.ES384)
     with pytest.raises(InvalidKey):
-        Holder(holder.static_text(), p384)
+        Holder(holder.static_text(), device_signer=p384)
     with pytest.raises(InvalidArgument):
-        Holder(holder.static_text(), make_device_key(), compress="yes")  # type: ignore[arg-type]
+        Holder(holder.static_text(), device_signer=make_device_key(), compress="yes")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument):
-        Holder(b"DL1:", make_device_key())  # type: ignore[arg-type]
+        Holder(b"DL1:", device_signer=make_device_key())  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument):
         generate_device_key(Algorithm.ES384)
     assert isinstance(generate_device_key(Algorithm.EDDSA), type(make_device_key(Algorithm.EDDSA)))

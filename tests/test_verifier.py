@@ -142,7 +142,7 @@ def test_kid_of_another_issuer() -> None:
     """A key trusted for issuer CN-BJ cannot sign in the name of CN-TEST: issuer_mismatch."""
     key = make_private_key(index=3)
     store = TrustStore([TrustedKey(key.public_key(), "CN-BJ")])
-    text = Issuer(key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
+    text = Issuer(signer=key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
     assert _reason(lambda: Verifier(store).verify(text, now=FIXED_NOW)) is Reason.ISSUER_MISMATCH
 
 
@@ -156,7 +156,7 @@ def test_shared_kid_tries_every_key() -> None:
             TrustedKey(right.public_key(), "CN-Y", kid=kid),
         ]
     )
-    text = Issuer(right, issuer="CN-Y").issue(sample_licence(0), now=FIXED_NOW)
+    text = Issuer(signer=right, issuer="CN-Y").issue(sample_licence(0), now=FIXED_NOW)
     assert Verifier(store).verify(text, now=FIXED_NOW).issuer == "CN-Y"
     only_wrong = TrustStore([TrustedKey(wrong.public_key(), "CN-X", kid=kid)])
     assert (
@@ -171,7 +171,7 @@ def test_key_validity_window() -> None:
     store = TrustStore(
         [TrustedKey(key.public_key(), TEST_ISSUER, not_after=FIXED_NOW - timedelta(days=1))]
     )
-    text = Issuer(key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
+    text = Issuer(signer=key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
     assert (
         _reason(lambda: Verifier(store).verify(text, now=FIXED_NOW)) is Reason.KEY_NOT_VALID_AT_TIME
     )
@@ -455,7 +455,7 @@ def test_inspect_unverified_shows_content_of_untrusted_credential() -> None:
 def test_compressed_credentials_verify() -> None:
     """A credential packed with zlib (forced) verifies the same as the plain one."""
     licence = sample_licence(0)
-    issuer = Issuer(make_signer(), issuer=TEST_ISSUER, compress=True)
+    issuer = Issuer(signer=make_signer(), issuer=TEST_ISSUER, compress=True)
     text = issuer.issue(licence, now=FIXED_NOW)
     assert (
         make_verifier().verify(text, now=FIXED_NOW).licence
@@ -494,7 +494,7 @@ def test_issued_payload_is_deterministic_encoding(fields: str | None) -> None:
     from qrseal.licence.model import ALL_FIELDS
     from qrseal.wire.cose import decode_sign1, strict_loads
 
-    issuer = Issuer(make_signer(), issuer=TEST_ISSUER, fields=ALL_FIELDS if fields else None)
+    issuer = Issuer(signer=make_signer(), issuer=TEST_ISSUER, fields=ALL_FIELDS if fields else None)
     for licence in sample_licences():
         payload = decode_sign1(issuer.sign(licence, now=FIXED_NOW).cose).payload
         assert deterministic_dumps(strict_loads(payload)) == payload

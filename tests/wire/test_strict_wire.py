@@ -140,7 +140,7 @@ def test_holder_refuses_bignum_credential() -> None:
     claims = {k: claims[k] for k in (1, 4, 6, 8, LICENCE_CLAIM)}
     claims[BIG] = 1
     cose = _signed(cbor2.dumps(claims))
-    assert _reason(lambda: Holder(_text(cose), device)) is Reason.MALFORMED_CLAIMS
+    assert _reason(lambda: Holder(_text(cose), device_signer=device)) is Reason.MALFORMED_CLAIMS
 
 
 def test_time_checks_do_not_overflow_near_year_9999() -> None:

@@ -11,7 +11,7 @@ Lower-level API. Most users want :class:`qrseal.Issuer` and :class:`qrseal.Verif
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from types import MappingProxyType
@@ -39,8 +39,10 @@ __all__ = [
     "check_key_algorithm",
     "parse_algorithm",
     "sign_bytes",
+    "signing_function",
     "spec",
     "verify_signature",
+    "verifying_function",
 ]
 
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
@@ -175,17 +177,64 @@ def check_key_algorithm(alg: Algorithm, key: object) -> None:
         )
 
 
-def sign_bytes(alg: Algorithm, private_key: object, message: bytes) -> bytes:
-    """Sign ``message`` in COSE form (ECDSA: fixed-size ``r || s``; EdDSA: raw)."""
+def signing_function(alg: Algorithm, private_key: object) -> Callable[[bytes], bytes]:
+    """A function that signs messages in COSE form (ECDSA: fixed-size ``r || s``; EdDSA:
+    raw) with ``private_key`` under ``alg``, the key's fit checked once, here. Raises
+    ``AlgorithmNotAllowed`` (the key does not fit ``alg``) or ``InvalidKey`` (not a private
+    key)."""
     check_key_algorithm(alg, private_key)
     if isinstance(private_key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
-        return private_key.sign(message)
+        return private_key.sign
     entry = ALGORITHMS[alg]
-    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or entry.ecdsa is None:
+    ecdsa = entry.ecdsa
+    if not isinstance(private_key, ec.EllipticCurvePrivateKey) or ecdsa is None:
         raise InvalidKey(f"not a private key: {type(private_key).__name__}")
-    r, s = decode_dss_signature(private_key.sign(message, entry.ecdsa))
     size = entry.coordinate_size
-    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    sign_der = private_key.sign
+
+    def sign(message: bytes) -> bytes:
+        r, s = decode_dss_signature(sign_der(message, ecdsa))
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+    return sign
+
+
+def sign_bytes(alg: Algorithm, private_key: object, message: bytes) -> bytes:
+    """Sign ``message`` in COSE form (ECDSA: fixed-size ``r || s``; EdDSA: raw)."""
+    return signing_function(alg, private_key)(message)
+
+
+def verifying_function(alg: Algorithm, public_key: PublicKey) -> Callable[[bytes, bytes], None]:
+    """A function ``(signature, message) -> None`` that verifies COSE-form signatures by
+    ``public_key`` under ``alg`` and raises ``SignatureInvalid``; the key's fit is checked
+    once, here (``AlgorithmNotAllowed``)."""
+    check_key_algorithm(alg, public_key)
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        verify_raw = public_key.verify
+
+        def verify_eddsa(signature: bytes, message: bytes) -> None:
+            try:
+                verify_raw(signature, message)
+            except InvalidSignature as exc:
+                raise SignatureInvalid("signature does not verify") from exc
+
+        return verify_eddsa
+    entry = ALGORITHMS[alg]
+    ecdsa, length, size = entry.ecdsa, entry.signature_length, entry.coordinate_size
+    verify_der = public_key.verify
+
+    def verify_ecdsa(signature: bytes, message: bytes) -> None:
+        if len(signature) != length or ecdsa is None:
+            raise SignatureInvalid(f"ECDSA signature must be {length} bytes, got {len(signature)}")
+        der = encode_dss_signature(
+            int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+        )
+        try:
+            verify_der(der, message, ecdsa)
+        except InvalidSignature as exc:
+            raise SignatureInvalid("signature does not verify") from exc
+
+    return verify_ecdsa
 
 
 def verify_signature(
@@ -193,20 +242,4 @@ def verify_signature(
 ) -> None:
     """Verify a COSE-form signature. Returns None or raises ``SignatureInvalid``
     (or ``AlgorithmNotAllowed`` when the key does not fit ``alg``)."""
-    check_key_algorithm(alg, public_key)
-    try:
-        if isinstance(public_key, ec.EllipticCurvePublicKey):
-            entry = ALGORITHMS[alg]
-            size = entry.coordinate_size
-            if len(signature) != entry.signature_length or entry.ecdsa is None:
-                raise SignatureInvalid(
-                    f"ECDSA signature must be {entry.signature_length} bytes, got {len(signature)}"
-                )
-            der = encode_dss_signature(
-                int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
-            )
-            public_key.verify(der, message, entry.ecdsa)
-        else:
-            public_key.verify(signature, message)
-    except InvalidSignature as exc:
-        raise SignatureInvalid("signature does not verify") from exc
+    verifying_function(alg, public_key)(signature, message)

@@ -36,6 +36,7 @@ from .algorithms import check_key_algorithm as check_key_algorithm
 from .algorithms import parse_algorithm as parse_algorithm
 from .algorithms import sign_bytes as sign_bytes
 from .algorithms import verify_signature as verify_signature
+from .algorithms import verifying_function
 from .cbor import DETERMINISTIC_RULE, is_deterministic
 from .cbor import MAX_CBOR_DEPTH as MAX_CBOR_DEPTH
 from .cbor import deterministic_dumps as deterministic_dumps
@@ -335,18 +336,16 @@ def verify_with_candidates(
     alg = parse_algorithm(msg.protected[_ALG])
     if allowed is not None and alg not in allowed:
         raise AlgorithmNotAllowed(f"{alg.name} is not allowed here", alg=alg, kid=kid)
-    usable: list[tuple[_K, PublicKey]] = []
+    usable: list[tuple[_K, Callable[[bytes, bytes], None]]] = []
     for candidate in candidates:
         if algorithm_of is not None:
             registered = algorithm_of(candidate)
             if registered is not None and registered is not alg:
                 continue
-        key = key_of(candidate)
         try:
-            check_key_algorithm(alg, key)
+            usable.append((candidate, verifying_function(alg, key_of(candidate))))
         except AlgorithmNotAllowed:
             continue
-        usable.append((candidate, key))
     if not usable:
         raise AlgorithmNotAllowed(
             f"no key with kid {kid.hex() if kid else kid!r} is registered for {alg.name}",
@@ -354,9 +353,9 @@ def verify_with_candidates(
             kid=kid,
         )
     tbs = msg.to_be_signed(external_aad)
-    for candidate, key in usable:
+    for candidate, verify in usable:
         try:
-            verify_signature(alg, key, msg.signature, tbs)
+            verify(msg.signature, tbs)
         except SignatureInvalid:
             continue
         return candidate, alg

@@ -22,7 +22,7 @@ from .algorithms import (
     PublicKey,
     algorithm_for_key,
     check_key_algorithm,
-    sign_bytes,
+    signing_function,
 )
 
 __all__ = [
@@ -147,11 +147,11 @@ def load_public_key_pem(data: bytes) -> PublicKey:
 class LocalSigner:
     """A :class:`Signer` over an in-memory private key."""
 
-    __slots__ = ("_algorithm", "_key", "_kid")
+    __slots__ = ("_algorithm", "_key", "_kid", "_sign")
 
     def __init__(self, private_key: PrivateKey, algorithm: Algorithm | None = None) -> None:
         alg = algorithm if algorithm is not None else algorithm_for_key(private_key)
-        check_key_algorithm(alg, private_key)
+        self._sign = signing_function(alg, private_key)  # checks that the key fits alg
         self._key = private_key
         self._algorithm = alg
         self._kid = kid_for(private_key)
@@ -169,7 +169,7 @@ class LocalSigner:
         return _public(self._key)
 
     def sign(self, message: bytes) -> bytes:
-        return sign_bytes(self._algorithm, self._key, message)
+        return self._sign(message)
 
     def __repr__(self) -> str:
         return f"LocalSigner({self._algorithm.name}, kid={self._kid.hex()})"
