@@ -1095,3 +1095,22 @@ def test_readme_live_code_example_runs() -> None:
         "stale_presentation",
         "presentation_required",
     ]
+
+
+def test_presentation_age_and_skew_boundaries_follow_the_policy() -> None:
+    """With max_presentation_age=10 s and max_presentation_skew=5 s: age 10 s and 5 s ahead
+    pass; age 11 s is stale_presentation and 6 s ahead presentation_in_future."""
+    policy = Policy(
+        max_presentation_age=timedelta(seconds=10), max_presentation_skew=timedelta(seconds=5)
+    )
+    verifier = make_verifier(policy)
+    code = make_holder().present(now=FIXED_NOW)
+    assert verifier.verify(code, now=FIXED_NOW + timedelta(seconds=10)).presentation == "live"
+    assert (
+        _reason(lambda: verifier.verify(code, now=FIXED_NOW + timedelta(seconds=11)))
+        is Reason.STALE_PRESENTATION
+    )
+    ahead = make_holder().present(now=FIXED_NOW + timedelta(seconds=5))
+    assert verifier.verify(ahead, now=FIXED_NOW).presentation_age == timedelta(seconds=-5)
+    too_far = make_holder().present(now=FIXED_NOW + timedelta(seconds=6))
+    assert _reason(lambda: verifier.verify(too_far, now=FIXED_NOW)) is Reason.PRESENTATION_IN_FUTURE

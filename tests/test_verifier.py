@@ -594,3 +594,70 @@ def test_issuer_refuses_not_before_at_or_after_expiry() -> None:
         valid_for=timedelta(hours=1),
         not_before=exp - timedelta(seconds=1),
     )
+
+
+# --- boundaries: exactly at a limit and one second (or one character) past it ------------
+
+
+def test_issued_ahead_exactly_by_the_skew_passes_one_second_more_fails() -> None:
+    """iat = now + clock_skew is accepted; iat = now + clock_skew + 1 s is issued_in_future."""
+    skew = Policy().clock_skew
+    issuer, verifier = make_issuer(), make_verifier()
+    at_limit = issuer.issue(sample_licence(0), now=FIXED_NOW + skew)
+    verifier.verify(at_limit, now=FIXED_NOW)
+    past = issuer.issue(sample_licence(0), now=FIXED_NOW + skew + timedelta(seconds=1))
+    assert _reason(lambda: verifier.verify(past, now=FIXED_NOW)) is Reason.ISSUED_IN_FUTURE
+
+
+def test_not_before_exactly_the_skew_ahead_passes_one_second_more_fails() -> None:
+    """nbf = now + clock_skew is accepted; nbf one second later is not_yet_valid."""
+    skew = Policy().clock_skew
+    issuer, verifier = make_issuer(), make_verifier()
+    nbf = FIXED_NOW + timedelta(hours=1)
+    text = issuer.issue(sample_licence(0), now=FIXED_NOW, not_before=nbf)
+    verifier.verify(text, now=nbf - skew)
+    assert (
+        _reason(lambda: verifier.verify(text, now=nbf - skew - timedelta(seconds=1)))
+        is Reason.NOT_YET_VALID
+    )
+
+
+def test_expiry_plus_skew_is_the_first_refused_second() -> None:
+    """exp + clock_skew - 1 s is still accepted; at exp + clock_skew the credential expired."""
+    skew = Policy().clock_skew
+    issuer, verifier = make_issuer(), make_verifier()
+    valid_for = timedelta(days=1)
+    text = issuer.issue(sample_licence(0), now=FIXED_NOW, valid_for=valid_for)
+    exp = FIXED_NOW + valid_for
+    verifier.verify(text, now=exp + skew - timedelta(seconds=1))
+    assert _reason(lambda: verifier.verify(text, now=exp + skew)) is Reason.EXPIRED
+
+
+def test_zero_skew_boundaries() -> None:
+    """With clock_skew=0: iat = now passes, iat = now + 1 s does not; exp - 1 s passes, exp not."""
+    issuer, verifier = make_issuer(), make_verifier(Policy(clock_skew=timedelta(0)))
+    text = issuer.issue(sample_licence(0), now=FIXED_NOW, valid_for=timedelta(hours=1))
+    verifier.verify(text, now=FIXED_NOW)
+    assert (
+        _reason(lambda: verifier.verify(text, now=FIXED_NOW - timedelta(seconds=1)))
+        is Reason.ISSUED_IN_FUTURE
+    )
+    verifier.verify(text, now=FIXED_NOW + timedelta(hours=1) - timedelta(seconds=1))
+    assert (
+        _reason(lambda: verifier.verify(text, now=FIXED_NOW + timedelta(hours=1))) is Reason.EXPIRED
+    )
+
+
+def test_text_exactly_at_the_length_cap_passes_one_more_is_too_large() -> None:
+    """A credential text of exactly max_text_chars verifies; one character over the cap is
+    too_large (as str and as bytes), before anything is decoded."""
+    text = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
+    exact = make_verifier(Policy(max_text_chars=len(text)))
+    exact.verify(text, now=FIXED_NOW)
+    exact.verify(text.encode("ascii"), now=FIXED_NOW)
+    short = make_verifier(Policy(max_text_chars=len(text) - 1))
+    for value in (text, text.encode("ascii")):
+        with pytest.raises(QrsealError) as info:
+            short.verify(value, now=FIXED_NOW)
+        assert info.value.reason is Reason.TOO_LARGE
+        assert info.value.limit == len(text) - 1  # type: ignore[attr-defined]
