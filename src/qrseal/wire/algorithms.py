@@ -130,6 +130,8 @@ ALGORITHMS: Final[Mapping[Algorithm, AlgorithmSpec]] = MappingProxyType(
         ),
     }
 )
+# Plain-int lookup: calling the IntEnum runs slow Python code.
+_BY_ID: Final[Mapping[int, Algorithm]] = MappingProxyType({int(a): a for a in Algorithm})
 _BY_CURVE_NAME: Final = MappingProxyType(
     {s.curve_name: s.algorithm for s in ALGORITHMS.values() if s.curve is not None}
 )
@@ -143,10 +145,9 @@ def spec(alg: Algorithm) -> AlgorithmSpec:
 def parse_algorithm(value: object) -> Algorithm:
     """Map an ``alg`` header value to :class:`Algorithm` or raise ``AlgorithmNotAllowed``."""
     if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return Algorithm(value)
-        except ValueError:
-            pass
+        alg = _BY_ID.get(value)
+        if alg is not None:
+            return alg
     raise AlgorithmNotAllowed(f"unsupported algorithm {value!r}", alg=value)
 
 

@@ -171,7 +171,36 @@ def _same_encoding(value: object, data: bytes) -> bool:
 def _no_float(value: object, data: bytes) -> bool:
     # Encoded as ``data`` (checked first), every float starts with one of the float heads:
     # the Python walk runs only when such a byte occurs in the data at all.
-    return _FLOAT_HEAD.search(data) is None or _in_order(value)
+    return _FLOAT_HEAD.search(data) is None or not _holds_float(value)
+
+
+def _holds_float(value: object) -> bool:
+    """Whether a float, or a time that was a float in tag 1, occurs anywhere in ``value``:
+    a walk over the containers only, leaves checked a container at a time."""
+    if type(value) not in _CONTAINERS:
+        return _is_floatish(value)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        values: list[object]
+        if kind is dict or kind is cbor2.frozendict:
+            values = list(cast(Mapping[object, object], item).values())
+        elif kind is cbor2.CBORTag:
+            values = [cast(cbor2.CBORTag, item).value]
+        else:
+            values = list(cast(Iterable[object], item))
+        kinds = set(map(type, values))
+        if float in kinds or (datetime in kinds and any(map(_is_floatish, values))):
+            return True
+        if not kinds.isdisjoint(_CONTAINERS):
+            stack.extend(v for v in values if type(v) in _CONTAINERS)
+    return False
+
+
+def _is_floatish(value: object) -> bool:
+    kind = type(value)
+    return kind is float or (kind is datetime and cast(datetime, value).microsecond != 0)
 
 
 _CONTAINERS: Final = frozenset((dict, cbor2.frozendict, list, tuple, cbor2.CBORTag))

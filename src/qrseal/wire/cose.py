@@ -279,7 +279,8 @@ def encode_sign1(
         protected_bytes = dumps_in_order(protected)  # {1, 4} is already in key order
     signature = sign(sig_structure(protected_bytes, payload, external_aad))
     message = [protected_bytes, dict(unprotected or {}), payload, signature]
-    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, message))
+    # The tag's one-byte head, then the array: cbor2 encodes a CBORTag on a slow path.
+    return _SIGN1_HEAD + cbor2.dumps(message)
 
 
 def verify_sign1(
