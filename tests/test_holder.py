@@ -1114,3 +1114,16 @@ def test_presentation_age_and_skew_boundaries_follow_the_policy() -> None:
     assert verifier.verify(ahead, now=FIXED_NOW).presentation_age == timedelta(seconds=-5)
     too_far = make_holder().present(now=FIXED_NOW + timedelta(seconds=6))
     assert _reason(lambda: verifier.verify(too_far, now=FIXED_NOW)) is Reason.PRESENTATION_IN_FUTURE
+
+
+def test_holder_device_signer_is_keyword_only_positional_deprecated() -> None:
+    """Holder(credential, device_signer=...) is the spelling; positional still works with a
+    DeprecationWarning; both at once is invalid_argument."""
+    signer = make_device_signer()
+    credential = make_issuer().sign(sample_licence(0), now=FIXED_NOW, holder_key=signer.public_key)
+    with pytest.warns(DeprecationWarning, match="device_signer="):
+        old = Holder(credential, signer)
+    assert old.credential == Holder(credential, device_signer=signer).credential
+    assert (
+        _reason(lambda: Holder(credential, signer, device_signer=signer)) is Reason.INVALID_ARGUMENT
+    )

@@ -661,3 +661,17 @@ def test_text_exactly_at_the_length_cap_passes_one_more_is_too_large() -> None:
             short.verify(value, now=FIXED_NOW)
         assert info.value.reason is Reason.TOO_LARGE
         assert info.value.limit == len(text) - 1  # type: ignore[attr-defined]
+
+
+def test_issuer_signer_is_keyword_only_positional_deprecated() -> None:
+    """Issuer(signer=...) is the spelling; a positional signer still works with a
+    DeprecationWarning; both at once, or none, is invalid_argument."""
+    key = make_private_key()
+    text = Issuer(signer=key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
+    with pytest.warns(DeprecationWarning, match="signer="):
+        old = Issuer(key, issuer=TEST_ISSUER)
+    verifier = Verifier(TrustStore([TrustedKey(key.public_key(), TEST_ISSUER)]))
+    for made in (text, old.issue(sample_licence(0), now=FIXED_NOW)):
+        assert verifier.verify(made, now=FIXED_NOW).issuer == TEST_ISSUER
+    assert _reason(lambda: Issuer(key, signer=key, issuer=TEST_ISSUER)) is Reason.INVALID_ARGUMENT
+    assert _reason(lambda: Issuer(issuer=TEST_ISSUER)) is Reason.INVALID_ARGUMENT
