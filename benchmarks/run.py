@@ -122,7 +122,7 @@ def main() -> None:
     results: dict[Algorithm, tuple[float, float]] = {}
     for alg in (Algorithm.ES256, Algorithm.EDDSA):
         key = make_private_key(alg)
-        issuer = Issuer(key, issuer="CN-BENCH")
+        issuer = Issuer(signer=key, issuer="CN-BENCH")
         verifier = Verifier(TrustStore([TrustedKey(key.public_key(), "CN-BENCH")]))
         text = issuer.issue(licence, now=FIXED_NOW)
         issue_t = per_call(partial(issuer.issue, licence, now=FIXED_NOW), budget=budget)
@@ -142,7 +142,7 @@ def main() -> None:
     )
 
     print("\n== QR render and scan ==")
-    issuer = Issuer(make_private_key(Algorithm.ES256), issuer="CN-BENCH")
+    issuer = Issuer(signer=make_private_key(Algorithm.ES256), issuer="CN-BENCH")
     text = issuer.issue(licence, now=FIXED_NOW)
     print(f"  render PIL image   {ms(per_call(lambda: qr.render_image(text), budget=budget))}")
     print(f"  render PNG bytes   {ms(per_call(lambda: qr.render_png(text), budget=budget))}")
@@ -179,13 +179,13 @@ def live_codes(
     """Live codes (DP1): generation with and without rendering, verification against two raw
     verifies (issuer + device), and size per sample (ES256 issuer key, as in docs/format.md)."""
     issuer_key = make_private_key(Algorithm.ES256)
-    issuer = Issuer(issuer_key, issuer=TEST_ISSUER)
+    issuer = Issuer(signer=issuer_key, issuer=TEST_ISSUER)
     verifier = Verifier(TrustStore([TrustedKey(issuer_key.public_key(), TEST_ISSUER)]))
     print("\n== live codes (DP1): generate and verify (sample licence 1, ES256 issuer) ==")
     for device_alg in (Algorithm.ES256, Algorithm.EDDSA):
         device = make_device_signer(device_alg)
         credential = issuer.sign(licences[0], now=FIXED_NOW, holder_key=device.public_key)
-        holder = Holder(credential, device)
+        holder = Holder(credential, device_signer=device)
         code = holder.present(now=FIXED_NOW)
         present = partial(holder.present, now=FIXED_NOW)
         gen_t = per_call(present, budget=budget)
@@ -221,7 +221,7 @@ def live_codes(
         for device_alg in (Algorithm.ES256, Algorithm.EDDSA):
             device = make_device_signer(device_alg)
             credential = issuer.sign(licence, now=FIXED_NOW, holder_key=device.public_key)
-            holder = Holder(credential, device)
+            holder = Holder(credential, device_signer=device)
             code = holder.present(now=FIXED_NOW)
             version = qr.qr_version(code, qr.Ecc.M)
             worst = max(worst, version)

@@ -156,17 +156,17 @@ def test_compressed_and_raw_presentations_both_verify() -> None:
     credential = make_issuer().sign(sample_licence(3), now=FIXED_NOW, holder_key=signer.public_key)
     verifier = make_verifier()
     for compress in (True, False, None):
-        code = Holder(credential, signer, compress=compress).present(now=FIXED_NOW)
+        code = Holder(credential, device_signer=signer, compress=compress).present(now=FIXED_NOW)
         assert verifier.verify(code, now=LATER).presentation is PresentationKind.LIVE
 
 
 def test_holder_accepts_credential_text_and_object() -> None:
     """A Holder takes the DL1 text (also zlib-packed) or the Credential the issuer returned."""
     signer = make_device_signer()
-    issuer = Issuer(make_private_key(), issuer=TEST_ISSUER, compress=True)
+    issuer = Issuer(signer=make_private_key(), issuer=TEST_ISSUER, compress=True)
     credential = issuer.sign(sample_licence(0), now=FIXED_NOW, holder_key=signer.public_key)
     for source in (credential, credential.text):
-        holder = Holder(source, signer)
+        holder = Holder(source, device_signer=signer)
         assert holder.credential == credential.cose
         assert holder.expires_at == credential.expires_at
         make_verifier().verify(holder.present(now=FIXED_NOW), now=FIXED_NOW)
@@ -197,7 +197,7 @@ def test_device_signer_protocol_plugs_in() -> None:
     element = SecureElement()
     assert isinstance(element, DeviceSigner)
     credential = make_issuer().sign(sample_licence(2), now=FIXED_NOW, holder_key=element.public_key)
-    code = Holder(credential, element).present(now=FIXED_NOW)
+    code = Holder(credential, device_signer=element).present(now=FIXED_NOW)
     assert element.calls == 1
     assert make_verifier().verify(code, now=FIXED_NOW).presentation == "live"
 
@@ -276,7 +276,7 @@ def test_rewrapping_someone_elses_credential() -> None:
     victim_cose = unpack(screenshot, (DL_FORMAT,))[1]
     attacker = make_device_signer(Algorithm.EDDSA, index=9)
     with pytest.raises(QrsealError) as refused:
-        Holder(screenshot, attacker)
+        Holder(screenshot, device_signer=attacker)
     assert refused.value.reason is Reason.HOLDER_BINDING_INVALID
     forged = encode_presentation(
         victim_cose, alg=attacker.algorithm, sign=attacker.sign, presented_at=FIXED_NOW
@@ -292,7 +292,7 @@ def test_live_presentation_of_unbound_credential_is_rejected() -> None:
     signer = make_device_signer()
     credential = make_issuer().sign(sample_licence(0), now=FIXED_NOW)
     with pytest.raises(QrsealError) as built:
-        Holder(credential, signer)
+        Holder(credential, device_signer=signer)
     assert built.value.reason is Reason.HOLDER_BINDING_INVALID
     forged = encode_presentation(
         credential.cose, alg=signer.algorithm, sign=signer.sign, presented_at=FIXED_NOW
@@ -335,7 +335,7 @@ def test_issuer_signature_still_checked_in_live_codes() -> None:
     credential = make_issuer(index=5).sign(
         sample_licence(0), now=FIXED_NOW, holder_key=signer.public_key
     )
-    code = Holder(credential, signer).present(now=FIXED_NOW)
+    code = Holder(credential, device_signer=signer).present(now=FIXED_NOW)
     assert _reason(lambda: make_verifier().verify(code, now=FIXED_NOW)) is Reason.UNKNOWN_KEY
 
 
@@ -599,11 +599,11 @@ def test_holder_arguments() -> None:
     assert _reason(lambda: holder.present(now=FIXED_NOW + timedelta(hours=1))) is Reason.EXPIRED
     p384 = make_private_key(Algorithm.ES384)
     with pytest.raises(InvalidKey):
-        Holder(holder.static_text(), p384)
+        Holder(holder.static_text(), device_signer=p384)
     with pytest.raises(InvalidArgument):
-        Holder(holder.static_text(), make_device_key(), compress="yes")  # type: ignore[arg-type]
+        Holder(holder.static_text(), device_signer=make_device_key(), compress="yes")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument):
-        Holder(b"DL1:", make_device_key())  # type: ignore[arg-type]
+        Holder(b"DL1:", device_signer=make_device_key())  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument):
         generate_device_key(Algorithm.ES384)
     assert isinstance(generate_device_key(Algorithm.EDDSA), type(make_device_key(Algorithm.EDDSA)))
@@ -1086,3 +1086,35 @@ def test_readme_live_code_example_runs() -> None:
         "stale_presentation",
         "presentation_required",
     ]
+
+
+def test_presentation_age_and_skew_boundaries_follow_the_policy() -> None:
+    """With max_presentation_age=10 s and max_presentation_skew=5 s: age 10 s and 5 s ahead
+    pass; age 11 s is stale_presentation and 6 s ahead presentation_in_future."""
+    policy = Policy(
+        max_presentation_age=timedelta(seconds=10), max_presentation_skew=timedelta(seconds=5)
+    )
+    verifier = make_verifier(policy)
+    code = make_holder().present(now=FIXED_NOW)
+    assert verifier.verify(code, now=FIXED_NOW + timedelta(seconds=10)).presentation == "live"
+    assert (
+        _reason(lambda: verifier.verify(code, now=FIXED_NOW + timedelta(seconds=11)))
+        is Reason.STALE_PRESENTATION
+    )
+    ahead = make_holder().present(now=FIXED_NOW + timedelta(seconds=5))
+    assert verifier.verify(ahead, now=FIXED_NOW).presentation_age == timedelta(seconds=-5)
+    too_far = make_holder().present(now=FIXED_NOW + timedelta(seconds=6))
+    assert _reason(lambda: verifier.verify(too_far, now=FIXED_NOW)) is Reason.PRESENTATION_IN_FUTURE
+
+
+def test_holder_device_signer_is_keyword_only_positional_deprecated() -> None:
+    """Holder(credential, device_signer=...) is the spelling; positional still works with a
+    DeprecationWarning; both at once is invalid_argument."""
+    signer = make_device_signer()
+    credential = make_issuer().sign(sample_licence(0), now=FIXED_NOW, holder_key=signer.public_key)
+    with pytest.warns(DeprecationWarning, match="device_signer="):
+        old = Holder(credential, signer)
+    assert old.credential == Holder(credential, device_signer=signer).credential
+    assert (
+        _reason(lambda: Holder(credential, signer, device_signer=signer)) is Reason.INVALID_ARGUMENT
+    )

@@ -137,7 +137,7 @@ def test_kid_of_another_issuer() -> None:
     """A key trusted for issuer CN-BJ cannot sign in the name of CN-TEST: issuer_mismatch."""
     key = make_private_key(index=3)
     store = TrustStore([TrustedKey(key.public_key(), "CN-BJ")])
-    text = Issuer(key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
+    text = Issuer(signer=key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
     assert _reason(lambda: Verifier(store).verify(text, now=FIXED_NOW)) is Reason.ISSUER_MISMATCH
 
 
@@ -151,7 +151,7 @@ def test_shared_kid_tries_every_key() -> None:
             TrustedKey(right.public_key(), "CN-Y", kid=kid),
         ]
     )
-    text = Issuer(right, issuer="CN-Y").issue(sample_licence(0), now=FIXED_NOW)
+    text = Issuer(signer=right, issuer="CN-Y").issue(sample_licence(0), now=FIXED_NOW)
     assert Verifier(store).verify(text, now=FIXED_NOW).issuer == "CN-Y"
     only_wrong = TrustStore([TrustedKey(wrong.public_key(), "CN-X", kid=kid)])
     assert (
@@ -166,7 +166,7 @@ def test_key_validity_window() -> None:
     store = TrustStore(
         [TrustedKey(key.public_key(), TEST_ISSUER, not_after=FIXED_NOW - timedelta(days=1))]
     )
-    text = Issuer(key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
+    text = Issuer(signer=key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
     assert (
         _reason(lambda: Verifier(store).verify(text, now=FIXED_NOW)) is Reason.KEY_NOT_VALID_AT_TIME
     )
@@ -450,7 +450,7 @@ def test_inspect_unverified_shows_content_of_untrusted_credential() -> None:
 def test_compressed_credentials_verify() -> None:
     """A credential packed with zlib (forced) verifies the same as the plain one."""
     licence = sample_licence(0)
-    issuer = Issuer(make_signer(), issuer=TEST_ISSUER, compress=True)
+    issuer = Issuer(signer=make_signer(), issuer=TEST_ISSUER, compress=True)
     text = issuer.issue(licence, now=FIXED_NOW)
     assert (
         make_verifier().verify(text, now=FIXED_NOW).licence
@@ -489,7 +489,7 @@ def test_issued_payload_is_deterministic_encoding(fields: str | None) -> None:
     from qrseal.licence.model import ALL_FIELDS
     from qrseal.wire.cose import decode_sign1, strict_loads
 
-    issuer = Issuer(make_signer(), issuer=TEST_ISSUER, fields=ALL_FIELDS if fields else None)
+    issuer = Issuer(signer=make_signer(), issuer=TEST_ISSUER, fields=ALL_FIELDS if fields else None)
     for licence in sample_licences():
         payload = decode_sign1(issuer.sign(licence, now=FIXED_NOW).cose).payload
         assert deterministic_dumps(strict_loads(payload)) == payload
@@ -589,3 +589,84 @@ def test_issuer_refuses_not_before_at_or_after_expiry() -> None:
         valid_for=timedelta(hours=1),
         not_before=exp - timedelta(seconds=1),
     )
+
+
+# --- boundaries: exactly at a limit and one second (or one character) past it ------------
+
+
+def test_issued_ahead_exactly_by_the_skew_passes_one_second_more_fails() -> None:
+    """iat = now + clock_skew is accepted; iat = now + clock_skew + 1 s is issued_in_future."""
+    skew = Policy().clock_skew
+    issuer, verifier = make_issuer(), make_verifier()
+    at_limit = issuer.issue(sample_licence(0), now=FIXED_NOW + skew)
+    verifier.verify(at_limit, now=FIXED_NOW)
+    past = issuer.issue(sample_licence(0), now=FIXED_NOW + skew + timedelta(seconds=1))
+    assert _reason(lambda: verifier.verify(past, now=FIXED_NOW)) is Reason.ISSUED_IN_FUTURE
+
+
+def test_not_before_exactly_the_skew_ahead_passes_one_second_more_fails() -> None:
+    """nbf = now + clock_skew is accepted; nbf one second later is not_yet_valid."""
+    skew = Policy().clock_skew
+    issuer, verifier = make_issuer(), make_verifier()
+    nbf = FIXED_NOW + timedelta(hours=1)
+    text = issuer.issue(sample_licence(0), now=FIXED_NOW, not_before=nbf)
+    verifier.verify(text, now=nbf - skew)
+    assert (
+        _reason(lambda: verifier.verify(text, now=nbf - skew - timedelta(seconds=1)))
+        is Reason.NOT_YET_VALID
+    )
+
+
+def test_expiry_plus_skew_is_the_first_refused_second() -> None:
+    """exp + clock_skew - 1 s is still accepted; at exp + clock_skew the credential expired."""
+    skew = Policy().clock_skew
+    issuer, verifier = make_issuer(), make_verifier()
+    valid_for = timedelta(days=1)
+    text = issuer.issue(sample_licence(0), now=FIXED_NOW, valid_for=valid_for)
+    exp = FIXED_NOW + valid_for
+    verifier.verify(text, now=exp + skew - timedelta(seconds=1))
+    assert _reason(lambda: verifier.verify(text, now=exp + skew)) is Reason.EXPIRED
+
+
+def test_zero_skew_boundaries() -> None:
+    """With clock_skew=0: iat = now passes, iat = now + 1 s does not; exp - 1 s passes, exp not."""
+    issuer, verifier = make_issuer(), make_verifier(Policy(clock_skew=timedelta(0)))
+    text = issuer.issue(sample_licence(0), now=FIXED_NOW, valid_for=timedelta(hours=1))
+    verifier.verify(text, now=FIXED_NOW)
+    assert (
+        _reason(lambda: verifier.verify(text, now=FIXED_NOW - timedelta(seconds=1)))
+        is Reason.ISSUED_IN_FUTURE
+    )
+    verifier.verify(text, now=FIXED_NOW + timedelta(hours=1) - timedelta(seconds=1))
+    assert (
+        _reason(lambda: verifier.verify(text, now=FIXED_NOW + timedelta(hours=1))) is Reason.EXPIRED
+    )
+
+
+def test_text_exactly_at_the_length_cap_passes_one_more_is_too_large() -> None:
+    """A credential text of exactly max_text_chars verifies; one character over the cap is
+    too_large (as str and as bytes), before anything is decoded."""
+    text = make_issuer().issue(sample_licence(0), now=FIXED_NOW)
+    exact = make_verifier(Policy(max_text_chars=len(text)))
+    exact.verify(text, now=FIXED_NOW)
+    exact.verify(text.encode("ascii"), now=FIXED_NOW)
+    short = make_verifier(Policy(max_text_chars=len(text) - 1))
+    for value in (text, text.encode("ascii")):
+        with pytest.raises(QrsealError) as info:
+            short.verify(value, now=FIXED_NOW)
+        assert info.value.reason is Reason.TOO_LARGE
+        assert info.value.limit == len(text) - 1  # type: ignore[attr-defined]
+
+
+def test_issuer_signer_is_keyword_only_positional_deprecated() -> None:
+    """Issuer(signer=...) is the spelling; a positional signer still works with a
+    DeprecationWarning; both at once, or none, is invalid_argument."""
+    key = make_private_key()
+    text = Issuer(signer=key, issuer=TEST_ISSUER).issue(sample_licence(0), now=FIXED_NOW)
+    with pytest.warns(DeprecationWarning, match="signer="):
+        old = Issuer(key, issuer=TEST_ISSUER)
+    verifier = Verifier(TrustStore([TrustedKey(key.public_key(), TEST_ISSUER)]))
+    for made in (text, old.issue(sample_licence(0), now=FIXED_NOW)):
+        assert verifier.verify(made, now=FIXED_NOW).issuer == TEST_ISSUER
+    assert _reason(lambda: Issuer(key, signer=key, issuer=TEST_ISSUER)) is Reason.INVALID_ARGUMENT
+    assert _reason(lambda: Issuer(issuer=TEST_ISSUER)) is Reason.INVALID_ARGUMENT

@@ -26,7 +26,7 @@ from .errors import (
     InvalidArgument,
     InvalidKey,
 )
-from .issuer import Credential
+from .issuer import Credential, keyword_argument
 from .licence.profile import CREDENTIAL_HEADER_LABELS, DEVICE_ALGORITHMS, DL_FORMAT, DP_FORMAT
 from .wire.cose import Algorithm, PublicKey, check_key_algorithm, decode_sign1
 from .wire.cwt import decode_claims, decode_cnf, require_utc
@@ -80,7 +80,8 @@ class Holder:
     Construction checks the credential's structure and that its ``cnf`` claim names this
     device's public key; it does NOT verify the issuer's signature (a wallet usually has no
     trust store; it received the credential from its issuer over an authenticated channel).
-    ``compress`` is passed to the text layer: None (default) deflates when that is shorter,
+    ``device_signer`` is keyword-only (positional is deprecated). ``compress`` is passed to
+    the text layer: None (default) deflates when that is shorter,
     which keeps the larger samples one QR version smaller.
 
     Raises ``MalformedText``/``MalformedCbor``/``MalformedCose``/``MalformedClaims`` for a
@@ -93,10 +94,16 @@ class Holder:
     def __init__(
         self,
         credential: str | Credential,
-        device_signer: DeviceSigner | PrivateKey,
+        _device_signer: DeviceSigner | PrivateKey | None = None,
+        /,
         *,
+        device_signer: DeviceSigner | PrivateKey | None = None,
         compress: bool | None = None,
     ) -> None:
+        keyword_argument(_device_signer, device_signer, "device_signer", "Holder")
+        device_signer = device_signer if device_signer is not None else _device_signer
+        if device_signer is None:
+            raise InvalidArgument("Holder needs device_signer=")
         if compress not in (None, True, False):
             raise InvalidArgument("compress must be None, True or False")
         if not isinstance(device_signer, DeviceSigner):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,24 @@ from .wire.keys import LocalSigner, PrivateKey, Signer
 from .wire.textcodec import pack
 
 __all__ = ["Credential", "Issuer"]
+
+
+def keyword_argument(positional: object, keyword: object, name: str, owner: str) -> None:
+    """Check a key or signer argument that is keyword-only (issue 10: keys and signers are
+    always passed by name): a positional value still works for one release, with a
+    ``DeprecationWarning``. Raises ``InvalidArgument`` when it is missing or given both
+    ways."""
+    if positional is None:
+        if keyword is None:
+            raise InvalidArgument(f"{owner} needs {name}=")
+        return
+    if keyword is not None:
+        raise InvalidArgument(f"{owner} got {name} both positionally and as {name}=")
+    warnings.warn(
+        f"passing {name} positionally to {owner} is deprecated; pass {name}=",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,26 +59,33 @@ def _sorted_top(mapping: dict[int, object]) -> dict[int, object]:
 class Issuer:
     """Signs licences as compact credentials.
 
-    ``issuer`` is the CWT ``iss`` value; verifiers check it against the name their trust
+    ``signer`` (keyword-only; positional is deprecated) is a :class:`~qrseal.wire.keys.Signer`
+    or a private key. ``issuer`` is the CWT ``iss`` value; verifiers check it against the name their trust
     store holds for the signing key. ``fields`` selects the optional licence fields that
     travel in the QR (default: the licence module's QR view); ``compress`` is passed to
     the text layer. It defaults to False: on the QR view of the sample licences zlib saved
     0-14 bytes and never a QR version (docs/format.md); None compresses only when shorter.
 
     >>> from qrseal.testing import FIXED_NOW, make_signer, sample_licence
-    >>> issuer = Issuer(make_signer(), issuer="CN-SC")
+    >>> issuer = Issuer(signer=make_signer(), issuer="CN-SC")
     >>> issuer.issue(sample_licence(0), now=FIXED_NOW).startswith("DL1:")
     True
     """
 
     def __init__(
         self,
-        signer: Signer | PrivateKey,
+        _signer: Signer | PrivateKey | None = None,
+        /,
         *,
+        signer: Signer | PrivateKey | None = None,
         issuer: str,
         fields: Iterable[str] | None = None,
         compress: bool | None = False,
     ) -> None:
+        keyword_argument(_signer, signer, "signer", "Issuer")
+        signer = signer if signer is not None else _signer
+        if signer is None:
+            raise InvalidArgument("Issuer needs signer=")
         if not isinstance(signer, Signer):
             signer = LocalSigner(signer)
         if not issuer:

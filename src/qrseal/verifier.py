@@ -39,9 +39,7 @@ from .errors import (
     MalformedText,
     PresentationRequired,
     QrsealError,
-    SignatureInvalid,
     TooLarge,
-    UnknownKey,
 )
 from .licence.model import Licence
 from .licence.profile import (
@@ -59,14 +57,13 @@ from .status.check import StatusChecker, status_json, status_warning
 from .status.snapshots import StatusResult, StatusSnapshots, WhenUnavailable
 from .trust.lists import DRIVING_LICENCE, check_entry_scope, check_entry_state
 from .trust.store import TrustedKey, TrustStore
+from .wire.algorithms import Algorithm, PublicKey
 from .wire.cose import (
     MAX_COSE_BYTES,
-    Algorithm,
     HeaderLabel,
     Sign1,
     decode_sign1,
-    parse_algorithm,
-    verify_signature,
+    verify_with_candidates,
 )
 from .wire.cwt import Claim, Claims, check_times, decode_claims, decode_cnf, require_utc
 from .wire.presentation import (
@@ -271,6 +268,15 @@ class VerifiedLicence:
 
 
 _CNF = int(Claim.CNF)
+_KID = int(HeaderLabel.KID)
+
+
+def _public_key(key: TrustedKey) -> PublicKey:
+    return key.public_key
+
+
+def _registered_algorithm(key: TrustedKey) -> Algorithm:
+    return key.algorithm
 
 
 def _iso(moment: datetime) -> str:
@@ -383,32 +389,16 @@ class Verifier:
         return None if self._status is None else self._status.store
 
     def _check_signature(self, msg: Sign1) -> tuple[TrustedKey, Algorithm]:
-        if HeaderLabel.ALG not in msg.protected:
-            raise AlgorithmNotAllowed(
-                "alg is not in the protected header", alg=msg.alg, kid=msg.kid
-            )
-        kid = msg.protected.get(HeaderLabel.KID)
+        kid = msg.protected.get(_KID)
         if not isinstance(kid, bytes):
             raise MalformedCose("kid is not in the protected header")
-        candidates = self._trust.candidates(kid)
-        if not candidates:
-            raise UnknownKey(f"no trusted key has kid {kid.hex()}", kid=kid)
-        alg = parse_algorithm(msg.protected[HeaderLabel.ALG])
-        if alg not in self._policy.allowed_algorithms:
-            raise AlgorithmNotAllowed(f"{alg.name} is not allowed by policy", alg=alg, kid=kid)
-        matching = [key for key in candidates if key.algorithm is alg]
-        if not matching:
-            raise AlgorithmNotAllowed(
-                f"key {kid.hex()} is not registered for {alg.name}", alg=alg, kid=kid
-            )
-        tbs = msg.to_be_signed()
-        for key in matching:
-            try:
-                verify_signature(alg, key.public_key, msg.signature, tbs)
-            except SignatureInvalid:
-                continue
-            return key, alg
-        raise SignatureInvalid(f"signature does not verify under key {kid.hex()}", kid=kid)
+        return verify_with_candidates(
+            msg,
+            self._trust.candidates(kid),
+            key_of=_public_key,
+            algorithm_of=_registered_algorithm,
+            allowed=self._policy.allowed_algorithms,
+        )
 
     def verify(self, text: str | bytes, *, now: datetime) -> VerifiedLicence:
         """Verify a static credential (``DL1:``) or a live presentation (``DP1:``) at time

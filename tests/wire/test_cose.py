@@ -21,6 +21,7 @@ from qrseal.errors import (
     UnknownCriticalHeader,
 )
 from qrseal.wire import cose
+from qrseal.wire.algorithms import PrivateKey, PublicKey
 from qrseal.wire.cose import Algorithm, HeaderLabel
 from qrseal.wire.keys import LocalSigner, generate_private_key
 from tests.vectors import VECTORS, load_vector, vector_files
@@ -238,15 +239,73 @@ def test_size_cap_checked_first() -> None:
     assert info.value.limit == cose.MAX_COSE_BYTES
 
 
-def test_tags_stay_raw() -> None:
-    """Tags that cbor2 would convert (dates, shared references) come back as plain CBORTag."""
-    value = cose.strict_loads(bytes.fromhex("d8640a"))
-    assert value == cbor2.CBORTag(100, 10)
-    shared = cose.strict_loads(bytes.fromhex("d81c81d81d00"))
-    assert isinstance(shared, cbor2.CBORTag) and shared.tag == 28
+# --- verify_with_candidates: "try every key with this kid", once --------------------------
 
 
-def test_deterministic_key_order_is_bytewise() -> None:
-    """Map keys are sorted by their encoded bytes (RFC 8949 §4.2.1), not length-first."""
-    encoded = cose.deterministic_dumps({-1: 0, 24: 0, 1: 0, "a": 0})
-    assert encoded.hex() == "a4" + "0100" + "181800" + "2000" + "616100"
+def _signed_by(key: PrivateKey, kid: bytes = b"k1") -> cose.Sign1:
+    signer = LocalSigner(key)
+    data = cose.encode_sign1(b"payload", alg=signer.algorithm, kid=kid, sign=signer.sign)
+    return cose.decode_sign1(data)
+
+
+def _pub(candidate: tuple[str, PublicKey]) -> PublicKey:
+    return candidate[1]
+
+
+def test_candidates_second_key_with_the_same_kid_verifies() -> None:
+    """With two keys under one kid, the one that verifies is returned with the algorithm."""
+    right, wrong = generate_private_key(Algorithm.ES256), generate_private_key(Algorithm.ES256)
+    candidates: list[tuple[str, PublicKey]] = [
+        ("wrong", wrong.public_key()),
+        ("right", right.public_key()),
+    ]
+    msg = _signed_by(right)
+    found, alg = cose.verify_with_candidates(msg, candidates, key_of=_pub)
+    assert found[0] == "right" and alg is Algorithm.ES256
+
+
+def test_candidates_none_is_unknown_key() -> None:
+    """No candidate at all is unknown_key, with the message's kid."""
+    msg = _signed_by(generate_private_key(Algorithm.ES256))
+    with pytest.raises(QrsealError) as info:
+        cose.verify_with_candidates(msg, list[tuple[str, PublicKey]](), key_of=_pub)
+    assert info.value.reason is Reason.UNKNOWN_KEY
+
+
+def test_candidates_none_verifies_is_signature_invalid() -> None:
+    """Candidates that all fit the algorithm but none verifies: signature_invalid."""
+    msg = _signed_by(generate_private_key(Algorithm.ES256))
+    other = generate_private_key(Algorithm.ES256)
+    with pytest.raises(SignatureInvalid):
+        cose.verify_with_candidates(msg, [("x", other.public_key())], key_of=_pub)
+
+
+def test_candidates_registered_for_another_algorithm_are_skipped() -> None:
+    """A candidate registered for another algorithm, or whose key does not fit, never verifies:
+    algorithm_not_allowed when no candidate is left."""
+    key = generate_private_key(Algorithm.ES256)
+    msg = _signed_by(key)
+    candidates: list[tuple[str, PublicKey]] = [("es384", key.public_key())]
+    with pytest.raises(AlgorithmNotAllowed):
+        cose.verify_with_candidates(
+            msg,
+            candidates,
+            key_of=_pub,
+            algorithm_of=lambda c: Algorithm.ES384,
+        )
+    p384 = generate_private_key(Algorithm.ES384)
+    with pytest.raises(AlgorithmNotAllowed):
+        cose.verify_with_candidates(msg, [("p384", p384.public_key())], key_of=_pub)
+
+
+def test_candidates_algorithm_outside_allowed_is_refused() -> None:
+    """An algorithm outside ``allowed`` is algorithm_not_allowed before any signature check."""
+    key = generate_private_key(Algorithm.ES256)
+    msg = _signed_by(key)
+    with pytest.raises(AlgorithmNotAllowed):
+        cose.verify_with_candidates(
+            msg,
+            [("k", key.public_key())],
+            key_of=_pub,
+            allowed=frozenset({Algorithm.EDDSA}),
+        )

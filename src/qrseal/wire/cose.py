@@ -1,41 +1,49 @@
-"""COSE layer: strict CBOR, the algorithm registry and COSE_Sign1 (RFC 9052 / RFC 9053).
+"""COSE_Sign1 (RFC 9052): parse, build and verify single-signer messages.
 
 Credential-agnostic: this module signs and verifies opaque payload bytes. It never
-looks inside the payload; the caller decodes it only after :func:`verify_sign1`
-returned.
+looks inside the payload; the caller decodes it only after :func:`verify_sign1` (or
+:func:`verify_with_candidates`) returned. Strict CBOR lives in :mod:`qrseal.wire.cbor`,
+the algorithm registry in :mod:`qrseal.wire.algorithms`.
 
 Lower-level API. Most users want :class:`qrseal.Issuer` and :class:`qrseal.Verifier`.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable, Iterable, Mapping
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from enum import IntEnum
 from types import MappingProxyType
-from typing import Final, cast
+from typing import Final, TypeVar
 
 import cbor2
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
 
 from ..errors import (
     AlgorithmNotAllowed,
-    InvalidArgument,
-    InvalidKey,
     MalformedCbor,
     MalformedCose,
     SignatureInvalid,
-    TooLarge,
     UnknownCriticalHeader,
+    UnknownKey,
 )
+
+# Compatibility re-exports: these names moved to qrseal.wire.algorithms and qrseal.wire.cbor
+# (their one home); importing them from here keeps working.
+from .algorithms import Algorithm as Algorithm
+from .algorithms import PublicKey as PublicKey
+from .algorithms import check_key_algorithm as check_key_algorithm
+from .algorithms import parse_algorithm as parse_algorithm
+from .algorithms import sign_bytes as sign_bytes
+from .algorithms import verify_signature as verify_signature
+from .algorithms import verifying_function
+from .cbor import DETERMINISTIC_RULE, is_deterministic
+from .cbor import MAX_CBOR_DEPTH as MAX_CBOR_DEPTH
+from .cbor import deterministic_dumps as deterministic_dumps
+from .cbor import deterministic_order as deterministic_order
+from .cbor import dumps_in_order as dumps_in_order
+from .cbor import sort_key as sort_key
+from .cbor import strict_loads as strict_loads
 
 __all__ = [
     "COSE_SIGN1_TAG",
@@ -58,24 +66,13 @@ __all__ = [
     "strict_loads",
     "verify_sign1",
     "verify_signature",
+    "verify_with_candidates",
 ]
 
 COSE_SIGN1_TAG: Final = 18
+_SIGN1_HEAD: Final = cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, None))[:1]
 #: Cap on the bytes of one COSE message. A QR code (version 40) holds at most 2,953 bytes.
 MAX_COSE_BYTES: Final = 4096
-#: Deepest container nesting accepted anywhere (a licence needs 6 levels).
-MAX_CBOR_DEPTH: Final = 16
-
-PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
-
-
-class Algorithm(IntEnum):
-    """COSE algorithm identifiers (IANA "COSE Algorithms") that qrseal implements."""
-
-    ES256 = -7
-    ES384 = -35
-    ES512 = -36
-    EDDSA = -8
 
 
 class HeaderLabel(IntEnum):
@@ -90,203 +87,11 @@ class HeaderLabel(IntEnum):
 
 # Labels whose meaning this implementation knows; only these may be listed in `crit`.
 _UNDERSTOOD_LABELS: Final = frozenset(int(label) for label in HeaderLabel)
-
-# ECDSA: the hash and curve bound to each algorithm (RFC 9053 §2.1 suggests this binding;
-# qrseal enforces it so that a key can only be used with one hash). The ECDSA objects are
-# immutable parameter values, shared to save their construction on every call.
-_ECDSA: Final = MappingProxyType(
-    {
-        Algorithm.ES256: (ec.ECDSA(hashes.SHA256()), "secp256r1", 32),
-        Algorithm.ES384: (ec.ECDSA(hashes.SHA384()), "secp384r1", 48),
-        Algorithm.ES512: (ec.ECDSA(hashes.SHA512()), "secp521r1", 66),
-    }
-)
-
-# Every tag cbor2 would otherwise turn into a Python object (datetime, Decimal, shared
-# references, string references, ...) is kept as a plain CBORTag instead, so hostile input
-# cannot build cyclic graphs or trigger converter code; layers above decide what a tag means.
-_BUILTIN_TAGS: Final = (
-    0, 1, 4, 5, 21, 22, 23, 24, 25, 28, 29, 30, 32, 33, 34, 35, 36, 37, 38,
-    100, 256, 258, 259, 260, 261, 262, 263, 270, 1004, 55799,
-)  # fmt: skip
-#: Bignums (RFC 8949 §3.4.3): every integer qrseal reads fits the 64-bit range of major
-#: types 0 and 1, and an integer of thousands of digits breaks code that formats it.
-_BIGNUM_TAGS: Final = (2, 3)
-
-
-def _raw_tag(tag: int) -> Callable[[object, bool], cbor2.CBORTag]:
-    def keep(value: object, immutable: bool) -> cbor2.CBORTag:
-        return cbor2.CBORTag(tag, value)
-
-    return keep
-
-
-def _refuse_bignum(value: object, immutable: bool) -> object:
-    raise ValueError("bignums (tags 2 and 3) are not accepted: integers are at most 64 bits")
-
-
-_NO_BIGNUMS: Final = MappingProxyType(dict.fromkeys(_BIGNUM_TAGS, _refuse_bignum))
-_RAW_TAGS: Final = MappingProxyType(
-    {**{tag: _raw_tag(tag) for tag in _BUILTIN_TAGS}, **_NO_BIGNUMS}
-)
-
-
-def _unknown_tag(tag: cbor2.CBORTag, immutable: bool) -> cbor2.CBORTag:
-    return tag
-
-
-def strict_loads(
-    data: bytes,
-    *,
-    max_depth: int = MAX_CBOR_DEPTH,
-    max_bytes: int = MAX_COSE_BYTES,
-    raw_tags: bool = True,
-    deterministic: bool = False,
-) -> object:
-    """Decode exactly one CBOR data item, strictly.
-
-    Rejects (``MalformedCbor``): indefinite lengths, duplicate map keys, nesting deeper
-    than ``max_depth``, truncation, trailing bytes and bignums (tags 2 and 3: every integer
-    must fit the 64-bit range of CBOR major types 0 and 1). Raises ``TooLarge`` when
-    ``len(data) > max_bytes`` (checked first).
-
-    With ``deterministic`` the bytes must also be exactly what :func:`deterministic_dumps`
-    writes for the decoded item (RFC 8949 §4.2.1: shortest heads, map keys in bytewise order
-    of their encodings, no floating-point values), else ``MalformedCbor``: the rule the
-    issuer encodes with is the rule the verifier checks, in one function.
-
-    With ``raw_tags`` (the default, for anything not yet authenticated) every tag is
-    returned as a :class:`cbor2.CBORTag` without interpretation. ``raw_tags=False`` lets
-    cbor2 convert the tags it knows (1 -> datetime, 100 -> date, ...; bignums still
-    refused): about twice as fast, and meant only for payloads whose signature has been
-    verified. With ``deterministic``, a date must then have been tag 100 and a time an
-    integer tag 1 (tags 1004 and 0 re-encode differently).
-    """
-    if len(data) > max_bytes:
-        raise TooLarge(
-            f"CBOR item of {len(data)} bytes exceeds the cap",
-            what="cbor",
-            limit=max_bytes,
-            actual=len(data),
-        )
-    stream = io.BytesIO(data)
-    decoder = cbor2.CBORDecoder(
-        stream,
-        tag_hook=_unknown_tag if raw_tags else None,
-        semantic_decoders=_RAW_TAGS if raw_tags else _NO_BIGNUMS,
-        max_depth=max_depth,
-        allow_indefinite=False,
-        allow_duplicate_keys=False,
-    )
-    try:
-        value = decoder.decode()
-    except (cbor2.CBORDecodeError, RecursionError, MemoryError, ValueError, OverflowError) as exc:
-        raise MalformedCbor(f"not strictly valid CBOR: {exc}") from exc
-    if stream.tell() != len(data):
-        raise MalformedCbor(f"{len(data) - stream.tell()} trailing bytes after the CBOR item")
-    if deterministic and not _is_deterministic(value, data):
-        raise MalformedCbor(
-            "not deterministically encoded (RFC 8949 §4.2.1: shortest heads, sorted keys, "
-            "no floats; dates as tag 100 and times as tag 1)"
-        )
-    return value
-
-
-def _is_deterministic(value: object, data: bytes) -> bool:
-    """Whether ``data`` is what :func:`deterministic_dumps` writes for ``value``, its
-    decoding: the same bytes when re-encoded in the decoded key order (so every head was
-    shortest, and a converted date or time was tag 100 or an integer tag 1), and every
-    map's keys in :func:`sort_key` order with no float anywhere. Checked this way rather
-    than by re-encoding a sorted copy: half the cost, the same rule."""
-    try:
-        # Tags kept raw re-encode as written; with raw_tags=False, date -> tag 100 and
-        # datetime -> tag 1 (an integer when the decoded time has whole seconds).
-        if cbor2.dumps(value, datetime_as_timestamp=True) != data:
-            return False
-    except (cbor2.CBOREncodeError, TypeError, ValueError, RecursionError):
-        return False  # e.g. a cyclic graph built from shared references
-    return _in_order(value)
-
-
-_CONTAINERS: Final = frozenset((dict, cbor2.frozendict, list, tuple, cbor2.CBORTag))
-_INT_ONLY: Final = frozenset((int,))
-
-
-def _in_order(obj: object) -> bool:
-    kind = type(obj)
-    values: Iterable[object]
-    if kind is dict or kind is cbor2.frozendict:
-        mapping = cast(Mapping[object, object], obj)
-        keys = list(mapping)
-        if set(map(type, keys)) <= _INT_ONLY and (not keys or min(cast(list[int], keys)) >= 0):
-            ordered = keys == sorted(cast(list[int], keys))  # ascending = bytewise here
-        else:
-            try:
-                ordered = keys == sorted(keys, key=sort_key)
-            except InvalidArgument:  # a key that is no int, byte or text string
-                return False
-        if not ordered:
-            return False
-        values = mapping.values()
-    elif kind is list or kind is tuple:
-        values = cast(Iterable[object], obj)
-    elif kind is cbor2.CBORTag:
-        values = (cast(cbor2.CBORTag, obj).value,)
-    else:
-        return kind is not float and not (kind is datetime and cast(datetime, obj).microsecond)
-    for item in values:
-        sub = type(item)
-        if sub in _CONTAINERS:
-            if not _in_order(item):
-                return False
-        elif sub is float or (sub is datetime and cast(datetime, item).microsecond):
-            return False  # a float, or a time that was a float in tag 1
-    return True
-
-
-def sort_key(key: object) -> tuple[int, int, bytes]:
-    # RFC 8949 §4.2.1: map keys sorted by the bytewise order of their encodings. For the
-    # key types qrseal accepts (ints, byte and text strings) that is: unsigned ints
-    # ascending, then negative ints by magnitude, then byte strings, then text, each by
-    # length and then bytes.
-    if isinstance(key, str):
-        raw = key.encode("utf-8")
-        return (3, len(raw), raw)
-    if isinstance(key, bytes):
-        return (2, len(key), key)
-    if isinstance(key, bool) or not isinstance(key, int):
-        raise InvalidArgument(f"unsupported map key type {type(key).__name__}")
-    return (0, key, b"") if key >= 0 else (1, -1 - key, b"")
-
-
-def deterministic_order(obj: object) -> object:
-    """A copy of ``obj`` whose maps (at every depth) iterate in RFC 8949 §4.2.1 key order.
-    Raises ``InvalidArgument`` for a float (qrseal's formats use none) or a map key that is
-    not an int, a byte string or a text string."""
-    if isinstance(obj, Mapping):
-        return {k: deterministic_order(obj[k]) for k in sorted(obj, key=sort_key)}
-    if isinstance(obj, list | tuple):
-        return [deterministic_order(item) for item in obj]
-    if isinstance(obj, cbor2.CBORTag):
-        return cbor2.CBORTag(obj.tag, deterministic_order(obj.value))
-    if isinstance(obj, float):
-        raise InvalidArgument("floating-point values are not used")
-    return obj
-
-
-def dumps_in_order(obj: object) -> bytes:
-    """Encode ``obj`` keeping each map's iteration order (ints and lengths are always in
-    preferred serialisation). Deterministic when the maps were built in key order."""
-    try:
-        return cbor2.dumps(obj)
-    except (cbor2.CBOREncodeError, TypeError, ValueError) as exc:
-        raise InvalidArgument(f"cannot encode as CBOR: {exc}") from exc
-
-
-def deterministic_dumps(obj: object) -> bytes:
-    """Encode with RFC 8949 §4.2.1 core deterministic encoding (for ints, text, bytes,
-    bools, null, arrays, maps and tags: preferred serialisation, bytewise-sorted keys)."""
-    return dumps_in_order(deterministic_order(obj))
+# Plain ints for lookups in decoded maps: IntEnum members hash through slow Python code.
+_ALG: Final = int(HeaderLabel.ALG)
+_KID: Final = int(HeaderLabel.KID)
+_CRIT: Final = int(HeaderLabel.CRIT)
+_K = TypeVar("_K")
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,9 +107,9 @@ class Sign1:
     @property
     def alg(self) -> object:
         """The ``alg`` header: protected if present there, else unprotected (may be None)."""
-        if HeaderLabel.ALG in self.protected:
-            return self.protected[HeaderLabel.ALG]
-        return self.unprotected.get(HeaderLabel.ALG)
+        if _ALG in self.protected:
+            return self.protected[_ALG]
+        return self.unprotected.get(_ALG)
 
     def to_be_signed(self, external_aad: bytes = b"") -> bytes:
         """The Sig_structure for this message. An empty protected map, however it was
@@ -316,23 +121,58 @@ class Sign1:
     @property
     def kid(self) -> bytes | None:
         """The ``kid`` header, protected first; None when absent."""
-        kid = self.protected.get(HeaderLabel.KID, self.unprotected.get(HeaderLabel.KID))
+        kid = self.protected.get(_KID, self.unprotected.get(_KID))
         return kid if isinstance(kid, bytes) else None
 
 
+_EMPTY_HEADER: Final[Mapping[object, object]] = MappingProxyType({})
+_MAP_TYPES: Final = (dict, cbor2.frozendict)
+
+
 def _check_header_map(header: object, where: str) -> Mapping[object, object]:
+    if not header and type(header) in _MAP_TYPES:
+        return _EMPTY_HEADER
     if not isinstance(header, Mapping):
         raise MalformedCose(f"{where} header is not a map")
     for label, value in header.items():
         if isinstance(label, bool) or not isinstance(label, int | str):
             raise MalformedCose(f"{where} header label {label!r} is not an int or text")
-        if label == HeaderLabel.KID and not isinstance(value, bytes):
+        if label == _KID and not isinstance(value, bytes):
             raise MalformedCose(f"{where} kid is not a byte string")
-        if label == HeaderLabel.ALG and (
-            isinstance(value, bool) or not isinstance(value, int | str)
-        ):
+        if label == _ALG and (isinstance(value, bool) or not isinstance(value, int | str)):
             raise MalformedCose(f"{where} alg is not an int or text")
     return MappingProxyType(dict(header))
+
+
+def _deterministic_sign1(item: object, data: bytes) -> bool:
+    """:func:`~qrseal.wire.cbor.is_deterministic` for a decoded COSE_Sign1. The usual shape,
+    tag 18 over ``[bstr, {}, bstr, bstr]``, is checked as the tag's head plus the encoding
+    of a plain list (cbor2 encodes lists and dicts in C, tags and frozendicts slowly)."""
+    if type(item) is cbor2.CBORTag and item.tag == COSE_SIGN1_TAG:
+        body = item.value
+        if (
+            type(body) is tuple
+            and len(body) == 4
+            and type(body[0]) is bytes
+            and type(body[1]) is cbor2.frozendict
+            and not body[1]
+            and type(body[2]) is bytes
+            and type(body[3]) is bytes
+        ):
+            return data == _SIGN1_HEAD + cbor2.dumps([body[0], {}, body[2], body[3]])
+    return is_deterministic(item, data)
+
+
+@functools.lru_cache(maxsize=256)
+def _protected_header(protected_bytes: bytes, strict: bool) -> Mapping[object, object]:
+    """The checked, read-only protected header map. Cached by its bytes: an issuer key's
+    credentials all carry the same few bytes, and the result is immutable (errors are not
+    cached)."""
+    try:
+        decoded = strict_loads(protected_bytes, deterministic=strict)
+    except MalformedCbor as exc:
+        raise MalformedCose(f"protected header is not strict CBOR: {exc.message}") from exc
+    return _check_header_map(decoded, "protected")
 
 
 def decode_sign1(
@@ -361,7 +201,9 @@ def decode_sign1(
     Raises ``TooLarge``, ``MalformedCbor``, ``MalformedCose`` or ``UnknownCriticalHeader``.
     """
     strict = protected_labels is not None
-    item = strict_loads(data, max_bytes=max_bytes, deterministic=strict)
+    item = strict_loads(data, max_bytes=max_bytes)
+    if strict and not _deterministic_sign1(item, data):
+        raise MalformedCbor(DETERMINISTIC_RULE)
     if isinstance(item, cbor2.CBORTag):
         if item.tag != COSE_SIGN1_TAG:
             raise MalformedCose(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
@@ -378,23 +220,15 @@ def decode_sign1(
         raise MalformedCose("payload is not a byte string (detached payloads are not supported)")
     if not isinstance(signature, bytes):
         raise MalformedCose("signature is not a byte string")
-    protected: Mapping[object, object]
-    if protected_bytes:
-        try:
-            decoded = strict_loads(protected_bytes, deterministic=strict)
-        except MalformedCbor as exc:
-            raise MalformedCose(f"protected header is not strict CBOR: {exc.message}") from exc
-        protected = _check_header_map(decoded, "protected")
-    else:
-        protected = MappingProxyType({})
+    protected = _protected_header(protected_bytes, strict) if protected_bytes else _EMPTY_HEADER
     unprotected_map = _check_header_map(unprotected, "unprotected")
     both = set(protected) & set(unprotected_map)
     if both:
         raise MalformedCose(f"header labels {sorted(map(str, both))} appear in both buckets")
-    if HeaderLabel.CRIT in unprotected_map:
+    if _CRIT in unprotected_map:
         raise MalformedCose("crit must be in the protected header")
-    if HeaderLabel.CRIT in protected:
-        crit = protected[HeaderLabel.CRIT]
+    if _CRIT in protected:
+        crit = protected[_CRIT]
         if (
             not isinstance(crit, list | tuple)
             or not crit
@@ -423,80 +257,6 @@ def sig_structure(protected_bytes: bytes, payload: bytes, external_aad: bytes = 
     return cbor2.dumps(["Signature1", protected_bytes, external_aad, payload])
 
 
-def _ecdsa_params(alg: Algorithm) -> tuple[ec.ECDSA, str, int]:
-    params = _ECDSA.get(alg)
-    if params is None:
-        raise AlgorithmNotAllowed(f"{alg!r} is not an ECDSA algorithm", alg=alg)
-    return params
-
-
-def check_key_algorithm(alg: Algorithm, key: object) -> None:
-    """Raise ``AlgorithmNotAllowed`` unless ``key`` (public or private) fits ``alg``."""
-    if alg is Algorithm.EDDSA:
-        ok = isinstance(
-            key,
-            ed25519.Ed25519PublicKey
-            | ed25519.Ed25519PrivateKey
-            | ed448.Ed448PublicKey
-            | ed448.Ed448PrivateKey,
-        )
-    else:
-        curve = _ecdsa_params(alg)[1]
-        ok = (
-            isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey)
-            and key.curve.name == curve
-        )
-    if not ok:
-        raise AlgorithmNotAllowed(
-            f"key of type {type(key).__name__} cannot be used with {alg.name}", alg=alg
-        )
-
-
-def sign_bytes(alg: Algorithm, private_key: object, message: bytes) -> bytes:
-    """Sign ``message`` in COSE form (ECDSA: fixed-size ``r || s``; EdDSA: raw)."""
-    check_key_algorithm(alg, private_key)
-    if isinstance(private_key, ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey):
-        return private_key.sign(message)
-    if not isinstance(private_key, ec.EllipticCurvePrivateKey):
-        raise InvalidKey(f"not a private key: {type(private_key).__name__}")
-    ecdsa, _, size = _ecdsa_params(alg)
-    r, s = decode_dss_signature(private_key.sign(message, ecdsa))
-    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
-
-
-def verify_signature(
-    alg: Algorithm, public_key: PublicKey, signature: bytes, message: bytes
-) -> None:
-    """Verify a COSE-form signature. Returns None or raises ``SignatureInvalid``
-    (or ``AlgorithmNotAllowed`` when the key does not fit ``alg``)."""
-    check_key_algorithm(alg, public_key)
-    try:
-        if isinstance(public_key, ec.EllipticCurvePublicKey):
-            ecdsa, _, size = _ecdsa_params(alg)
-            if len(signature) != 2 * size:
-                raise SignatureInvalid(
-                    f"ECDSA signature must be {2 * size} bytes, got {len(signature)}"
-                )
-            der = encode_dss_signature(
-                int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
-            )
-            public_key.verify(der, message, ecdsa)
-        else:
-            public_key.verify(signature, message)
-    except InvalidSignature as exc:
-        raise SignatureInvalid("signature does not verify") from exc
-
-
-def parse_algorithm(value: object) -> Algorithm:
-    """Map an ``alg`` header value to :class:`Algorithm` or raise ``AlgorithmNotAllowed``."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return Algorithm(value)
-        except ValueError:
-            pass
-    raise AlgorithmNotAllowed(f"unsupported algorithm {value!r}", alg=value)
-
-
 def encode_sign1(
     payload: bytes,
     *,
@@ -509,9 +269,9 @@ def encode_sign1(
 ) -> bytes:
     """Build a tagged COSE_Sign1 with ``alg`` (and ``kid`` when given) in the protected
     header. ``sign`` receives the Sig_structure bytes and returns the COSE-form signature."""
-    protected: dict[int, object] = {1: int(alg)}  # plain ints: HeaderLabel.ALG, .KID
+    protected: dict[int, object] = {_ALG: int(alg)}
     if kid is not None:
-        protected[4] = kid
+        protected[_KID] = kid
     if protected_extra:
         protected.update(protected_extra)
         protected_bytes = deterministic_dumps(protected)
@@ -519,7 +279,8 @@ def encode_sign1(
         protected_bytes = dumps_in_order(protected)  # {1, 4} is already in key order
     signature = sign(sig_structure(protected_bytes, payload, external_aad))
     message = [protected_bytes, dict(unprotected or {}), payload, signature]
-    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, message))
+    # The tag's one-byte head, then the array: cbor2 encodes a CBORTag on a slow path.
+    return _SIGN1_HEAD + cbor2.dumps(message)
 
 
 def verify_sign1(
@@ -537,10 +298,69 @@ def verify_sign1(
     ``allowed`` (when given) and must fit the key. Raises ``AlgorithmNotAllowed`` or
     ``SignatureInvalid``.
     """
-    if require_protected_alg and HeaderLabel.ALG not in msg.protected:
+    if require_protected_alg and _ALG not in msg.protected:
         raise AlgorithmNotAllowed("alg is not in the protected header", alg=msg.alg, kid=msg.kid)
     alg = parse_algorithm(msg.alg)
     if allowed is not None and alg not in allowed:
         raise AlgorithmNotAllowed(f"{alg.name} is not allowed here", alg=alg, kid=msg.kid)
     verify_signature(alg, public_key, msg.signature, msg.to_be_signed(external_aad))
     return alg
+
+
+def verify_with_candidates(
+    msg: Sign1,
+    candidates: Sequence[_K],
+    *,
+    key_of: Callable[[_K], PublicKey],
+    algorithm_of: Callable[[_K], Algorithm | None] | None = None,
+    allowed: frozenset[Algorithm] | None = None,
+    external_aad: bytes = b"",
+) -> tuple[_K, Algorithm]:
+    """Verify ``msg`` under the first of ``candidates`` whose key verifies it ("try every
+    key with this kid"); return that candidate and the algorithm.
+
+    The one implementation of key selection by kid: the caller looks the candidates up
+    (a trust store's keys with the message's kid, pinned roots, status-list signers);
+    ``key_of`` gives a candidate's public key and ``algorithm_of`` (optional) the one
+    algorithm the candidate is registered for (None: any algorithm its key fits).
+
+    Checks, in order: ``UnknownKey`` when there is no candidate; ``AlgorithmNotAllowed``
+    when ``alg`` is not in the protected header, unknown, not in ``allowed`` (when
+    given), or no candidate is registered for it and has a key that fits it; then each
+    remaining candidate in turn, ``SignatureInvalid`` when none verifies.
+    """
+    kid = msg.kid
+    if not candidates:
+        raise UnknownKey(f"no trusted key has kid {kid.hex() if kid else kid!r}", kid=kid)
+    if _ALG not in msg.protected:
+        raise AlgorithmNotAllowed("alg is not in the protected header", alg=msg.alg, kid=kid)
+    alg = parse_algorithm(msg.protected[_ALG])
+    if allowed is not None and alg not in allowed:
+        raise AlgorithmNotAllowed(f"{alg.name} is not allowed here", alg=alg, kid=kid)
+    usable: list[tuple[_K, Callable[[bytes, bytes], None]]] = []
+    for candidate in candidates:
+        if algorithm_of is not None:
+            registered = algorithm_of(candidate)
+            if registered is not None and registered is not alg:
+                continue
+        try:
+            usable.append((candidate, verifying_function(alg, key_of(candidate))))
+        except AlgorithmNotAllowed:
+            continue
+    if not usable:
+        raise AlgorithmNotAllowed(
+            f"no key with kid {kid.hex() if kid else kid!r} is registered for {alg.name}",
+            alg=alg,
+            kid=kid,
+        )
+    tbs = msg.to_be_signed(external_aad)
+    for candidate, verify in usable:
+        try:
+            verify(msg.signature, tbs)
+        except SignatureInvalid:
+            continue
+        return candidate, alg
+    raise SignatureInvalid(
+        f"signature does not verify under any key with kid {kid.hex() if kid else kid!r}",
+        kid=kid,
+    )

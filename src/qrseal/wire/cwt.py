@@ -30,14 +30,8 @@ from ..errors import (
     TooLarge,
     ValidityTooLong,
 )
-from .cose import (
-    Algorithm,
-    PublicKey,
-    deterministic_order,
-    dumps_in_order,
-    sort_key,
-    strict_loads,
-)
+from .algorithms import ALGORITHMS, Algorithm, PublicKey
+from .cbor import deterministic_order, dumps_in_order, sort_key, strict_loads
 
 __all__ = [
     "MAX_NUMERIC_DATE",
@@ -230,10 +224,13 @@ class CoseKeyParam(IntEnum):
     Y = -3
 
 
-_KTY_OKP: Final = 1
-_KTY_EC2: Final = 2
-_CRV_P256: Final = 1
-_CRV_ED25519: Final = 6
+# The two holder-key algorithms and their COSE_Key (kty, crv), from the registry.
+_ES256: Final = ALGORITHMS[Algorithm.ES256]
+_EDDSA: Final = ALGORITHMS[Algorithm.EDDSA]
+_KTY_OKP: Final = int(_EDDSA.key_type)
+_KTY_EC2: Final = int(_ES256.key_type)
+_CRV_P256: Final = int(_ES256.cose_crv)
+_CRV_ED25519: Final = int(_EDDSA.cose_crv)
 _CNF: Final = int(Claim.CNF)
 _CNF_COSE_KEY: Final = 1  # RFC 8747 §3.1: the confirmation method "COSE_Key"
 _KTY, _KID, _ALG, _CRV, _X, _Y = (int(p) for p in CoseKeyParam)
@@ -281,7 +278,10 @@ def encode_cose_key(public_key: PublicKey) -> dict[int, object]:
         if _weak_ed25519(raw):
             raise InvalidKey("a small-order Ed25519 key binds nothing: anyone can sign for it")
         return {_KTY: _KTY_OKP, _CRV: _CRV_ED25519, _X: raw}
-    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name == "secp256r1":
+    if (
+        isinstance(public_key, ec.EllipticCurvePublicKey)
+        and public_key.curve.name == _ES256.curve_name
+    ):
         point = public_key.public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
         )

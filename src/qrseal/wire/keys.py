@@ -15,7 +15,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
 from ..errors import InvalidArgument, InvalidKey
-from .cose import Algorithm, PublicKey, check_key_algorithm, sign_bytes
+from .algorithms import (
+    ALGORITHMS,
+    Algorithm,
+    PrivateKey,
+    PublicKey,
+    algorithm_for_key,
+    check_key_algorithm,
+    signing_function,
+)
 
 __all__ = [
     "KID_LENGTH",
@@ -33,19 +41,7 @@ __all__ = [
     "public_key_to_pem",
 ]
 
-PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
 KID_LENGTH: Final = 8
-
-_CURVES: Final[dict[Algorithm, ec.EllipticCurve]] = {
-    Algorithm.ES256: ec.SECP256R1(),
-    Algorithm.ES384: ec.SECP384R1(),
-    Algorithm.ES512: ec.SECP521R1(),
-}
-_ALG_BY_CURVE: Final = {
-    "secp256r1": Algorithm.ES256,
-    "secp384r1": Algorithm.ES384,
-    "secp521r1": Algorithm.ES512,
-}
 
 
 @runtime_checkable
@@ -66,30 +62,12 @@ class Signer(Protocol):
 
 def generate_private_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
     """A fresh private key for ``alg`` (EdDSA gives Ed25519)."""
-    if alg is Algorithm.EDDSA:
-        return ed25519.Ed25519PrivateKey.generate()
-    curve = _CURVES.get(alg)
-    if curve is None:
+    entry = ALGORITHMS.get(alg)
+    if entry is None:
         raise InvalidArgument(f"unsupported algorithm {alg!r}")
-    return ec.generate_private_key(curve)
-
-
-def algorithm_for_key(key: PrivateKey | PublicKey) -> Algorithm:
-    """The one COSE algorithm qrseal uses with this key type and curve."""
-    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
-        alg = _ALG_BY_CURVE.get(key.curve.name)
-        if alg is None:
-            raise InvalidKey(f"unsupported curve {key.curve.name}")
-        return alg
-    if isinstance(
-        key,
-        ed25519.Ed25519PrivateKey
-        | ed25519.Ed25519PublicKey
-        | ed448.Ed448PrivateKey
-        | ed448.Ed448PublicKey,
-    ):
-        return Algorithm.EDDSA
-    raise InvalidKey(f"unsupported key type {type(key).__name__}")
+    if entry.curve is None:
+        return ed25519.Ed25519PrivateKey.generate()
+    return ec.generate_private_key(entry.curve)
 
 
 def key_identity(
@@ -169,11 +147,11 @@ def load_public_key_pem(data: bytes) -> PublicKey:
 class LocalSigner:
     """A :class:`Signer` over an in-memory private key."""
 
-    __slots__ = ("_algorithm", "_key", "_kid")
+    __slots__ = ("_algorithm", "_key", "_kid", "_sign")
 
     def __init__(self, private_key: PrivateKey, algorithm: Algorithm | None = None) -> None:
         alg = algorithm if algorithm is not None else algorithm_for_key(private_key)
-        check_key_algorithm(alg, private_key)
+        self._sign = signing_function(alg, private_key)  # checks that the key fits alg
         self._key = private_key
         self._algorithm = alg
         self._kid = kid_for(private_key)
@@ -191,7 +169,7 @@ class LocalSigner:
         return _public(self._key)
 
     def sign(self, message: bytes) -> bytes:
-        return sign_bytes(self._algorithm, self._key, message)
+        return self._sign(message)
 
     def __repr__(self) -> str:
         return f"LocalSigner({self._algorithm.name}, kid={self._kid.hex()})"

@@ -44,19 +44,9 @@ from ..errors import (
     StalePresentation,
     TooLarge,
 )
-from .cose import (
-    COSE_SIGN1_TAG,
-    MAX_COSE_BYTES,
-    Algorithm,
-    PublicKey,
-    Sign1,
-    deterministic_dumps,
-    dumps_in_order,
-    parse_algorithm,
-    sig_structure,
-    strict_loads,
-    verify_signature,
-)
+from .algorithms import Algorithm, PublicKey, parse_algorithm, verify_signature
+from .cbor import deterministic_dumps, dumps_in_order, strict_loads
+from .cose import COSE_SIGN1_TAG, MAX_COSE_BYTES, HeaderLabel, Sign1, sig_structure
 from .cwt import from_numeric_date, require_utc, to_numeric_date
 
 __all__ = [
@@ -103,13 +93,14 @@ class ProofClaim(IntEnum):
 
 _AUD, _IAT, _NONCE = (int(c) for c in ProofClaim)
 _PROOF_KEYS: Final = frozenset((_AUD, _IAT, _NONCE))
+_ALG: Final = int(HeaderLabel.ALG)
 
 # The one accepted encoding of each proof protected header {1: alg}: deterministic, no kid
 # (the key comes from the credential's cnf claim), nothing else.
-_PROTECTED: Final = MappingProxyType({deterministic_dumps({1: int(a)}): a for a in Algorithm})
+_PROTECTED: Final = MappingProxyType({deterministic_dumps({_ALG: int(a)}): a for a in Algorithm})
 _PROTECTED_BY_ALG: Final = MappingProxyType({a: b for b, a in _PROTECTED.items()})
 _HEADER_BY_ALG: Final[Mapping[Algorithm, Mapping[object, object]]] = MappingProxyType(
-    {a: MappingProxyType({1: int(a)}) for a in Algorithm}
+    {a: MappingProxyType({_ALG: int(a)}) for a in Algorithm}
 )
 _EMPTY: Final[Mapping[object, object]] = MappingProxyType({})
 
@@ -221,8 +212,8 @@ def _proof_alg(protected_bytes: bytes) -> Algorithm:
         header = strict_loads(protected_bytes)
     except MalformedCbor as exc:
         raise MalformedCose(f"proof protected header is not strict CBOR: {exc.message}") from exc
-    if isinstance(header, Mapping) and set(header) == {1}:
-        parse_algorithm(header[1])  # AlgorithmNotAllowed for an unknown algorithm
+    if isinstance(header, Mapping) and set(header) == {_ALG}:
+        parse_algorithm(header[_ALG])  # AlgorithmNotAllowed for an unknown algorithm
     raise MalformedCose(
         "proof protected header must be exactly {1: alg}, deterministically encoded"
     )
