@@ -105,7 +105,7 @@ def main() -> None:
         else:
             env["PYTHONPYCACHEPREFIX"] = str(d / "pycache")
         (d / "pub.pem").write_bytes(public_key_to_pem(key.public_key()))
-        text = Issuer(key, issuer="CN-BENCH").issue(sample_licence(0), now=FIXED_NOW)
+        text = Issuer(signer=key, issuer="CN-BENCH").issue(sample_licence(0), now=FIXED_NOW)
         (d / "text").write_text(text)
         sig = key.sign(b"message", ec.ECDSA(hashes.SHA256())).hex()
         now = FIXED_NOW.isoformat()

@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     # Inside verify: a CN-SC C1 licence signed by an entry's key (index 1: classes C1-C3).
     index = next(i for i in range(1, len(entries), 2) if entries[i].jurisdiction == "CN-SC")
     signer = entries[index]
-    text = Issuer(keys[index], issuer=signer.issuer).issue(sample_licence(0), now=NOW)
+    text = Issuer(signer=keys[index], issuer=signer.issuer).issue(sample_licence(0), now=NOW)
     listed = Verifier(store)
     plain = Verifier(TrustStore([TrustedKey(signer.public_key, signer.issuer)]))
     listed.verify(text, now=NOW)  # check that it verifies before timing

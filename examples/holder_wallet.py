@@ -59,7 +59,7 @@ def init(wallet: Path, alg: str) -> int:
 def open_wallet(wallet: Path, credential: str | None = None) -> Holder:
     key = load_private_key_pem((wallet / DEVICE_KEY).read_bytes())
     text = credential if credential is not None else (wallet / CREDENTIAL).read_text("ascii")
-    return Holder(text.strip(), key)  # checks the credential names this device key
+    return Holder(text.strip(), device_signer=key)  # checks the credential names this device key
 
 
 def store(wallet: Path, credential_file: Path) -> int:

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     key = load_private_key_pem(args.key.read_bytes()) if args.key else generate_private_key()
-    issuer = Issuer(key, issuer=args.issuer)
+    issuer = Issuer(signer=key, issuer=args.issuer)
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     records = list(read_records(args.records))
     if args.png_dir:

@@ -82,7 +82,7 @@ def main(workdir: Path) -> int:
 
     v1 = new_trust_list("cn-national", now=T0, entries=[entry(old_key, T0)])
     (server / "list.tl").write_bytes(sign_trust_list(v1, signer=root))
-    credential_old = Issuer(old_key, issuer="CN-SC").issue(sample_licence(0), now=T0)
+    credential_old = Issuer(signer=old_key, issuer="CN-SC").issue(sample_licence(0), now=T0)
 
     # --- the app: first start, online ----------------------------------------------------
     store = TrustListStore(app / "trust.tl", root=pinned)
@@ -94,7 +94,7 @@ def main(workdir: Path) -> int:
     t1 = T0 + timedelta(hours=2)
     v2 = v1.rotate(kid_for(old_key), entry(new_key, t1), at=t1).next_version(now=t1)
     (server / "list.tl").write_bytes(sign_trust_list(v2, signer=root))
-    credential_new = Issuer(new_key, issuer="CN-SC").issue(sample_licence(0), now=t1)
+    credential_new = Issuer(signer=new_key, issuer="CN-SC").issue(sample_licence(0), now=t1)
 
     # --- the app restarts offline, then goes online ---------------------------------------
     store = TrustListStore(app / "trust.tl", root=pinned)

@@ -132,7 +132,7 @@ def _trust() -> tuple[TrustStore, bytes]:
         ),
     )
     tl = new_trust_list("fuzz", now=NOW - HOUR, entries=entries)
-    return tl.to_trust_store(), sign_trust_list(tl, ROOT)
+    return tl.to_trust_store(), sign_trust_list(tl, signer=ROOT)
 
 
 def _status_token(key: PrivateKey, values: dict[int, int]) -> bytes:
@@ -156,7 +156,10 @@ def _status(trust: TrustStore, token: bytes) -> StatusSnapshots:
 
 
 def _texts(status_token: bytes, trust_list: bytes) -> Iterator[tuple[str, str]]:
-    ok, ed = Issuer(TRUSTED, issuer=TEST_ISSUER), Issuer(TRUSTED_ED, issuer=TEST_ISSUER)
+    ok, ed = (
+        Issuer(signer=TRUSTED, issuer=TEST_ISSUER),
+        Issuer(signer=TRUSTED_ED, issuer=TEST_ISSUER),
+    )
     for i in range(5):
         yield f"dl1-es256-sample{i}", ok.issue(sample_licence(i), now=NOW)
     yield "dl1-eddsa", ed.issue(sample_licence(1), now=NOW - HOUR)
@@ -176,18 +179,24 @@ def _texts(status_token: bytes, trust_list: bytes) -> Iterator[tuple[str, str]]:
     yield "dl1-max-validity", ok.issue(sample_licence(4), now=NOW, valid_for=timedelta(days=366))
     yield (
         "dl1-retired-before",
-        Issuer(RETIRED, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW - HOUR),
+        Issuer(signer=RETIRED, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW - HOUR),
     )
-    yield "dl1-retired-after", Issuer(RETIRED, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW)
+    yield (
+        "dl1-retired-after",
+        Issuer(signer=RETIRED, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW),
+    )
     yield (
         "dl1-compromised",
-        Issuer(COMPROMISED, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW - HOUR),
+        Issuer(signer=COMPROMISED, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW - HOUR),
     )
-    yield "dl1-device-key", Issuer(DEVICE, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW)
-    yield "dl1-root-key", Issuer(ROOT, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW)
+    yield (
+        "dl1-device-key",
+        Issuer(signer=DEVICE, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW),
+    )
+    yield "dl1-root-key", Issuer(signer=ROOT, issuer=TEST_ISSUER).issue(sample_licence(0), now=NOW)
     for name, device in (("es256", DEVICE), ("eddsa", DEVICE_ED)):
         credential = ok.sign(sample_licence(1), now=NOW, holder_key=device.public_key())
-        holder = Holder(credential, device)
+        holder = Holder(credential, device_signer=device)
         yield f"dl1-bound-{name}", holder.static_text()
         yield f"dp1-{name}", holder.present(now=NOW)
         yield f"dp1-{name}-challenge", holder.present(now=NOW, nonce=NONCE, audience=AUDIENCE)
@@ -242,7 +251,7 @@ def world() -> World:
         (LocalSigner(ROOT), False),
     )
     device = LocalSigner(DEVICE_ED)
-    bound = Issuer(TRUSTED_ED, issuer=TEST_ISSUER).sign(
+    bound = Issuer(signer=TRUSTED_ED, issuer=TEST_ISSUER).sign(
         sample_licence(1), now=NOW, holder_key=device.public_key
     )
     return World(verifiers, seeds, frozenset(accepted), signers, device, bound.cose)

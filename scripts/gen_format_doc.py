@@ -88,14 +88,14 @@ def _holder(index: int, alg: Algorithm) -> Holder:
     credential = _issuer().sign(
         sample_licences()[index], now=FIXED_NOW, holder_key=device.public_key
     )
-    return Holder(credential, device)
+    return Holder(credential, device_signer=device)
 
 
 def _issuer(fields: frozenset[str] | None = None) -> Issuer:
     key = make_private_key(Algorithm.ES256)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise TypeError("the ES256 test key is an EC key")
-    return Issuer(DeterministicSigner(key), issuer=TEST_ISSUER, fields=fields)
+    return Issuer(signer=DeterministicSigner(key), issuer=TEST_ISSUER, fields=fields)
 
 
 def qr_bits(text: str) -> int:

@@ -189,4 +189,4 @@ class Holder:
         return pack(data, DP_FORMAT, compress=self._compress)
 
     def __repr__(self) -> str:
-        return f"Holder({self._signer.algorithm.name} device key, credential expires {self._expires_at:%Y-%m-%dT%H:%MZ})"
+        return f"Holder({self._signer.algorithm.name} device key, device_signer=credential expires {self._expires_at:%Y-%m-%dT%H:%MZ})"

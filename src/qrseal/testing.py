@@ -108,14 +108,14 @@ def make_holder(
     credential = make_issuer(issuer_alg).sign(
         sample_licence(licence_index), now=now, valid_for=valid_for, holder_key=signer.public_key
     )
-    return Holder(credential, signer)
+    return Holder(credential, device_signer=signer)
 
 
 def make_issuer(
     alg: Algorithm = Algorithm.ES256, index: int = 0, *, issuer: str = TEST_ISSUER
 ) -> Issuer:
     """An :class:`Issuer` signing with the deterministic test key."""
-    return Issuer(make_signer(alg, index), issuer=issuer)
+    return Issuer(signer=make_signer(alg, index), issuer=issuer)
 
 
 def make_trust_store(

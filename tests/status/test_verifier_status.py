@@ -251,7 +251,7 @@ def test_live_presentation_of_a_revoked_licence_is_rejected() -> None:
     credential = make_issuer().sign(
         sample_licence(0), now=NOW, holder_key=device.public_key, status=StatusReference(URI, 5)
     )
-    code = Holder(credential, device).present(now=LATER)
+    code = Holder(credential, device_signer=device).present(now=LATER)
     assert _reason(lambda: _verifier(_snapshots(_token({5: 1}))).verify(code, now=LATER)) is (
         Reason.REVOKED
     )

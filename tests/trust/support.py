@@ -57,4 +57,4 @@ def _sign_payload(payload: bytes, typ: str = trustlist.TRUST_LIST_TYPE) -> bytes
 
 
 def _credential(key: PrivateKey, at: datetime, index: int = 0, issuer: str = "CN-SC") -> str:
-    return Issuer(key, issuer=issuer).issue(sample_licence(index), now=at)
+    return Issuer(signer=key, issuer=issuer).issue(sample_licence(index), now=at)

@@ -141,10 +141,10 @@ def test_revocation_reaches_an_offline_verifier_through_the_store(tmp_path: Path
 def test_entry_checks_run_on_live_presentations_too() -> None:
     """A live code whose credential was signed by a revoked key is key_revoked."""
     device = make_device_signer()
-    credential = Issuer(OLD, issuer="CN-SC").sign(
+    credential = Issuer(signer=OLD, issuer="CN-SC").sign(
         sample_licence(0), now=NOW + 2 * HOUR, holder_key=device.public_key
     )
-    code = Holder(credential, device).present(now=NOW + 2 * HOUR)
+    code = Holder(credential, device_signer=device).present(now=NOW + 2 * HOUR)
     tl = _list(_entry(OLD)).revoke(kid_for(OLD), at=NOW + HOUR)
     assert _reason(lambda: _verify(tl, code, NOW + 2 * HOUR)) is Reason.KEY_REVOKED
     assert _verify(_list(_entry(OLD)), code, NOW + 2 * HOUR).presentation.value == "live"

@@ -84,8 +84,8 @@ def test_kid_collisions() -> None:
     tl = _list(_entry(OLD, kid=kid), _entry(NEW, "CN-BJ", jurisdiction="CN-BJ", kid=kid))
     assert len(tl.entries_for(kid)) == 2
     assert len(tl.to_trust_store().candidates(kid)) == 2
-    a = Issuer(_FixedKid(OLD, kid), issuer="CN-SC").issue(sample_licence(0), now=NOW)
-    b = Issuer(_FixedKid(NEW, kid), issuer="CN-BJ").issue(sample_licence(1), now=NOW)
+    a = Issuer(signer=_FixedKid(OLD, kid), issuer="CN-SC").issue(sample_licence(0), now=NOW)
+    b = Issuer(signer=_FixedKid(NEW, kid), issuer="CN-BJ").issue(sample_licence(1), now=NOW)
     store = tl.to_trust_store()
     assert Verifier(store).verify(a, now=NOW + HOUR).issuer == "CN-SC"
     assert Verifier(store).verify(b, now=NOW + HOUR).issuer == "CN-BJ"

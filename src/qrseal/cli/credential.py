@@ -43,7 +43,7 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     if (args.status_uri is None) != (args.status_idx is None):
         raise UsageError("--status-uri and --status-idx go together")
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
-    issuer = Issuer(key, issuer=args.issuer)
+    issuer = Issuer(signer=key, issuer=args.issuer)
     text = issuer.issue(
         licence, now=now_of(args), valid_for=args.valid_for, holder_key=holder_key, status=status
     )
@@ -61,7 +61,7 @@ def run_present(args: argparse.Namespace, out: TextIO) -> int:
     device_key = load_private_key_pem(read_bytes(args.device_key), password_of(args))
     if args.watch and args.now is not None and args.count is None:
         raise UsageError("with --now the clock is simulated: give --count to end --watch")
-    holder = Holder(credential_text(args), device_key)
+    holder = Holder(credential_text(args), device_signer=device_key)
     interval = timedelta(seconds=args.watch) if args.watch else DEFAULT_REFRESH
     frames: int | None = args.count if args.count is not None else (None if args.watch else 1)
     # With --now the clock is simulated: frames are `interval` apart without waiting.

@@ -26,7 +26,7 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     now = now_of(args)
     key = generate_private_key(Algorithm.ES256)
-    issuer = Issuer(key, issuer="CN-DEMO")
+    issuer = Issuer(signer=key, issuer="CN-DEMO")
     licence = sample_licence(args.sample)
     text = issuer.issue(licence, now=now)
     png = folder / "licence-qr.png"
