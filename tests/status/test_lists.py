@@ -20,6 +20,7 @@ from qrseal.status.lists import (
     Compression,
     StatusList,
     inflate_bounded,
+    list_cap,
 )
 from qrseal.status.token import (
     verify_status_list,
@@ -331,3 +332,33 @@ def test_list_cap_follows_the_expected_shard_size_and_bits() -> None:
         )
         assert len(opted.status_list) == DEFAULT_MAX_ENTRIES + 64
     assert MAX_SINGLE_LIST_ENTRIES >= 500_000_000
+
+
+# --- boundaries ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [0, 1, 1000, (1 << 16) + 3])
+def test_inflate_exactly_at_the_limit_succeeds_and_one_byte_over_is_too_large(size: int) -> None:
+    """A stream of exactly ``limit`` bytes inflates; the same stream with a limit one byte
+    smaller is too_large."""
+    stream = zlib.compress(bytes(range(256)) * (size // 256) + bytes(size % 256), 9)
+    assert len(inflate_bounded(stream, size)) == size
+    if size:
+        with pytest.raises(QrsealError) as info:
+            inflate_bounded(stream, size - 1)
+        assert info.value.reason is Reason.TOO_LARGE
+
+
+@pytest.mark.parametrize("bits", ALLOWED_BITS)
+def test_list_of_exactly_max_entries_decodes_and_one_byte_more_is_too_large(bits: int) -> None:
+    """The decode cap is ``list_cap(max_entries, bits)`` packed bytes: a list of exactly
+    max_entries entries decodes, one more byte of entries is too_large."""
+    per_byte = 8 // bits
+    max_entries = 1024
+    exact = StatusList(max_entries, bits).to_cbor_map()
+    assert len(StatusList.from_cbor_map(exact, max_entries=max_entries)) == max_entries
+    over = StatusList(max_entries + per_byte, bits).to_cbor_map()
+    with pytest.raises(QrsealError) as info:
+        StatusList.from_cbor_map(over, max_entries=max_entries)
+    assert info.value.reason is Reason.TOO_LARGE
+    assert list_cap(max_entries, bits) == max_entries // per_byte

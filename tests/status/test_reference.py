@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from qrseal.errors import QrsealError, Reason
+from qrseal.errors import InvalidArgument, QrsealError, Reason
 from qrseal.status.lists import (
     StatusList,
 )
 from qrseal.status.reference import (
+    MAX_STATUS_INDEX,
     ShardScheme,
     StatusReference,
     decode_status_claim,
@@ -96,3 +97,17 @@ def test_status_index_out_of_range_is_malformed_claims(idx: int) -> None:
         decode_status_claim({"status_list": {"idx": idx, "uri": URI}})
     assert info.value.reason is Reason.MALFORMED_CLAIMS
     assert decode_status_claim({"status_list": {"idx": 2**32 - 1, "uri": URI}}).idx == 2**32 - 1
+
+
+def test_reference_index_exactly_max_status_index_is_accepted_and_one_more_is_not() -> None:
+    """StatusReference and the status claim take idx up to MAX_STATUS_INDEX inclusive; one
+    more is InvalidArgument (API) or malformed_claims (a received claim)."""
+    assert MAX_STATUS_INDEX == 2**32 - 1
+    assert StatusReference(URI, MAX_STATUS_INDEX).idx == MAX_STATUS_INDEX
+    with pytest.raises(InvalidArgument):
+        StatusReference(URI, MAX_STATUS_INDEX + 1)
+    claim = encode_status_claim(StatusReference(URI, MAX_STATUS_INDEX))
+    assert decode_status_claim(claim) == StatusReference(URI, MAX_STATUS_INDEX)
+    with pytest.raises(QrsealError) as info:
+        decode_status_claim({"status_list": {"idx": MAX_STATUS_INDEX + 1, "uri": URI}})
+    assert info.value.reason is Reason.MALFORMED_CLAIMS

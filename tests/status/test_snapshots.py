@@ -3,10 +3,11 @@ per URI and signer."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
+from qrseal import Policy
 from qrseal.errors import QrsealError, Reason, Revoked, StatusUnavailable, Suspended
 from qrseal.status.lists import (
     StatusList,
@@ -19,6 +20,7 @@ from qrseal.status.snapshots import (
     StatusMeaning,
     StatusSnapshots,
     WhenUnavailable,
+    raise_for_status,
 )
 from qrseal.status.token import (
     sign_status_list,
@@ -81,7 +83,7 @@ def test_application_values_follow_the_configured_meanings() -> None:
 
 
 def test_missing_list_raises_or_flags_per_policy() -> None:
-    """No list for the URI: StatusUnavailable, or with FLAG a stale result with no status."""
+    """No list for the URI: StatusUnavailable, or with WARN a stale result with no status."""
     ref = StatusReference("https://status.example.cn/dl/9", 1)
     with pytest.raises(StatusUnavailable) as info:
         StatusSnapshots([verified_list()]).lookup(ref, now=NOW, max_age=HOUR)
@@ -91,7 +93,7 @@ def test_missing_list_raises_or_flags_per_policy() -> None:
         None,
     )
     result = StatusSnapshots().lookup(
-        ref, now=NOW, max_age=HOUR, when_unavailable=WhenUnavailable.FLAG
+        ref, now=NOW, max_age=HOUR, when_unavailable=WhenUnavailable.WARN
     )
     assert (result.status, result.meaning, result.snapshot_age, result.stale) == (
         None,
@@ -104,7 +106,7 @@ def test_missing_list_raises_or_flags_per_policy() -> None:
 
 
 def test_list_older_than_max_age_raises_or_flags_per_policy() -> None:
-    """A list older than max_age is unavailable, or with FLAG gives its value marked stale."""
+    """A list older than max_age is unavailable, or with WARN gives its value marked stale."""
     snapshots = StatusSnapshots([verified_list()])
     ref = StatusReference(URI, 0)
     late = NOW + 3 * HOUR
@@ -113,7 +115,7 @@ def test_list_older_than_max_age_raises_or_flags_per_policy() -> None:
         snapshots.lookup(ref, now=late, max_age=2 * HOUR)
     assert info.value.age == 3 * HOUR
     result = snapshots.lookup(
-        ref, now=late, max_age=2 * HOUR, when_unavailable=WhenUnavailable.FLAG
+        ref, now=late, max_age=2 * HOUR, when_unavailable=WhenUnavailable.WARN
     )
     assert (result.status, result.meaning, result.stale) == (1, StatusMeaning.REVOKED, True)
     with pytest.raises(StatusUnavailable):
@@ -203,3 +205,93 @@ def test_store_holds_one_list_per_uri_and_signer() -> None:
         ref = StatusReference(URI, 0)
         assert store.lookup(ref, now=NOW + HOUR, max_age=None, issuer="CN-A").status == 1
         assert store.lookup(ref, now=NOW + HOUR, max_age=None, issuer="CN-B").status == 0
+
+
+# --- boundaries and the policy enum ---------------------------------------------------------------
+
+SECOND = timedelta(seconds=1)
+
+
+def test_list_exactly_max_age_old_is_fresh_and_one_second_older_is_stale() -> None:
+    """Freshness by age is ``now - iat <= max_age``: at exactly max_age the list counts, one
+    second later it is stale (REJECT raises, WARN flags)."""
+    snapshots = StatusSnapshots([verified_list(valid_for=None)])
+    ref = StatusReference(URI, 0)
+    at_limit = snapshots.lookup(ref, now=NOW + 2 * HOUR, max_age=2 * HOUR)
+    assert (at_limit.stale, at_limit.snapshot_age) == (False, 2 * HOUR)
+    past = NOW + 2 * HOUR + SECOND
+    with pytest.raises(StatusUnavailable) as info:
+        snapshots.lookup(ref, now=past, max_age=2 * HOUR)
+    assert info.value.age == 2 * HOUR + SECOND
+    flagged = snapshots.lookup(
+        ref, now=past, max_age=2 * HOUR, when_unavailable=WhenUnavailable.WARN
+    )
+    assert (flagged.status, flagged.stale) == (1, True)
+
+
+def test_list_is_fresh_until_one_second_before_exp_plus_grace() -> None:
+    """Freshness by expiry is ``now < exp + grace``: one second before it the list counts, at
+    it the list is stale."""
+    verified = verified_list(valid_for=HOUR)
+    ref = StatusReference(URI, 3)
+    for grace in (timedelta(0), 2 * HOUR):
+        store = StatusSnapshots([verified], expiry_grace=grace)
+        limit = NOW + HOUR + grace
+        assert not store.lookup(ref, now=limit - SECOND, max_age=None).stale
+        with pytest.raises(StatusUnavailable):
+            store.lookup(ref, now=limit, max_age=None)
+
+
+@pytest.mark.parametrize("bits", [1, 2, 4, 8])
+def test_last_index_of_the_list_answers_and_the_next_is_status_list_invalid(bits: int) -> None:
+    """The last entry of a held list is looked up; the index one past it is status_list_invalid."""
+    status_list = StatusList(64, bits)
+    status_list.set(63, 1)
+    snapshots = StatusSnapshots([verified_list(status_list)])
+    result = snapshots.lookup(StatusReference(URI, 63), now=NOW, max_age=None)
+    assert (result.status, result.meaning) == (1, StatusMeaning.REVOKED)
+    with pytest.raises(QrsealError) as info:
+        snapshots.lookup(StatusReference(URI, 64), now=NOW, max_age=None)
+    assert info.value.reason is Reason.STATUS_LIST_INVALID
+
+
+def test_when_unavailable_values_are_the_clis_words() -> None:
+    """The policy enum is spelt as the CLI's --status-unavailable reject|warn; iterating it
+    gives the two policies once each."""
+    assert [w.value for w in WhenUnavailable] == ["reject", "warn"]
+    assert WhenUnavailable("reject") is WhenUnavailable.REJECT
+    assert WhenUnavailable("warn") is WhenUnavailable.WARN
+
+
+def test_raise_and_flag_are_deprecated_aliases_of_reject_and_warn() -> None:
+    """RAISE and FLAG are the same members as REJECT and WARN; the old values still parse,
+    with a DeprecationWarning."""
+    # By name: mypy takes alias members for distinct literals.
+    assert WhenUnavailable["RAISE"] is WhenUnavailable.REJECT
+    assert WhenUnavailable["FLAG"] is WhenUnavailable.WARN
+    assert Policy(status_unavailable=WhenUnavailable.RAISE).status_unavailable.value == "reject"
+    with pytest.warns(DeprecationWarning, match="reject"):
+        assert WhenUnavailable("raise") is WhenUnavailable.REJECT
+    with pytest.warns(DeprecationWarning, match="warn"):
+        assert WhenUnavailable("flag") is WhenUnavailable.WARN
+    with pytest.raises(ValueError, match="ignore"):
+        WhenUnavailable("ignore")
+
+
+@pytest.mark.parametrize(("value", "error"), [(1, Revoked), (2, Suspended), (3, StatusUnavailable)])
+def test_require_valid_and_the_verifier_raise_alike(value: int, error: type[QrsealError]) -> None:
+    """A stated status that is not VALID raises the same error through require_valid and
+    through the verifier's status step (one path from meaning to exception)."""
+    status_list = StatusList(16, 2)
+    status_list.set(5, value)
+    result = StatusSnapshots([verified_list(status_list)]).lookup(
+        StatusReference(URI, 5), now=NOW, max_age=None
+    )
+    with pytest.raises(error) as direct:
+        result.require_valid()
+    with pytest.raises(error) as shared:
+        raise_for_status(result)
+    assert (direct.value.reason, direct.value.message) == (
+        shared.value.reason,
+        shared.value.message,
+    )

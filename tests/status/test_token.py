@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qrseal.errors import QrsealError, Reason
+from qrseal.errors import Expired, QrsealError, Reason, TooLarge
+from qrseal.licence.profile import DEFAULT_ALGORITHMS
 from qrseal.status.lists import (
     Compression,
 )
@@ -27,6 +28,7 @@ from qrseal.status.snapshots import (
     StatusSnapshots,
 )
 from qrseal.status.token import (
+    DEFAULT_STATUS_ALGORITHMS,
     STATUS_LIST_TYP,
     verify_status_list,
 )
@@ -397,3 +399,67 @@ def test_maximal_exp_and_ttl_with_grace_do_not_overflow() -> None:
     with pytest.raises(QrsealError) as info:
         verify_status_list(token, keys=keys_of(signer), now=last)
     assert info.value.reason is Reason.EXPIRED
+
+
+# --- boundaries ------------------------------------------------------------------------------------
+
+SECOND = timedelta(seconds=1)
+
+
+def test_iat_exactly_at_now_plus_skew_is_accepted_and_one_second_later_is_not() -> None:
+    """``iat <= now + skew``: a list issued exactly clock_skew ahead verifies, one second
+    further ahead is issued_in_future."""
+    token, signer = signed(sample_list())
+    skew = timedelta(seconds=60)
+    verify_status_list(token, keys=keys_of(signer), now=NOW - skew, clock_skew=skew)
+    with pytest.raises(QrsealError) as info:
+        verify_status_list(token, keys=keys_of(signer), now=NOW - skew - SECOND, clock_skew=skew)
+    assert info.value.reason is Reason.ISSUED_IN_FUTURE
+
+
+def test_nbf_exactly_at_now_plus_skew_is_accepted_and_one_second_later_is_not() -> None:
+    """``nbf <= now + skew``: at the limit the list verifies, one second past it is
+    not_yet_valid."""
+    signer = make_signer()
+    skew = timedelta(seconds=30)
+    nbf = int(NOW.timestamp()) + 60
+    token = _custom_token({**_good_claims(), 5: nbf}, signer)
+    limit = datetime.fromtimestamp(nbf, UTC) - skew
+    verify_status_list(token, keys=keys_of(signer), now=limit, clock_skew=skew)
+    with pytest.raises(QrsealError) as info:
+        verify_status_list(token, keys=keys_of(signer), now=limit - SECOND, clock_skew=skew)
+    assert info.value.reason is Reason.NOT_YET_VALID
+
+
+def test_exp_plus_skew_plus_grace_is_the_first_expired_second() -> None:
+    """``now < exp + skew + grace``: one second before the sum the list verifies, at the sum
+    it is expired (the evidence names exp itself)."""
+    token, signer = signed(sample_list(), valid_for=HOUR)
+    exp = NOW + HOUR
+    skew, grace = timedelta(seconds=30), timedelta(hours=2)
+    limit = exp + skew + grace
+    options: dict[str, Any] = {"clock_skew": skew, "expiry_grace": grace}
+    verify_status_list(token, keys=keys_of(signer), now=limit - SECOND, **options)
+    with pytest.raises(Expired) as info:
+        verify_status_list(token, keys=keys_of(signer), now=limit, **options)
+    assert info.value.expired_at == exp
+
+
+def test_token_of_exactly_max_bytes_is_read_and_one_byte_over_is_too_large() -> None:
+    """The size cap is inclusive: a token of max_bytes bytes verifies, with one byte less
+    allowed it is too_large before anything is decoded."""
+    token, signer = signed(sample_list())
+    verify_status_list(token, keys=keys_of(signer), now=NOW, max_bytes=len(token))
+    with pytest.raises(TooLarge) as info:
+        verify_status_list(token, keys=keys_of(signer), now=NOW, max_bytes=len(token) - 1)
+    assert (info.value.what, info.value.limit, info.value.actual) == (
+        "status_list_token",
+        len(token) - 1,
+        len(token),
+    )
+
+
+def test_default_algorithms_are_the_verifiers_defaults() -> None:
+    """Status lists accept by default the algorithms a verifier accepts for credentials
+    (status cannot import the licence profile; the two must not drift)."""
+    assert DEFAULT_STATUS_ALGORITHMS == DEFAULT_ALGORITHMS
