@@ -40,7 +40,7 @@ from ..status.lists import (
     StatusType,
 )
 from ..status.reference import StatusReference
-from ..status.snapshots import StatusSnapshots, WhenUnavailable, signer_issuer
+from ..status.snapshots import DEFAULT_MEANINGS, StatusSnapshots, WhenUnavailable, signer_issuer
 from ..status.token import VerifiedStatusList, sign_status_list, verify_status_list
 from ..trust.store import TrustStore
 from ..wire.cose import PublicKey
@@ -67,7 +67,6 @@ _VALUE_NAMES = {
     "revoked": StatusType.INVALID,
     "suspended": StatusType.SUSPENDED,
 }
-_MEANING_OF = {0: "valid", 1: "revoked", 2: "suspended"}
 # Above this many entries "auto" compresses with Z_RLE: zlib's default strategy takes minutes
 # on a dense list of hundreds of millions of entries, for a few percent less size.
 _AUTO_RLE_ENTRIES = 1 << 22
@@ -117,8 +116,9 @@ def _compression(name: str, status_list: StatusList) -> Compression:
     return Compression[name.upper()]
 
 
-def _meaning(status: int) -> str:
-    return _MEANING_OF.get(status, "application-specific")
+def _meaning(status: int, unknown: str = "application-specific") -> str:
+    meaning = DEFAULT_MEANINGS.get(status)
+    return unknown if meaning is None else meaning.value
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -271,8 +271,7 @@ def summary(verified: VerifiedStatusList, lookups: dict[int, int] | None = None)
     """A human-readable summary of a verified Status List Token."""
     status_list = verified.status_list
     counts = ", ".join(
-        f"{_MEANING_OF.get(value, str(value))} {count:,}"
-        for value, count in status_list.counts().items()
+        f"{_meaning(value, str(value))} {count:,}" for value, count in status_list.counts().items()
     )
     expiry = f"{verified.expires_at:%Y-%m-%d %H:%MZ}" if verified.expires_at else "no exp"
     rows = [

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Final, NamedTuple, NoReturn
 
 from ..errors import InvalidArgument, Revoked, StatusListInvalid, StatusUnavailable, Suspended
+from .lists import StatusType
 from .reference import StatusReference
 from .token import VerifiedStatusList, add_clamped, check_status_signer
 
@@ -49,7 +50,11 @@ class StatusMeaning(StrEnum):
 
 #: The draft's registered values; application-specific values map to UNKNOWN unless configured.
 DEFAULT_MEANINGS: Final[Mapping[int, StatusMeaning]] = MappingProxyType(
-    {0: StatusMeaning.VALID, 1: StatusMeaning.REVOKED, 2: StatusMeaning.SUSPENDED}
+    {
+        StatusType.VALID: StatusMeaning.VALID,
+        StatusType.INVALID: StatusMeaning.REVOKED,
+        StatusType.SUSPENDED: StatusMeaning.SUSPENDED,
+    }
 )
 
 
@@ -188,7 +193,7 @@ class StatusSnapshots:
                 raise InvalidArgument(f"status value {value!r} is not in 0..255")
             if not isinstance(meaning, StatusMeaning):
                 raise InvalidArgument(f"meaning of {value} is not a StatusMeaning")
-            checked[value] = meaning
+            checked[int(value)] = meaning  # plain ints: lookup is hot
         if not isinstance(expiry_grace, timedelta) or expiry_grace < _ZERO:
             raise InvalidArgument("expiry_grace must be a non-negative timedelta")
         # Plain dicts, private and never changed after construction: lookup is hot.
