@@ -51,7 +51,7 @@ from ..wire.cose import (
 )
 from ..wire.cwt import MAX_NUMERIC_DATE, Claim, from_numeric_date, require_utc, to_numeric_date
 from ..wire.keys import Signer
-from .lists import DEFAULT_MAX_ENTRIES, Compression, StatusClaimKey, StatusList
+from .lists import DEFAULT_MAX_ENTRIES, Compression, StatusClaimKey, StatusList, list_cap
 
 __all__ = [
     "DEFAULT_STATUS_ALGORITHMS",
@@ -97,14 +97,8 @@ def token_cap(max_entries: int) -> int:
     """The largest Status List Token worth reading for a list of at most ``max_entries``
     entries of up to 8 bits, even incompressible: ``max_entries`` bytes plus 1/1024 plus
     64 KiB, and never more than ``MAX_TOKEN_BYTES``."""
-    entries = _check_max_entries(max_entries)
-    return min(entries + (entries >> 10) + _TOKEN_SLACK, MAX_TOKEN_BYTES)
-
-
-def _check_max_entries(max_entries: object) -> int:
-    if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 0:
-        raise InvalidArgument(f"max_entries must be a non-negative integer, not {max_entries!r}")
-    return max_entries
+    widest = list_cap(max_entries, 8)  # the packed bytes at 8 bits; checks max_entries
+    return min(widest + (widest >> 10) + _TOKEN_SLACK, MAX_TOKEN_BYTES)
 
 
 def add_clamped(moment: datetime, *deltas: timedelta) -> datetime:
@@ -376,9 +370,9 @@ def verify_status_list(
     ``IssuedInFuture``, ``NotYetValid``, ``Expired`` or ``MalformedCompression``.
     """
     now = require_utc(now)
+    cap = token_cap(max_entries)  # checks max_entries
     if max_bytes is None:
-        max_bytes = token_cap(max_entries)
-    _check_max_entries(max_entries)
+        max_bytes = cap
     if len(token) > max_bytes:
         raise TooLarge(
             f"status list token of {len(token)} bytes exceeds the cap",
