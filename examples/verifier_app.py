@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     policy = Policy(
         max_status_age=timedelta(days=2),
         status_unavailable=(
-            WhenUnavailable.FLAG if args.accept_without_status else WhenUnavailable.RAISE
+            WhenUnavailable.WARN if args.accept_without_status else WhenUnavailable.REJECT
         ),
     )
     try:

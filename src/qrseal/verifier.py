@@ -120,8 +120,8 @@ class Policy:
     Status lists (docs/format.md §15), used when the verifier holds a status store
     (``Verifier(..., status=...)``): ``max_status_age`` (optional) is the oldest snapshot
     (``now`` minus the list's ``iat``) that counts as fresh; ``status_unavailable`` decides
-    what happens when no fresh snapshot covers a credential: ``WhenUnavailable.RAISE``
-    (the default: reject, ``status_unavailable``) or ``WhenUnavailable.FLAG`` (accept, with
+    what happens when no fresh snapshot covers a credential: ``WhenUnavailable.REJECT``
+    (the default: reject, ``status_unavailable``) or ``WhenUnavailable.WARN`` (accept, with
     a warning in the result). A list that says revoked or suspended is obeyed even when
     stale. ``require_status`` also rejects credentials that carry no status reference.
     """
@@ -137,7 +137,7 @@ class Policy:
     expected_nonce: bytes | None = None
     expected_audience: str | None = None
     max_status_age: timedelta | None = None
-    status_unavailable: WhenUnavailable = WhenUnavailable.RAISE
+    status_unavailable: WhenUnavailable = WhenUnavailable.REJECT
     require_status: bool = False
     max_validity: timedelta = MAX_VALIDITY  # issue 9: verifier policy
 
@@ -189,7 +189,7 @@ class VerifiedLicence:
     ``status`` is the credential's status as the verifier's snapshot states it (value,
     meaning, snapshot age, ``stale``); None when the verifier holds no status store or the
     credential carries no status reference. A credential accepted without a fresh snapshot
-    (``Policy(status_unavailable=WhenUnavailable.FLAG)``) has ``status.stale`` set and a
+    (``Policy(status_unavailable=WhenUnavailable.WARN)``) has ``status.stale`` set and a
     ``status_unavailable`` entry in :meth:`warnings`.
     """
 

@@ -35,7 +35,7 @@ ALGS: Final = {"ES256": Algorithm.ES256, "ES384": Algorithm.ES384, "EdDSA": Algo
 #: The algorithms a holder device key may use (``device-keygen --alg``).
 DEVICE_ALGS: Final = {"ES256": Algorithm.ES256, "EdDSA": Algorithm.EDDSA}
 #: ``verify --status-unavailable``.
-STATUS_POLICIES: Final = {"reject": WhenUnavailable.RAISE, "warn": WhenUnavailable.FLAG}
+STATUS_POLICIES: Final = {policy.value: policy for policy in WhenUnavailable}  # reject, warn
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

@@ -8,7 +8,8 @@
 A list file holds the ``status_list`` CBOR map (``{"bits", "lst"}``, unsigned); ``publish``
 signs it as a Status List Token; ``show`` verifies a token offline and prints a summary or
 the status of given indices. :func:`status_snapshots_from_dir` loads a folder of tokens for
-``qrseal verify --status DIR``.
+``qrseal verify --status DIR`` (:func:`qrseal.status.files.snapshots_from_dir`, reporting
+the files it leaves out).
 
 ``cli.make_parser`` calls :func:`add_status_commands` and dispatches ``status`` to
 :func:`run_status`. Exit codes as for the main CLI: 0 success, 1 a
@@ -28,7 +29,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import QrsealError, StorageFailed, TooLarge
+from ..errors import QrsealError
+from ..status.files import snapshots_from_dir
 from ..status.lists import (
     ALLOWED_BITS,
     DEFAULT_MAX_ENTRIES,
@@ -38,16 +40,10 @@ from ..status.lists import (
     StatusType,
 )
 from ..status.reference import StatusReference
-from ..status.snapshots import StatusSnapshots, WhenUnavailable, signer_issuer
-from ..status.token import (
-    STATUS_LIST_TYP,
-    VerifiedStatusList,
-    sign_status_list,
-    token_cap,
-    verify_status_list,
-)
+from ..status.snapshots import DEFAULT_MEANINGS, StatusSnapshots, WhenUnavailable, signer_issuer
+from ..status.token import VerifiedStatusList, sign_status_list, verify_status_list
 from ..trust.store import TrustStore
-from ..wire.cose import HeaderLabel, PublicKey, decode_sign1
+from ..wire.cose import PublicKey
 from ..wire.keys import LocalSigner, load_private_key_pem, load_public_key_pem
 from .args import UsageError as _UsageError
 from .args import add_now_option
@@ -71,7 +67,6 @@ _VALUE_NAMES = {
     "revoked": StatusType.INVALID,
     "suspended": StatusType.SUSPENDED,
 }
-_MEANING_OF = {0: "valid", 1: "revoked", 2: "suspended"}
 # Above this many entries "auto" compresses with Z_RLE: zlib's default strategy takes minutes
 # on a dense list of hundreds of millions of entries, for a few percent less size.
 _AUTO_RLE_ENTRIES = 1 << 22
@@ -121,8 +116,9 @@ def _compression(name: str, status_list: StatusList) -> Compression:
     return Compression[name.upper()]
 
 
-def _meaning(status: int) -> str:
-    return _MEANING_OF.get(status, "application-specific")
+def _meaning(status: int, unknown: str = "application-specific") -> str:
+    meaning = DEFAULT_MEANINGS.get(status)
+    return unknown if meaning is None else meaning.value
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -206,7 +202,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
             ref,
             now=now,
             max_age=None,
-            when_unavailable=WhenUnavailable.FLAG,
+            when_unavailable=WhenUnavailable.WARN,
             issuer=signer_issuer(verified),
         )
         if result.status is not None:
@@ -219,18 +215,6 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _is_status_token(data: bytes) -> bool:
-    """A COSE_Sign1 whose protected ``typ`` names a status list (the signature is checked
-    later); other files in the folder (keys, an aggregation, trust lists) are not tokens."""
-    if not data.startswith(b"\xd2"):  # the CBOR head of tag 18
-        return False
-    try:
-        msg = decode_sign1(data, max_bytes=len(data))
-    except QrsealError:
-        return True  # a damaged token: let verification report it
-    return msg.protected.get(HeaderLabel.TYP) == STATUS_LIST_TYP
-
-
 def status_snapshots_from_dir(
     directory: str | os.PathLike[str],
     trust: TrustStore,
@@ -241,63 +225,25 @@ def status_snapshots_from_dir(
     errors: TextIO | None = None,
 ) -> StatusSnapshots:
     """The Status List Tokens in ``directory`` as :class:`StatusSnapshots` (``qrseal verify
-    --status DIR``), each verified with the keys of ``trust``
-    (:meth:`~qrseal.trust.store.TrustStore.status_key_resolver`) at ``now``, so each is held for the
-    issuer of the key that signed it.
+    --status DIR``): :func:`qrseal.status.files.snapshots_from_dir`, each token left out
+    reported on ``errors`` as ``qrseal: ignoring status list NAME: REASON: MESSAGE``. Raises
+    ``StorageFailed`` when the folder cannot be read."""
 
-    Every regular, non-hidden file that is a COSE_Sign1 with the status-list ``typ`` is
-    taken; other files are ignored. A token that does not verify (tampered, unknown key, its
-    key not allowed to sign at its ``iat``, expired beyond ``expiry_grace``, more entries than
-    ``max_entries``, larger than :func:`~qrseal.status.token.token_cap` of ``max_entries``)
-    is left out and reported on ``errors``: the credentials it covers then have no snapshot,
-    and the verifier's policy decides. Raises ``StorageFailed`` when the folder cannot be
-    read.
-    """
-    folder = Path(directory)
-    resolver = trust.status_key_resolver()
-    cap = token_cap(max_entries)
-    # Added one by one, so that a list replaced by a newer one is dropped at once: memory is
-    # the lists held plus one token, whatever the folder holds.
-    snapshots = StatusSnapshots(expiry_grace=expiry_grace)
-    try:
-        paths = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
-    except OSError as exc:
-        raise StorageFailed(f"cannot read {folder}: {exc.strerror}", path=str(folder)) from exc
-    for path in paths:
-        try:
-            if not path.is_file():
-                continue
-            size = path.stat().st_size
-            if size > cap:
-                raise TooLarge(
-                    f"{size} bytes exceed the cap",
-                    what="status_list_token",
-                    limit=cap,
-                    actual=size,
-                )
-            data = path.read_bytes()
-            if not _is_status_token(data):
-                continue
-            verified = verify_status_list(
-                data,
-                keys=resolver,
-                now=now,
-                expiry_grace=expiry_grace,
-                max_bytes=cap,
-                max_entries=max_entries,
+    def report(path: Path, error: QrsealError) -> None:
+        if errors is not None:
+            print(
+                f"qrseal: ignoring status list {path.name}: {error.reason.value}: {error.message}",
+                file=errors,
             )
-            del data
-            snapshots = snapshots.with_list(verified)
-        except OSError as exc:
-            _report(errors, path, f"{StorageFailed.reason.value}: {exc.strerror}")
-        except QrsealError as exc:
-            _report(errors, path, f"{exc.reason.value}: {exc.message}")
-    return snapshots
 
-
-def _report(errors: TextIO | None, path: Path, what: str) -> None:
-    if errors is not None:
-        print(f"qrseal: ignoring status list {path.name}: {what}", file=errors)
+    return snapshots_from_dir(
+        directory,
+        trust,
+        now=now,
+        expiry_grace=expiry_grace,
+        max_entries=max_entries,
+        on_skip=report,
+    )
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -325,8 +271,7 @@ def summary(verified: VerifiedStatusList, lookups: dict[int, int] | None = None)
     """A human-readable summary of a verified Status List Token."""
     status_list = verified.status_list
     counts = ", ".join(
-        f"{_MEANING_OF.get(value, str(value))} {count:,}"
-        for value, count in status_list.counts().items()
+        f"{_meaning(value, str(value))} {count:,}" for value, count in status_list.counts().items()
     )
     expiry = f"{verified.expires_at:%Y-%m-%d %H:%MZ}" if verified.expires_at else "no exp"
     rows = [

@@ -11,26 +11,26 @@ reads the clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 
 from ..errors import (
     InvalidArgument,
     KeyNotValidAtTime,
     KeyRevoked,
     LicenceProblem,
-    Revoked,
     StatusUnavailable,
-    Suspended,
 )
 from ..trust.store import TrustStore
 from ..wire.cwt import Claims
 from .lists import StatusClaimKey
-from .reference import StatusReference, decode_status_claim
+from .reference import decode_status_claim
 from .snapshots import (
     StatusMeaning,
     StatusResult,
     StatusSnapshots,
     WhenUnavailable,
+    no_usable_list,
+    raise_for_status,
     signer_issuer,
 )
 from .token import VerifiedStatusList, check_status_signer
@@ -86,7 +86,7 @@ class StatusChecker:
         Raises ``MalformedClaims`` (a malformed status claim), ``Revoked``, ``Suspended``
         (also when a stale list says so: the newest knowledge held), ``StatusListInvalid``
         (index outside the list) or ``StatusUnavailable`` (no reference while required; no
-        usable fresh list under ``WhenUnavailable.RAISE``; a value without a meaning).
+        usable fresh list under ``WhenUnavailable.REJECT``; a value without a meaning).
         """
         raw = claims.extra.get(_STATUS)
         if raw is None:
@@ -99,7 +99,11 @@ class StatusChecker:
         ref = decode_status_claim(raw)
         issuer = claims.issuer
         if (ref.uri, issuer) not in self._usable:
-            return self._unusable(ref, f"no list for {ref.uri} signed by a key of {issuer}")
+            return no_usable_list(
+                ref,
+                self._when_unavailable,
+                f"no usable status list: no list for {ref.uri} signed by a key of {issuer}",
+            )
         result = self._store.lookup(
             ref,
             now=now,
@@ -109,14 +113,9 @@ class StatusChecker:
         )
         value = result.status
         if result.meaning is _VALID or value is None:
-            # Fresh and valid; or, under WhenUnavailable.FLAG, stale and valid, or no list.
+            # Fresh and valid; or, under WhenUnavailable.WARN, stale and valid, or no list.
             return result
-        _reject(result, value)
-
-    def _unusable(self, ref: StatusReference, why: str) -> StatusResult:
-        if self._when_unavailable is WhenUnavailable.RAISE:
-            raise StatusUnavailable(f"no usable status list: {why}", uri=ref.uri)
-        return StatusResult(ref.uri, ref.idx, None, StatusMeaning.UNKNOWN, None, True)
+        raise_for_status(result)
 
 
 def _usable_lists(store: StatusSnapshots, trust: TrustStore) -> frozenset[tuple[str, str]]:
@@ -152,22 +151,6 @@ def _signer_trusted_here(held: VerifiedStatusList, trust: TrustStore) -> bool:
     except (KeyRevoked, KeyNotValidAtTime):
         return False
     return True
-
-
-def _reject(result: StatusResult, status: int) -> NoReturn:
-    """Raise for a status value that is stated but not VALID."""
-    if result.meaning is StatusMeaning.REVOKED:
-        raise Revoked("the credential is revoked", uri=result.uri, idx=result.idx, status=status)
-    if result.meaning is StatusMeaning.SUSPENDED:
-        raise Suspended(
-            "the credential is suspended", uri=result.uri, idx=result.idx, status=status
-        )
-    raise StatusUnavailable(
-        f"status value {status} has no configured meaning",
-        uri=result.uri,
-        age=result.snapshot_age,
-        status=status,
-    )
 
 
 def _seconds(delta: timedelta | None) -> int | None:

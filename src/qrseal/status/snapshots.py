@@ -10,13 +10,15 @@ asks for that). Time is an argument; nothing here reads the clock.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from enum import Enum, StrEnum
+from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, NoReturn
 
 from ..errors import InvalidArgument, Revoked, StatusListInvalid, StatusUnavailable, Suspended
+from .lists import StatusType
 from .reference import StatusReference
 from .token import VerifiedStatusList, add_clamped, check_status_signer
 
@@ -26,6 +28,8 @@ __all__ = [
     "StatusResult",
     "StatusSnapshots",
     "WhenUnavailable",
+    "no_usable_list",
+    "raise_for_status",
     "signer_issuer",
 ]
 
@@ -46,20 +50,52 @@ class StatusMeaning(StrEnum):
 
 #: The draft's registered values; application-specific values map to UNKNOWN unless configured.
 DEFAULT_MEANINGS: Final[Mapping[int, StatusMeaning]] = MappingProxyType(
-    {0: StatusMeaning.VALID, 1: StatusMeaning.REVOKED, 2: StatusMeaning.SUSPENDED}
+    {
+        StatusType.VALID: StatusMeaning.VALID,
+        StatusType.INVALID: StatusMeaning.REVOKED,
+        StatusType.SUSPENDED: StatusMeaning.SUSPENDED,
+    }
 )
 
 
 _UNKNOWN: Final = StatusMeaning.UNKNOWN
 
 
-class WhenUnavailable(Enum):
-    """What ``lookup`` does when no list is held for the URI, or it is expired or older than
-    ``max_age``: raise ``StatusUnavailable`` (fail closed) or return a result with
-    ``stale=True`` (the value of an old list, or ``status=None`` when none is held)."""
+class WhenUnavailable(StrEnum):
+    """What a verifier does with a credential when no fresh status list covers it: no list
+    is held for its URI, or the list is expired or older than ``max_age``.
 
-    RAISE = "raise"
-    FLAG = "flag"
+    ``REJECT`` (``"reject"``, the default): raise ``StatusUnavailable`` (fail closed).
+    ``WARN`` (``"warn"``): accept, with a result flagged ``stale=True`` (the value of an old
+    list, or ``status=None`` when none is held) and a ``status_unavailable`` warning. The
+    values are the CLI's ``--status-unavailable reject|warn``.
+
+    ``RAISE`` and ``FLAG`` (and the values ``"raise"`` and ``"flag"``) are deprecated aliases
+    of ``REJECT`` and ``WARN``, kept for one release.
+    """
+
+    REJECT = "reject"
+    WARN = "warn"
+    # Deprecated aliases (an alias member is the same object; it cannot warn on access).
+    RAISE = "reject"
+    FLAG = "warn"
+
+    @classmethod
+    def _missing_(cls, value: object) -> WhenUnavailable | None:
+        member = _OLD_VALUES.get(value) if isinstance(value, str) else None
+        if member is None:
+            return None
+        warnings.warn(
+            f"WhenUnavailable({value!r}) is deprecated: use WhenUnavailable({member.value!r})",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return member
+
+
+_OLD_VALUES: Final = MappingProxyType(
+    {"raise": WhenUnavailable.REJECT, "flag": WhenUnavailable.WARN}
+)
 
 
 class StatusResult(NamedTuple):
@@ -82,20 +118,42 @@ class StatusResult(NamedTuple):
             raise StatusUnavailable(
                 "no fresh status list for this credential", uri=self.uri, age=self.snapshot_age
             )
-        if self.meaning is StatusMeaning.VALID:
-            return
-        if self.meaning is StatusMeaning.REVOKED:
-            raise Revoked("credential is revoked", uri=self.uri, idx=self.idx, status=self.status)
-        if self.meaning is StatusMeaning.SUSPENDED:
-            raise Suspended(
-                "credential is suspended", uri=self.uri, idx=self.idx, status=self.status
-            )
-        raise StatusUnavailable(
-            f"status value {self.status} has no configured meaning",
-            uri=self.uri,
-            age=self.snapshot_age,
-            status=self.status,
+        if self.meaning is not StatusMeaning.VALID:
+            raise_for_status(self)
+
+
+def raise_for_status(result: StatusResult) -> NoReturn:
+    """Raise for a status that is not VALID: ``Revoked``, ``Suspended``, or
+    ``StatusUnavailable`` for a value with no configured meaning (or no value at all).
+
+    The one place a status meaning becomes an exception: :meth:`StatusResult.require_valid`
+    and the verifier's status step (:mod:`qrseal.status.check`) both end here."""
+    status = result.status
+    if status is None:  # nothing stated: no list was consulted
+        raise StatusUnavailable("no status list for this credential", uri=result.uri)
+    if result.meaning is StatusMeaning.REVOKED:
+        raise Revoked("the credential is revoked", uri=result.uri, idx=result.idx, status=status)
+    if result.meaning is StatusMeaning.SUSPENDED:
+        raise Suspended(
+            "the credential is suspended", uri=result.uri, idx=result.idx, status=status
         )
+    raise StatusUnavailable(
+        f"status value {status} has no configured meaning",
+        uri=result.uri,
+        age=result.snapshot_age,
+        status=status,
+    )
+
+
+def no_usable_list(
+    ref: StatusReference, when_unavailable: WhenUnavailable, message: str
+) -> StatusResult:
+    """The outcome for a credential no held list may speak for: ``StatusUnavailable`` under
+    ``REJECT``; under ``WARN`` a stale result with no value (``status=None``, meaning
+    ``UNKNOWN``)."""
+    if when_unavailable is WhenUnavailable.REJECT:
+        raise StatusUnavailable(message, uri=ref.uri)
+    return StatusResult(ref.uri, ref.idx, None, StatusMeaning.UNKNOWN, None, True)
 
 
 def signer_issuer(verified: VerifiedStatusList) -> str | None:
@@ -135,7 +193,7 @@ class StatusSnapshots:
                 raise InvalidArgument(f"status value {value!r} is not in 0..255")
             if not isinstance(meaning, StatusMeaning):
                 raise InvalidArgument(f"meaning of {value} is not a StatusMeaning")
-            checked[value] = meaning
+            checked[int(value)] = meaning  # plain ints: lookup is hot
         if not isinstance(expiry_grace, timedelta) or expiry_grace < _ZERO:
             raise InvalidArgument("expiry_grace must be a non-negative timedelta")
         # Plain dicts, private and never changed after construction: lookup is hot.
@@ -199,7 +257,7 @@ class StatusSnapshots:
         *,
         now: datetime,
         max_age: timedelta | None,
-        when_unavailable: WhenUnavailable = WhenUnavailable.RAISE,
+        when_unavailable: WhenUnavailable = WhenUnavailable.REJECT,
         issuer: str | None = None,
     ) -> StatusResult:
         """The status of the credential that carries ``ref``, from the list signed for
@@ -209,7 +267,7 @@ class StatusSnapshots:
         A list is stale when ``now - iat > max_age`` (``max_age=None``: no age limit) or
         when ``now >= exp + expiry_grace``; a list without ``exp`` is fresh only within
         ``max_age`` of its ``iat``, so never when ``max_age`` is None. A missing or stale list
-        raises ``StatusUnavailable`` or, with ``WhenUnavailable.FLAG``, gives ``stale=True``.
+        raises ``StatusUnavailable`` or, with ``WhenUnavailable.WARN``, gives ``stale=True``.
         An index outside the list raises ``StatusListInvalid`` whatever the policy (the
         draft: no statement can be made; reject).
         """
@@ -217,16 +275,14 @@ class StatusSnapshots:
             raise InvalidArgument("now must be a timezone-aware datetime")
         entry = self._entries.get((ref.uri, issuer))
         if entry is None:
-            if when_unavailable is WhenUnavailable.RAISE:
-                raise StatusUnavailable("no status list held for this URI", uri=ref.uri)
-            return StatusResult(ref.uri, ref.idx, None, StatusMeaning.UNKNOWN, None, True)
+            return no_usable_list(ref, when_unavailable, "no status list held for this URI")
         issued_at, fresh_until, get = entry
         age = now - issued_at
         if fresh_until is None:  # no exp: only the verifier's max_age bounds the list
             stale = max_age is None or age > max_age
         else:
             stale = (max_age is not None and age > max_age) or now >= fresh_until
-        if stale and when_unavailable is WhenUnavailable.RAISE:
+        if stale and when_unavailable is WhenUnavailable.REJECT:
             raise StatusUnavailable(
                 "the status list held for this URI is expired or too old", uri=ref.uri, age=age
             )

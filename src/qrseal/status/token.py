@@ -36,7 +36,6 @@ from ..errors import (
     TooLarge,
     UnknownKey,
 )
-from ..licence.profile import DEFAULT_ALGORITHMS
 from ..trust.lists import check_entry_state
 from ..trust.store import TrustedKey
 from ..wire.cose import (
@@ -52,9 +51,10 @@ from ..wire.cose import (
 )
 from ..wire.cwt import MAX_NUMERIC_DATE, Claim, from_numeric_date, require_utc, to_numeric_date
 from ..wire.keys import Signer
-from .lists import DEFAULT_MAX_ENTRIES, Compression, StatusClaimKey, StatusList
+from .lists import DEFAULT_MAX_ENTRIES, Compression, StatusClaimKey, StatusList, list_cap
 
 __all__ = [
+    "DEFAULT_STATUS_ALGORITHMS",
     "MAX_TOKEN_BYTES",
     "STATUS_LIST_TYP",
     "KeyResolver",
@@ -68,6 +68,11 @@ __all__ = [
 
 #: The protected ``typ`` (COSE header 16, RFC 9596) of a Status List Token.
 STATUS_LIST_TYP: Final = "application/statuslist+cwt"
+#: Algorithms a Status List Token may be signed with unless the caller says otherwise: the
+#: ones a verifier accepts for credentials by default. Status sits below the licence profile
+#: and cannot import its ``DEFAULT_ALGORITHMS``; a test keeps the two equal until both come
+#: from the wire layer's algorithm registry.
+DEFAULT_STATUS_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA})
 #: Ceiling on the bytes of a Status List Token, whatever ``max_entries`` allows: 64 MiB.
 MAX_TOKEN_BYTES: Final = 1 << 26
 
@@ -92,14 +97,8 @@ def token_cap(max_entries: int) -> int:
     """The largest Status List Token worth reading for a list of at most ``max_entries``
     entries of up to 8 bits, even incompressible: ``max_entries`` bytes plus 1/1024 plus
     64 KiB, and never more than ``MAX_TOKEN_BYTES``."""
-    entries = _check_max_entries(max_entries)
-    return min(entries + (entries >> 10) + _TOKEN_SLACK, MAX_TOKEN_BYTES)
-
-
-def _check_max_entries(max_entries: object) -> int:
-    if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 0:
-        raise InvalidArgument(f"max_entries must be a non-negative integer, not {max_entries!r}")
-    return max_entries
+    widest = list_cap(max_entries, 8)  # the packed bytes at 8 bits; checks max_entries
+    return min(widest + (widest >> 10) + _TOKEN_SLACK, MAX_TOKEN_BYTES)
 
 
 def add_clamped(moment: datetime, *deltas: timedelta) -> datetime:
@@ -341,7 +340,7 @@ def verify_status_list(
     keys: Iterable[tuple[bytes, PublicKey]] | KeyResolver,
     now: datetime,
     expected_uri: str | None = None,
-    allowed: frozenset[Algorithm] = DEFAULT_ALGORITHMS,
+    allowed: frozenset[Algorithm] = DEFAULT_STATUS_ALGORITHMS,
     clock_skew: timedelta = _ZERO,
     expiry_grace: timedelta = _ZERO,
     max_bytes: int | None = None,
@@ -371,9 +370,9 @@ def verify_status_list(
     ``IssuedInFuture``, ``NotYetValid``, ``Expired`` or ``MalformedCompression``.
     """
     now = require_utc(now)
+    cap = token_cap(max_entries)  # checks max_entries
     if max_bytes is None:
-        max_bytes = token_cap(max_entries)
-    _check_max_entries(max_entries)
+        max_bytes = cap
     if len(token) > max_bytes:
         raise TooLarge(
             f"status list token of {len(token)} bytes exceeds the cap",

@@ -142,9 +142,9 @@ def test_missing_snapshot_rejects_by_default() -> None:
 
 
 def test_missing_snapshot_is_accepted_with_a_warning_when_the_policy_allows() -> None:
-    """Under WhenUnavailable.FLAG a credential without a snapshot is accepted, flagged stale,
+    """Under WhenUnavailable.WARN a credential without a snapshot is accepted, flagged stale,
     with a status_unavailable warning in the result and its JSON."""
-    verifier = _verifier(_snapshots(_token()), status_unavailable=WhenUnavailable.FLAG)
+    verifier = _verifier(_snapshots(_token()), status_unavailable=WhenUnavailable.WARN)
     result = verifier.verify(_credential(5, uri="https://status.example.cn/dl/v1/9"), now=LATER)
     assert result.status is not None
     assert result.status.status is None and result.status.snapshot_age is None
@@ -156,15 +156,15 @@ def test_missing_snapshot_is_accepted_with_a_warning_when_the_policy_allows() ->
     assert any(w["code"] == "status_unavailable" for w in out["warnings"])
 
 
-@pytest.mark.parametrize("when", [WhenUnavailable.RAISE, WhenUnavailable.FLAG])
+@pytest.mark.parametrize("when", [WhenUnavailable.REJECT, WhenUnavailable.WARN])
 def test_snapshot_older_than_the_policy_allows(when: WhenUnavailable) -> None:
-    """A list older than max_status_age rejects (RAISE) or is accepted with a warning (FLAG)."""
+    """A list older than max_status_age rejects (REJECT) or is accepted with a warning (WARN)."""
     verifier = _verifier(
         _snapshots(_token()), max_status_age=timedelta(minutes=90), status_unavailable=when
     )
     text = _credential(5)
     assert verifier.verify(text, now=NOW).status is not None  # 60 min old: fresh
-    if when is WhenUnavailable.RAISE:
+    if when is WhenUnavailable.REJECT:
         assert _reason(lambda: verifier.verify(text, now=LATER)) is Reason.STATUS_UNAVAILABLE
         return
     result = verifier.verify(text, now=LATER)  # 120 min old: stale
@@ -176,7 +176,7 @@ def test_snapshot_older_than_the_policy_allows(when: WhenUnavailable) -> None:
 
 
 def test_snapshot_past_its_exp_is_stale() -> None:
-    """A held list past its exp no longer counts as fresh (RAISE: status_unavailable)."""
+    """A held list past its exp no longer counts as fresh (REJECT: status_unavailable)."""
     verifier = _verifier(_snapshots(_token(valid_for=2 * HOUR)))
     text = _credential(5)
     assert verifier.verify(text, now=NOW).status is not None
@@ -191,12 +191,12 @@ def test_stale_list_saying_revoked_or_suspended_is_still_obeyed(value: int, reas
     verifier = _verifier(
         _snapshots(_token({5: value})),
         max_status_age=timedelta(minutes=1),
-        status_unavailable=WhenUnavailable.FLAG,
+        status_unavailable=WhenUnavailable.WARN,
     )
     assert _reason(lambda: verifier.verify(_credential(5), now=LATER)) is reason
 
 
-@pytest.mark.parametrize("when", [WhenUnavailable.RAISE, WhenUnavailable.FLAG])
+@pytest.mark.parametrize("when", [WhenUnavailable.REJECT, WhenUnavailable.WARN])
 def test_value_without_a_meaning_is_never_accepted(when: WhenUnavailable) -> None:
     """Status 3 (application-specific, no meaning configured) is status_unavailable."""
     verifier = _verifier(_snapshots(_token({5: 3})), status_unavailable=when)
@@ -207,7 +207,7 @@ def test_value_without_a_meaning_is_never_accepted(when: WhenUnavailable) -> Non
 
 def test_index_outside_the_list_is_status_list_invalid() -> None:
     """A reference past the end of the held list is status_list_invalid, whatever the policy."""
-    verifier = _verifier(_snapshots(_token()), status_unavailable=WhenUnavailable.FLAG)
+    verifier = _verifier(_snapshots(_token()), status_unavailable=WhenUnavailable.WARN)
     assert _reason(lambda: verifier.verify(_credential(64), now=LATER)) is (
         Reason.STATUS_LIST_INVALID
     )
@@ -284,14 +284,14 @@ def test_malformed_status_claim_is_malformed_claims_when_status_is_checked() -> 
 
 def test_list_signed_by_another_trusted_issuer_is_not_used() -> None:
     """A list for the same URI signed by another issuer's key cannot revoke this issuer's
-    credentials: it is no snapshot at all (RAISE: status_unavailable; FLAG: a warning)."""
+    credentials: it is no snapshot at all (REJECT: status_unavailable; WARN: a warning)."""
     other = make_signer(index=5)
     trust = TRUST.with_keys(TrustedKey(other.public_key, "CN-OTHER"))
     hostile = _snapshots(_token({5: 1}, signer=other), trust=trust)
     assert _reason(lambda: _verifier(hostile, trust).verify(_credential(5), now=LATER)) is (
         Reason.STATUS_UNAVAILABLE
     )
-    lenient = _verifier(hostile, trust, status_unavailable=WhenUnavailable.FLAG)
+    lenient = _verifier(hostile, trust, status_unavailable=WhenUnavailable.WARN)
     result = lenient.verify(_credential(5), now=LATER)
     assert result.status is not None and result.status.status is None and result.status.stale
 
@@ -499,7 +499,7 @@ def test_shared_kid_lets_no_other_issuer_revoke(when: WhenUnavailable) -> None:
     hostile = _token({5: 1}, signer=theirs, at=LIST_AT + HOUR / 2)
     alone = _verifier(_snapshots(hostile, trust=trust), trust, status_unavailable=when)
     assert _outcome(alone, _credential(5)) is (
-        Reason.STATUS_UNAVAILABLE if when is WhenUnavailable.RAISE else None
+        Reason.STATUS_UNAVAILABLE if when is WhenUnavailable.REJECT else None
     )
     both = _snapshots(_token(), hostile, trust=trust)
     assert _outcome(_verifier(both, trust, status_unavailable=when), _credential(5)) is None
