@@ -1,0 +1,539 @@
+"""The licence validator: the time-independent error rules of §3, compiled once from the
+field table (:mod:`qrseal.licence.fields`) into one checker per field plus the rules that
+relate fields. It is the only validator: construction of a licence or privilege runs it,
+whichever wire form the values came from, so JSON and compact-map input get the same
+problems with the same paths.
+
+Each field checker returns ``()`` for a valid value (the common case, tested first with
+the cheapest sufficient test, e.g. one full match of the allow-list pattern) and otherwise
+the problems the rule finds. A rule relating fields runs only when its fields passed their
+own checks. Section numbers (§) refer to ``licence-model.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Final
+
+from ..errors import InvalidArgument, InvalidLicence, LicenceProblem
+from . import china as cn
+from . import text as licence_text
+from .fields import (
+    ALLOW,
+    DATE_MAX,
+    DATE_MIN,
+    FIELD_ORDER,
+    LIST_KINDS,
+    TEXT_KINDS,
+    TIME_END,
+    TIME_MIN,
+    DocumentNumberType,
+    FieldKind,
+    FieldSpec,
+    LicenceField,
+    Problem,
+    Profile,
+    Sex,
+    Struct,
+    ValidityTerm,
+)
+
+__all__ = [
+    "ID_TYPES",
+    "PORTRAIT_MAGIC",
+    "SIGNS",
+    "Found",
+    "StructChecker",
+    "driving_cross_problems",
+    "id_problems",
+    "invalid",
+    "join",
+    "licence_cross_problems",
+    "normalise_text",
+    "raise_if_any",
+    "require_date",
+    "text_problem",
+]
+
+#: (field path, code, message): one finding before it becomes a LicenceProblem.
+Found = tuple[str, Problem, str]
+#: (code, message) pairs a field checker finds; ``()`` when the value is valid.
+Findings = tuple[tuple[Problem, str], ...]
+Check = Callable[[Any], Findings]
+
+_OK: Final[Findings] = ()
+_F, _K, _P = LicenceField, FieldKind, Problem
+
+# --- text (§3.6, docs/format.md §5.3) ----------------------------------------------------
+
+_OTHER_DOTS: Final = "\u2022\u2027\u30fb\u22c5"  # bullets and dots that mean U+00B7
+_MIDDLE_DOTS: Final = str.maketrans(dict.fromkeys(_OTHER_DOTS, "\u00b7"))
+_SPACES: Final = re.compile(r"\s+")
+
+
+def normalise_text(kind: FieldKind, text: str) -> str:
+    """The input normalisation of a text field; stored text must be its fixed point. NFKC
+    folds full-width forms, compatibility ideographs and radicals into the characters the
+    allow-lists hold; national text also writes every middle dot as U+00B7."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text))
+    return text.translate(_MIDDLE_DOTS) if kind is _K.NAME or kind is _K.NATIONAL else text
+
+
+def text_problem(kind: FieldKind, text: str) -> tuple[Problem, str] | None:
+    """The first text rule ``text`` breaks as a field of ``kind`` (§5.3), if any."""
+    allow = ALLOW[kind]
+    if not text:
+        return _P.EMPTY, "must not be empty"
+    # A never-allowed character is outside every allow-list: only look for one then.
+    outside = allow.first_outside(text)
+    if outside is not None and (char := licence_text.first_never_allowed(text)) is not None:
+        return _P.FORBIDDEN_CHARACTER, f"U+{ord(char):04X} is not allowed"
+    if text != text.strip():
+        return _P.WHITESPACE, "leading or trailing whitespace"
+    if normalise_text(kind, text) != text:
+        return _P.NOT_NORMALISED, "not normalised (NFKC, single spaces, U+00B7 dots)"
+    if not allow.spaces and any(c.isspace() for c in text):
+        return _P.WHITESPACE, "a national-character name has no spaces"
+    if outside is not None:
+        if allow.latin1 and outside > "\xff":
+            return _P.NOT_LATIN1, "only printable Latin-1 characters are allowed"
+        return _P.FORBIDDEN_CHARACTER, f"U+{ord(outside):04X} is not allowed in {allow.what}"
+    if len(text) > allow.max_length:
+        return _P.TOO_LONG, f"longer than {allow.max_length} code points"
+    return None
+
+
+def _text_check(kind: FieldKind) -> Check:
+    # A full match of the allow-list pattern settles every text rule: each character it
+    # admits is its own NFKC form and no mark, and it admits single inner spaces only
+    # (tests/licence/test_text.py checks both premises). Anything else gets the rules.
+    match = ALLOW[kind].quick.fullmatch
+
+    def check(value: Any) -> Findings:
+        if type(value) is str:
+            if match(value) is not None:
+                return _OK
+            found = text_problem(kind, value)
+            return _OK if found is None else (found,)
+        return ((_P.WRONG_TYPE, "not a str"),)
+
+    return check
+
+
+def _pattern_check(kind: FieldKind, pattern: re.Pattern[str], what: str) -> Check:
+    """Text of ``kind`` with a format; the formats admit only clean ASCII, so a match also
+    settles the text rules."""
+    text, match = _text_check(kind), pattern.fullmatch
+
+    def check(value: Any) -> Findings:
+        if type(value) is str and match(value) is not None:
+            return _OK
+        return text(value) or ((_P.INVALID_FORMAT, f"must be {what}"),)
+
+    return check
+
+
+def _vocabulary_check(kind: FieldKind, words: frozenset[str], problem: Findings) -> Check:
+    """Text of ``kind`` from a vocabulary of clean ASCII codes."""
+    text = _text_check(kind)
+
+    def check(value: Any) -> Findings:
+        if type(value) is str and value in words:
+            return _OK
+        return text(value) or problem
+
+    return check
+
+
+# --- dates, times, numbers, lists --------------------------------------------------------
+
+_DATE_RANGE: Final[Findings] = ((_P.DATE_RANGE, "outside 1900-01-01..2999-12-31"),)
+
+
+def _date_check(value: Any) -> Findings:
+    if type(value) is date:
+        return _OK if DATE_MIN <= value <= DATE_MAX else _DATE_RANGE
+    return ((_P.WRONG_TYPE, "not a date"),)
+
+
+def _time_check(value: Any) -> Findings:
+    # Whole UTC seconds: exactly what the compact form (tag 1, integer) can carry.
+    if not isinstance(value, datetime):
+        return ((_P.WRONG_TYPE, "not a datetime"),)
+    if value.utcoffset() != timedelta(0) or value.microsecond:
+        return ((_P.NOT_UTC, "must be timezone-aware UTC, whole seconds"),)
+    return _OK if TIME_MIN <= value < TIME_END else _DATE_RANGE
+
+
+def _uint_check(value: Any) -> Findings:
+    # Exact type: a bool or an IntEnum member is not a number of points.
+    return _OK if type(value) is int else ((_P.WRONG_TYPE, "not an int"),)
+
+
+def _instance_check(wanted: type[Any]) -> Check:
+    problem: Findings = ((_P.WRONG_TYPE, f"not {wanted.__name__}"),)
+
+    def check(value: Any) -> Findings:
+        return _OK if isinstance(value, wanted) else problem
+
+    return check
+
+
+def _items_check(item: type[Any]) -> Check:
+    problem: Findings = ((_P.WRONG_TYPE, f"not a tuple of {item.__name__}"),)
+
+    def check(value: Any) -> Findings:
+        if type(value) is not tuple:
+            return problem
+        for element in value:
+            if not isinstance(element, item):
+                return problem
+        return _OK
+
+    return check
+
+
+def _kind_check(spec: FieldSpec, items: Mapping[FieldKind, type[Any]]) -> Check:
+    """The type and per-kind check of one field."""
+    kind = spec.kind
+    if kind in TEXT_KINDS:
+        return _text_check(kind)
+    if kind is _K.DATE:
+        return _date_check
+    if kind is _K.TIME:
+        return _time_check
+    if kind is _K.UINT:
+        return _uint_check
+    if kind in LIST_KINDS:
+        return _items_check(items[kind])
+    wanted = {_K.BYTES: bytes, _K.PROFILE: Profile}.get(kind) or spec.enum or type(None)
+    return _instance_check(wanted)
+
+
+# --- rules on one field of the licence (identifier formats, points, status, portrait) ----
+
+_ALPHA2: Final = re.compile("[A-Z]{2}")
+_SUBDIVISION: Final = re.compile("[A-Z]{2}-[A-Z0-9]{1,3}")
+_UN_SIGN: Final = re.compile("[A-Z]{1,3}")
+_ADMIN_NUMBER: Final = re.compile("[0-9]{12}")
+_ID18: Final = re.compile("[0-9]{17}[0-9X]")
+_PR2017: Final = re.compile("[A-Z]{3}[0-9]{12}")
+#: A valid status other than "A": known letters, A excluded (it stands alone).
+_STATUS_NOT_A: Final = re.compile(f"[{''.join(sorted(cn.STATUS_LETTERS - {'A'}))}]+")
+#: Document types whose number is an 18-character Chinese ID number (§3.1).
+ID_TYPES: Final = frozenset({
+    DocumentNumberType.CN_RESIDENT_ID, DocumentNumberType.CN_HMT_RESIDENCE_PERMIT,
+    DocumentNumberType.CN_FOREIGN_PR_ID_2023,
+})  # fmt: skip
+#: JPEG, JPEG 2000 (JP2) and JPEG 2000 codestream signatures.
+PORTRAIT_MAGIC: Final = (b"\xff\xd8\xff", b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")
+#: The comparison signs of a restriction code (a warning names others).
+SIGNS: Final = frozenset({"=", "<", ">", "<=", ">="})
+
+
+def _un_sign_check() -> Check:
+    pattern = _pattern_check(_K.CODE, _UN_SIGN, "1-3 capital letters")
+    rc: Findings = ((_P.UN_SIGN_RC, "RC is Taiwan; the PRC uses CHN"),)
+
+    def check(value: Any) -> Findings:
+        if value == cn.UN_SIGN_DEFAULT:
+            return pattern(value)
+        return pattern(value) or (rc if value == cn.UN_SIGN_FORBIDDEN else _OK)
+
+    return check
+
+
+def _admin_number_check() -> Check:
+    pattern = _pattern_check(_K.LATIN_ID, _ADMIN_NUMBER, "12 digits")
+    region: Findings = ((_P.UNKNOWN_REGION, "unknown province prefix"),)
+
+    def check(value: Any) -> Findings:
+        return pattern(value) or (_OK if value[:2] in cn.PROVINCE_CODES else region)
+
+    return check
+
+
+def _points_check(value: Any) -> Findings:
+    if type(value) is int and 0 <= value <= 255:
+        return _OK
+    return _uint_check(value) or ((_P.POINTS_RANGE, "must be 0..255"),)
+
+
+def _status_check() -> Check:
+    text = _text_check(_K.CODE)
+
+    def check(status: Any) -> Findings:
+        if status == "A" or (
+            type(status) is str
+            and _STATUS_NOT_A.fullmatch(status) is not None
+            and len(set(status)) == len(status)
+        ):
+            return _OK
+        if found := text(status):
+            return found
+        out: list[tuple[Problem, str]] = []
+        if unknown := "".join(sorted(set(status) - cn.STATUS_LETTERS)):
+            out.append((_P.UNKNOWN_STATUS, f"unknown letters {unknown}"))
+        if len(set(status)) != len(status):
+            out.append((_P.DUPLICATE, "a letter appears twice"))
+        if "A" in status and len(status) > 1:
+            out.append((_P.STATUS_A_NOT_ALONE, "A (normal) must stand alone"))
+        return tuple(out)
+
+    return check
+
+
+def _portrait_check(value: Any) -> Findings:
+    if type(value) is bytes and value.startswith(PORTRAIT_MAGIC):
+        return _OK
+    if not isinstance(value, bytes):
+        return ((_P.WRONG_TYPE, "not bytes"),)
+    return (
+        _OK
+        if value.startswith(PORTRAIT_MAGIC)
+        else ((_P.PORTRAIT_FORMAT, "must be JPEG or JPEG 2000"),)
+    )
+
+
+#: Field checkers that add a rule of their own to the kind's check.
+_FIELD_CHECKS: Final[Mapping[str, Check]] = MappingProxyType({
+    _F.NATIONALITY: _pattern_check(_K.CODE, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
+    _F.ISSUING_COUNTRY: _pattern_check(_K.CODE, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
+    _F.ISSUING_JURISDICTION: _pattern_check(_K.CODE, _SUBDIVISION, "an ISO 3166-2 code"),
+    _F.UN_DISTINGUISHING_SIGN: _un_sign_check(),
+    _F.ADMINISTRATIVE_NUMBER: _admin_number_check(),
+    _F.POINTS: _points_check,
+    _F.STATUS: _status_check(),
+    _F.PORTRAIT: _portrait_check,
+    # Privileges: the vocabularies (clean ASCII codes, so membership settles the text).
+    "class_code": _vocabulary_check(
+        _K.CODE, cn.CLASS_CODES, ((_P.UNKNOWN_CLASS, "not a 2022 class code"),)
+    ),
+    "vehicle_category_code": _vocabulary_check(
+        _K.CODE, cn.ISO_CATEGORIES, ((_P.UNKNOWN_CATEGORY, "not in Annex B"),)
+    ),
+})  # fmt: skip
+
+
+# --- one structure -----------------------------------------------------------------------
+
+
+#: Codes of the rules a field checker adds to its kind's check, reported after the type and
+#: text findings of every field of a privilege, as they always were.
+_RULE_CODES: Final = frozenset({_P.UNKNOWN_CLASS, _P.UNKNOWN_CATEGORY})
+#: The rules relating fields of one structure: (value, unusable field names) -> findings.
+CrossRules = Callable[[Any, frozenset[str]], list[Found]]
+
+
+class StructChecker:
+    """The compiled checks of one structure of the field table: per field, whether it is
+    required and its checker, then the rules relating its fields. ``items`` names the
+    value type of each list kind of the structure."""
+
+    __slots__ = ("_cross", "_fields")
+
+    def __init__(
+        self, struct: Struct, items: Mapping[FieldKind, type[Any]], cross: CrossRules | None
+    ) -> None:
+        self._fields: tuple[tuple[str, bool, Check], ...] = tuple(
+            (
+                str(name),
+                name in struct.required,
+                _FIELD_CHECKS.get(name) or _kind_check(spec, items),
+            )
+            for name, spec in struct.specs.items()
+        )
+        self._cross = cross
+
+    def problems(self, obj: object) -> list[Found]:
+        """Every finding on ``obj``: each field by itself, then the rules relating fields
+        that passed their own checks; ``[]`` when ``obj`` is valid."""
+        found: list[Found] = []
+        later: list[Found] = []
+        unusable: list[str] = []
+        for name, required, check in self._fields:
+            value = getattr(obj, name)
+            if value is None:
+                unusable.append(name)
+                if required:
+                    found.append((name, _P.REQUIRED, "is required"))
+            elif findings := check(value):
+                unusable.append(name)
+                for code, message in findings:
+                    (later if code in _RULE_CODES else found).append((name, code, message))
+        found += later
+        if self._cross is not None:
+            found += self._cross(obj, frozenset(unusable))
+        return found
+
+
+# --- rules relating fields ---------------------------------------------------------------
+
+
+def id_problems(
+    number: str, kind: DocumentNumberType, born: date | None, sex: Sex | None
+) -> list[tuple[Problem, str]]:
+    """§3.1 rules for an 18-character ID number; ``born``/``sex`` are None when unusable."""
+    if not _ID18.fullmatch(number):
+        return [(_P.INVALID_FORMAT, "must be 17 digits and a check digit or X")]
+    found: list[tuple[Problem, str]] = []
+    if cn.id_check_character(number[:17]) != number[17]:
+        found.append((_P.ID_CHECKSUM, "MOD 11-2 check character does not match"))
+    pr_card = kind is DocumentNumberType.CN_FOREIGN_PR_ID_2023
+    if pr_card and number[0] != "9":
+        found.append((_P.UNKNOWN_REGION, "a 2023 permanent-residence number starts with 9"))
+    elif not pr_card and number[:2] not in cn.PROVINCE_CODES:
+        found.append((_P.UNKNOWN_REGION, "unknown province code"))
+    elif (
+        kind is DocumentNumberType.CN_HMT_RESIDENCE_PERMIT
+        and number[:6] not in cn.HMT_ADDRESS_CODES
+    ):
+        found.append((_P.UNKNOWN_REGION, "address code must be 810000, 820000 or 830000"))
+    digits = int(number[6:14])
+    if born is not None:
+        # The digits match a valid birth date exactly when they spell it.
+        matches = digits == born.year * 10000 + born.month * 100 + born.day
+    else:  # birth_date unusable: only whether the digits spell a date at all
+        try:
+            matches = bool(date(digits // 10000, digits // 100 % 100, digits % 100))
+        except ValueError:
+            matches = False
+    if not matches:
+        found.append((_P.ID_BIRTH_DATE, "digits 7-14 do not match birth_date"))
+    # Sequence parity encodes sex on citizen IDs; on the 2023 PR card it is unconfirmed [V].
+    parity_sex = Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
+    if not pr_card and sex in (Sex.MALE, Sex.FEMALE) and sex is not parity_sex:
+        found.append((_P.ID_SEX, "digit 17 parity does not match sex"))
+    return found
+
+
+def driving_cross_problems(v: Any, bad: frozenset[str]) -> list[Found]:
+    """The rule relating fields of a driving privilege: its dates in order."""
+    issued, expires = v.issue_date, v.expiry_date
+    if issued is None or expires is None or "issue_date" in bad or "expiry_date" in bad:
+        return []
+    return [("expiry_date", _P.DATE_ORDER, "before issue_date")] if issued > expires else []
+
+
+def _duplicates(group: str, codes: tuple[str, ...]) -> list[Found]:
+    if len(set(codes)) == len(codes):
+        return []
+    return [
+        (f"{group}[{i}]", _P.DUPLICATE, f"{code} listed twice")
+        for i, code in enumerate(codes)
+        if code in codes[:i]
+    ]
+
+
+# Field names as plain str: hashing a StrEnum member runs Python code, and these rules
+# run for every licence a verifier reads.
+_BIRTH_DATE: Final = str(_F.BIRTH_DATE)
+_DOCUMENT_NUMBER: Final = str(_F.DOCUMENT_NUMBER)
+_DOCUMENT_NUMBER_TYPE: Final = str(_F.DOCUMENT_NUMBER_TYPE)
+_DOMESTIC_PRIVILEGES: Final = str(_F.DOMESTIC_PRIVILEGES)
+_DRIVING_PRIVILEGES: Final = str(_F.DRIVING_PRIVILEGES)
+_EXPIRY_DATE: Final = str(_F.EXPIRY_DATE)
+_FIRST_ISSUE_DATE: Final = str(_F.FIRST_ISSUE_DATE)
+_ISSUE_DATE: Final = str(_F.ISSUE_DATE)
+_ISSUING_COUNTRY: Final = str(_F.ISSUING_COUNTRY)
+_ISSUING_JURISDICTION: Final = str(_F.ISSUING_JURISDICTION)
+_SEX: Final = str(_F.SEX)
+_VALIDITY_TERM: Final = str(_F.VALIDITY_TERM)
+
+
+def licence_cross_problems(v: Any, bad: frozenset[str]) -> list[Found]:
+    """The rules relating fields of licence ``v``; a field named in ``bad`` is unusable."""
+    found: list[Found] = []
+    if _ISSUING_JURISDICTION not in bad and _ISSUING_COUNTRY not in bad:
+        jurisdiction, country = v.issuing_jurisdiction, v.issuing_country
+        if not jurisdiction.startswith(country + "-"):
+            found.append(
+                (_ISSUING_JURISDICTION, _P.JURISDICTION_MISMATCH, "not in issuing_country")
+            )
+        elif country == "CN" and jurisdiction not in cn.JURISDICTIONS:
+            found.append((_ISSUING_JURISDICTION, _P.UNKNOWN_REGION, "not an ISO 3166-2:CN code"))
+    if _DOCUMENT_NUMBER not in bad and _DOCUMENT_NUMBER_TYPE not in bad:
+        number, kind = v.document_number, v.document_number_type
+        if kind is DocumentNumberType.CN_FOREIGN_PR_ID_2017:
+            if not _PR2017.fullmatch(number):
+                message = "must be 3 capital letters + 12 digits"
+                found.append((_DOCUMENT_NUMBER, _P.INVALID_FORMAT, message))
+        elif kind in ID_TYPES:  # other document types are opaque Latin-1 text
+            born = None if _BIRTH_DATE in bad else v.birth_date
+            sex = None if _SEX in bad else v.sex
+            found += ((_DOCUMENT_NUMBER, *p) for p in id_problems(number, kind, born, sex))
+    first, issued, expiry = v.first_issue_date, v.issue_date, v.expiry_date
+    if _FIRST_ISSUE_DATE not in bad:
+        if _BIRTH_DATE not in bad and cn.full_years(v.birth_date, first) < 18:
+            found.append((_FIRST_ISSUE_DATE, _P.UNDERAGE, "holder younger than 18 at first issue"))
+        if _ISSUE_DATE not in bad and first > issued:
+            found.append((_FIRST_ISSUE_DATE, _P.DATE_ORDER, "after issue_date"))
+    # expiry_date is None for a long-term licence: usable unless it failed its check.
+    expiry_ok = expiry is None or _EXPIRY_DATE not in bad
+    if expiry is not None and expiry_ok and _ISSUE_DATE not in bad and issued > expiry:
+        found.append((_EXPIRY_DATE, _P.DATE_ORDER, "before issue_date"))
+    long_term = expiry_ok and _VALIDITY_TERM not in bad
+    if long_term and (v.validity_term is ValidityTerm.LONG_TERM) != (expiry is None):
+        message = "null exactly when validity_term is long_term"
+        found.append((_EXPIRY_DATE, _P.LONG_TERM_EXPIRY, message))
+    if _DOMESTIC_PRIVILEGES not in bad:
+        classes = tuple(p.class_code for p in v.domestic_privileges)
+        found += _duplicates(_DOMESTIC_PRIVILEGES, classes)
+        if _DRIVING_PRIVILEGES not in bad and (driving := v.driving_privileges):
+            categories = tuple(p.vehicle_category_code for p in driving)
+            found += _duplicates(_DRIVING_PRIVILEGES, categories)
+            if _ISSUE_DATE not in bad:
+                # Catches a Chinese C1 (car) copied as ISO C1 (medium truck): §2.12, §3.4.
+                allowed = cn.derivable_iso_categories(classes, issued)
+                for i, category in enumerate(categories):
+                    if category not in allowed:
+                        where = f"{_DRIVING_PRIVILEGES}[{i}].vehicle_category_code"
+                        message = "not derivable from the CN classes"
+                        found.append((where, _P.CATEGORY_NOT_DERIVABLE, message))
+    elif _DRIVING_PRIVILEGES not in bad:
+        categories = tuple(p.vehicle_category_code for p in v.driving_privileges)
+        found += _duplicates(_DRIVING_PRIVILEGES, categories)
+    return found
+
+
+# --- the error ---------------------------------------------------------------------------
+
+
+def join(path: str, name: str) -> str:
+    """``name`` inside the structure at ``path`` ("" at the top)."""
+    return f"{path}.{name}" if path else name
+
+
+def raise_if_any(found: Iterable[Found | LicenceProblem], ordered: bool = False) -> None:
+    """Raise :func:`invalid` of ``found`` unless it is empty."""
+    if found := list(found):
+        raise invalid(found, ordered)
+
+
+def invalid(found: Iterable[Found | LicenceProblem], ordered: bool = False) -> InvalidLicence:
+    """The error for a non-empty list of findings; ``field`` names the first one. With
+    ``ordered``, sorted by licence field order (stable), so "the first offending field"
+    does not depend on which rule happened to run first."""
+    problems = [p if isinstance(p, LicenceProblem) else LicenceProblem(*p) for p in found]
+    if ordered:
+
+        def position(problem: LicenceProblem) -> int:
+            top = re.split(r"[.\[]", problem.field, maxsplit=1)[0]
+            return FIELD_ORDER.get(top, len(FIELD_ORDER))
+
+        problems.sort(key=position)
+    first, more = problems[0], f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    message = f"{first.field}: {first.message}{more}"
+    return InvalidLicence(message, field=first.field, problems=tuple(problems))
+
+
+def require_date(value: object, name: str) -> date:
+    """``value`` if it is a ``datetime.date`` (not a datetime), else InvalidArgument."""
+    # datetime is a subclass of date, and comparing one with a date raises TypeError.
+    if type(value) is not date:
+        raise InvalidArgument(f"{name} must be a datetime.date, not {type(value).__name__}")
+    return value
