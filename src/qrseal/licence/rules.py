@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NamedTuple, cast
 
 from ..errors import InvalidArgument, InvalidLicence, LicenceProblem
 from . import china as cn
@@ -47,6 +47,7 @@ __all__ = [
     "PORTRAIT_MAGIC",
     "SIGNS",
     "Found",
+    "Rule",
     "StructChecker",
     "driving_cross_problems",
     "id_problems",
@@ -107,7 +108,18 @@ def text_problem(kind: FieldKind, text: str) -> tuple[Problem, str] | None:
     return None
 
 
-def _text_check(kind: FieldKind) -> Check:
+class Rule(NamedTuple):
+    """One field's compiled check: ``check`` returns its findings (``()`` when valid);
+    ``fast`` is a Python expression over ``x`` (names from ``env`` in braces) that is true
+    only for values ``check`` accepts, inlined by :class:`StructChecker`. The default
+    calls ``check`` itself."""
+
+    check: Check
+    fast: str = "not {check}(x)"
+    env: Mapping[str, object] = MappingProxyType({})
+
+
+def _text_rule(kind: FieldKind) -> Rule:
     # A full match of the allow-list pattern settles every text rule: each character it
     # admits is its own NFKC form and no mark, and it admits single inner spaces only
     # (tests/licence/test_text.py checks both premises). Anything else gets the rules.
@@ -121,37 +133,38 @@ def _text_check(kind: FieldKind) -> Check:
             return _OK if found is None else (found,)
         return ((_P.WRONG_TYPE, "not a str"),)
 
-    return check
+    return Rule(check, "type(x) is str and {match}(x) is not None", {"match": match})
 
 
-def _pattern_check(kind: FieldKind, pattern: re.Pattern[str], what: str) -> Check:
+def _pattern_rule(kind: FieldKind, pattern: re.Pattern[str], what: str) -> Rule:
     """Text of ``kind`` with a format; the formats admit only clean ASCII, so a match also
     settles the text rules."""
-    text, match = _text_check(kind), pattern.fullmatch
+    text, match = _text_rule(kind).check, pattern.fullmatch
 
     def check(value: Any) -> Findings:
         if type(value) is str and match(value) is not None:
             return _OK
         return text(value) or ((_P.INVALID_FORMAT, f"must be {what}"),)
 
-    return check
+    return Rule(check, "type(x) is str and {match}(x) is not None", {"match": match})
 
 
-def _vocabulary_check(kind: FieldKind, words: frozenset[str], problem: Findings) -> Check:
+def _vocabulary_rule(kind: FieldKind, words: frozenset[str], problem: Findings) -> Rule:
     """Text of ``kind`` from a vocabulary of clean ASCII codes."""
-    text = _text_check(kind)
+    text = _text_rule(kind).check
 
     def check(value: Any) -> Findings:
         if type(value) is str and value in words:
             return _OK
         return text(value) or problem
 
-    return check
+    return Rule(check, "type(x) is str and x in {words}", {"words": words})
 
 
 # --- dates, times, numbers, lists --------------------------------------------------------
 
 _DATE_RANGE: Final[Findings] = ((_P.DATE_RANGE, "outside 1900-01-01..2999-12-31"),)
+_RANGES: Final = {"low": DATE_MIN, "high": DATE_MAX, "start": TIME_MIN, "end": TIME_END}
 
 
 def _date_check(value: Any) -> Findings:
@@ -174,16 +187,25 @@ def _uint_check(value: Any) -> Findings:
     return _OK if type(value) is int else ((_P.WRONG_TYPE, "not an int"),)
 
 
-def _instance_check(wanted: type[Any]) -> Check:
+_DATE_RULE: Final = Rule(_date_check, "type(x) is {date} and {low} <= x <= {high}", _RANGES)
+_TIME_RULE: Final = Rule(
+    _time_check,
+    "type(x) is {datetime} and x.tzinfo is {UTC} and not x.microsecond and {start} <= x < {end}",
+    {**_RANGES, "UTC": UTC},
+)
+_UINT_RULE: Final = Rule(_uint_check, "type(x) is int")
+
+
+def _instance_rule(wanted: type[Any]) -> Rule:
     problem: Findings = ((_P.WRONG_TYPE, f"not {wanted.__name__}"),)
 
     def check(value: Any) -> Findings:
         return _OK if isinstance(value, wanted) else problem
 
-    return check
+    return Rule(check, "type(x) is {wanted}", {"wanted": wanted})
 
 
-def _items_check(item: type[Any]) -> Check:
+def _items_rule(item: type[Any]) -> Rule:
     problem: Findings = ((_P.WRONG_TYPE, f"not a tuple of {item.__name__}"),)
 
     def check(value: Any) -> Findings:
@@ -194,24 +216,24 @@ def _items_check(item: type[Any]) -> Check:
                 return problem
         return _OK
 
-    return check
+    return Rule(check, "x == () or not {check}(x)", {})
 
 
-def _kind_check(spec: FieldSpec, items: Mapping[FieldKind, type[Any]]) -> Check:
+def _kind_rule(spec: FieldSpec, items: Mapping[FieldKind, type[Any]]) -> Rule:
     """The type and per-kind check of one field."""
     kind = spec.kind
     if kind in TEXT_KINDS:
-        return _text_check(kind)
+        return _text_rule(kind)
     if kind is _K.DATE:
-        return _date_check
+        return _DATE_RULE
     if kind is _K.TIME:
-        return _time_check
+        return _TIME_RULE
     if kind is _K.UINT:
-        return _uint_check
+        return _UINT_RULE
     if kind in LIST_KINDS:
-        return _items_check(items[kind])
+        return _items_rule(items[kind])
     wanted = {_K.BYTES: bytes, _K.PROFILE: Profile}.get(kind) or spec.enum or type(None)
-    return _instance_check(wanted)
+    return _instance_rule(wanted)
 
 
 # --- rules on one field of the licence (identifier formats, points, status, portrait) ----
@@ -235,26 +257,24 @@ PORTRAIT_MAGIC: Final = (b"\xff\xd8\xff", b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\
 SIGNS: Final = frozenset({"=", "<", ">", "<=", ">="})
 
 
-def _un_sign_check() -> Check:
-    pattern = _pattern_check(_K.CODE, _UN_SIGN, "1-3 capital letters")
+def _un_sign_rule() -> Rule:
+    pattern = _pattern_rule(_K.CODE, _UN_SIGN, "1-3 capital letters").check
     rc: Findings = ((_P.UN_SIGN_RC, "RC is Taiwan; the PRC uses CHN"),)
 
     def check(value: Any) -> Findings:
-        if value == cn.UN_SIGN_DEFAULT:
-            return pattern(value)
         return pattern(value) or (rc if value == cn.UN_SIGN_FORBIDDEN else _OK)
 
-    return check
+    return Rule(check, "x == {default} or not {check}(x)", {"default": cn.UN_SIGN_DEFAULT})
 
 
-def _admin_number_check() -> Check:
-    pattern = _pattern_check(_K.LATIN_ID, _ADMIN_NUMBER, "12 digits")
+def _admin_number_rule() -> Rule:
+    pattern = _pattern_rule(_K.LATIN_ID, _ADMIN_NUMBER, "12 digits").check
     region: Findings = ((_P.UNKNOWN_REGION, "unknown province prefix"),)
 
     def check(value: Any) -> Findings:
         return pattern(value) or (_OK if value[:2] in cn.PROVINCE_CODES else region)
 
-    return check
+    return Rule(check)
 
 
 def _points_check(value: Any) -> Findings:
@@ -263,57 +283,51 @@ def _points_check(value: Any) -> Findings:
     return _uint_check(value) or ((_P.POINTS_RANGE, "must be 0..255"),)
 
 
-def _status_check() -> Check:
-    text = _text_check(_K.CODE)
+def _status_check(status: Any) -> Findings:
+    if status == "A" or (
+        type(status) is str
+        and _STATUS_NOT_A.fullmatch(status) is not None
+        and len(set(status)) == len(status)
+    ):
+        return _OK
+    if found := _CODE_TEXT(status):
+        return found
+    out: list[tuple[Problem, str]] = []
+    if unknown := "".join(sorted(set(status) - cn.STATUS_LETTERS)):
+        out.append((_P.UNKNOWN_STATUS, f"unknown letters {unknown}"))
+    if len(set(status)) != len(status):
+        out.append((_P.DUPLICATE, "a letter appears twice"))
+    if "A" in status and len(status) > 1:
+        out.append((_P.STATUS_A_NOT_ALONE, "A (normal) must stand alone"))
+    return tuple(out)
 
-    def check(status: Any) -> Findings:
-        if status == "A" or (
-            type(status) is str
-            and _STATUS_NOT_A.fullmatch(status) is not None
-            and len(set(status)) == len(status)
-        ):
-            return _OK
-        if found := text(status):
-            return found
-        out: list[tuple[Problem, str]] = []
-        if unknown := "".join(sorted(set(status) - cn.STATUS_LETTERS)):
-            out.append((_P.UNKNOWN_STATUS, f"unknown letters {unknown}"))
-        if len(set(status)) != len(status):
-            out.append((_P.DUPLICATE, "a letter appears twice"))
-        if "A" in status and len(status) > 1:
-            out.append((_P.STATUS_A_NOT_ALONE, "A (normal) must stand alone"))
-        return tuple(out)
 
-    return check
+_CODE_TEXT: Final = _text_rule(_K.CODE).check
 
 
 def _portrait_check(value: Any) -> Findings:
-    if type(value) is bytes and value.startswith(PORTRAIT_MAGIC):
-        return _OK
     if not isinstance(value, bytes):
         return ((_P.WRONG_TYPE, "not bytes"),)
-    return (
-        _OK
-        if value.startswith(PORTRAIT_MAGIC)
-        else ((_P.PORTRAIT_FORMAT, "must be JPEG or JPEG 2000"),)
-    )
+    if value.startswith(PORTRAIT_MAGIC):
+        return _OK
+    return ((_P.PORTRAIT_FORMAT, "must be JPEG or JPEG 2000"),)
 
 
-#: Field checkers that add a rule of their own to the kind's check.
-_FIELD_CHECKS: Final[Mapping[str, Check]] = MappingProxyType({
-    _F.NATIONALITY: _pattern_check(_K.CODE, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
-    _F.ISSUING_COUNTRY: _pattern_check(_K.CODE, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
-    _F.ISSUING_JURISDICTION: _pattern_check(_K.CODE, _SUBDIVISION, "an ISO 3166-2 code"),
-    _F.UN_DISTINGUISHING_SIGN: _un_sign_check(),
-    _F.ADMINISTRATIVE_NUMBER: _admin_number_check(),
-    _F.POINTS: _points_check,
-    _F.STATUS: _status_check(),
-    _F.PORTRAIT: _portrait_check,
+#: Field rules that add a rule of their own to the kind's check.
+_FIELD_RULES: Final[Mapping[str, Rule]] = MappingProxyType({
+    _F.NATIONALITY: _pattern_rule(_K.CODE, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
+    _F.ISSUING_COUNTRY: _pattern_rule(_K.CODE, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
+    _F.ISSUING_JURISDICTION: _pattern_rule(_K.CODE, _SUBDIVISION, "an ISO 3166-2 code"),
+    _F.UN_DISTINGUISHING_SIGN: _un_sign_rule(),
+    _F.ADMINISTRATIVE_NUMBER: _admin_number_rule(),
+    _F.POINTS: Rule(_points_check, "type(x) is int and 0 <= x <= 255"),
+    _F.STATUS: Rule(_status_check, "x == 'A' or not {check}(x)"),
+    _F.PORTRAIT: Rule(_portrait_check),
     # Privileges: the vocabularies (clean ASCII codes, so membership settles the text).
-    "class_code": _vocabulary_check(
+    "class_code": _vocabulary_rule(
         _K.CODE, cn.CLASS_CODES, ((_P.UNKNOWN_CLASS, "not a 2022 class code"),)
     ),
-    "vehicle_category_code": _vocabulary_check(
+    "vehicle_category_code": _vocabulary_rule(
         _K.CODE, cn.ISO_CATEGORIES, ((_P.UNKNOWN_CATEGORY, "not in Annex B"),)
     ),
 })  # fmt: skip
@@ -327,29 +341,60 @@ _FIELD_CHECKS: Final[Mapping[str, Check]] = MappingProxyType({
 _RULE_CODES: Final = frozenset({_P.UNKNOWN_CLASS, _P.UNKNOWN_CATEGORY})
 #: The rules relating fields of one structure: (value, unusable field names) -> findings.
 CrossRules = Callable[[Any, frozenset[str]], list[Found]]
+_NOTHING_UNUSABLE: Final = frozenset[str]()
+
+
+def _no_cross(obj: object, unusable: frozenset[str]) -> list[Found]:
+    return []
 
 
 class StructChecker:
     """The compiled checks of one structure of the field table: per field, whether it is
-    required and its checker, then the rules relating its fields. ``items`` names the
-    value type of each list kind of the structure."""
+    required and its rule, then the rules relating its fields. ``items`` names the value
+    type of each list kind of the structure.
 
-    __slots__ = ("_cross", "_fields")
+    :meth:`problems` is compiled at construction into one straight-line function: each
+    field's ``fast`` test inlined, then the rules relating fields. The first field whose
+    fast test does not settle it hands over to :meth:`all_problems`, which runs every
+    field's ``check``; the fast tests only ever accept what the checks accept."""
+
+    __slots__ = ("_cross", "_fields", "problems")
 
     def __init__(
         self, struct: Struct, items: Mapping[FieldKind, type[Any]], cross: CrossRules | None
     ) -> None:
-        self._fields: tuple[tuple[str, bool, Check], ...] = tuple(
-            (
-                str(name),
-                name in struct.required,
-                _FIELD_CHECKS.get(name) or _kind_check(spec, items),
-            )
+        rules = [
+            (str(name), name in struct.required, _FIELD_RULES.get(name) or _kind_rule(spec, items))
             for name, spec in struct.specs.items()
+        ]
+        self._fields: tuple[tuple[str, bool, Check], ...] = tuple(
+            (name, required, rule.check) for name, required, rule in rules
         )
-        self._cross = cross
+        self._cross: CrossRules = cross or _no_cross
+        self.problems: Callable[[object], list[Found]] = self._compile(rules)
 
-    def problems(self, obj: object) -> list[Found]:
+    def _compile(self, rules: list[tuple[str, bool, Rule]]) -> Callable[[object], list[Found]]:
+        env: dict[str, object] = {
+            "date": date, "datetime": datetime, "_slow": self.all_problems,
+            "_cross": self._cross, "_nothing": _NOTHING_UNUSABLE,
+        }  # fmt: skip
+        lines = ["def problems(v):"]
+        for i, (name, required, rule) in enumerate(rules):
+            names = {key: f"_{i}_{key}" for key in (*rule.env, "check")}
+            env.update({names[key]: value for key, value in rule.env.items()})
+            env[names["check"]] = rule.check
+            fast = rule.fast.format(**names, date="date", datetime="datetime")
+            lines.append(f"    x = v.{name}")
+            unsettled = (
+                f"x is None or not ({fast})" if required else f"x is not None and not ({fast})"
+            )
+            lines.append(f"    if {unsettled}: return _slow(v)")
+        lines.append("    return _cross(v, _nothing)")
+        # Source built here from the field table and the rules above, never from input.
+        exec("\n".join(lines), env)  # noqa: S102
+        return cast(Callable[[object], list[Found]], env["problems"])
+
+    def all_problems(self, obj: object) -> list[Found]:
         """Every finding on ``obj``: each field by itself, then the rules relating fields
         that passed their own checks; ``[]`` when ``obj`` is valid."""
         found: list[Found] = []
@@ -366,12 +411,18 @@ class StructChecker:
                 for code, message in findings:
                     (later if code in _RULE_CODES else found).append((name, code, message))
         found += later
-        if self._cross is not None:
-            found += self._cross(obj, frozenset(unusable))
-        return found
+        return found + self._cross(obj, frozenset(unusable))
 
 
 # --- rules relating fields ---------------------------------------------------------------
+
+
+# Enum members as module constants: attribute access on an Enum class is slow, and these
+# rules run for every licence a verifier reads.
+_MALE, _FEMALE, _LONG_TERM = Sex.MALE, Sex.FEMALE, ValidityTerm.LONG_TERM
+_PR_2017 = DocumentNumberType.CN_FOREIGN_PR_ID_2017
+_PR_2023 = DocumentNumberType.CN_FOREIGN_PR_ID_2023
+_HMT = DocumentNumberType.CN_HMT_RESIDENCE_PERMIT
 
 
 def id_problems(
@@ -383,15 +434,12 @@ def id_problems(
     found: list[tuple[Problem, str]] = []
     if cn.id_check_character(number[:17]) != number[17]:
         found.append((_P.ID_CHECKSUM, "MOD 11-2 check character does not match"))
-    pr_card = kind is DocumentNumberType.CN_FOREIGN_PR_ID_2023
+    pr_card = kind is _PR_2023
     if pr_card and number[0] != "9":
         found.append((_P.UNKNOWN_REGION, "a 2023 permanent-residence number starts with 9"))
     elif not pr_card and number[:2] not in cn.PROVINCE_CODES:
         found.append((_P.UNKNOWN_REGION, "unknown province code"))
-    elif (
-        kind is DocumentNumberType.CN_HMT_RESIDENCE_PERMIT
-        and number[:6] not in cn.HMT_ADDRESS_CODES
-    ):
+    elif kind is _HMT and number[:6] not in cn.HMT_ADDRESS_CODES:
         found.append((_P.UNKNOWN_REGION, "address code must be 810000, 820000 or 830000"))
     digits = int(number[6:14])
     if born is not None:
@@ -405,8 +453,8 @@ def id_problems(
     if not matches:
         found.append((_P.ID_BIRTH_DATE, "digits 7-14 do not match birth_date"))
     # Sequence parity encodes sex on citizen IDs; on the 2023 PR card it is unconfirmed [V].
-    parity_sex = Sex.MALE if int(number[16]) % 2 else Sex.FEMALE
-    if not pr_card and sex in (Sex.MALE, Sex.FEMALE) and sex is not parity_sex:
+    parity_sex = _MALE if number[16] in "13579" else _FEMALE
+    if not pr_card and (sex is _MALE or sex is _FEMALE) and sex is not parity_sex:
         found.append((_P.ID_SEX, "digit 17 parity does not match sex"))
     return found
 
@@ -419,9 +467,7 @@ def driving_cross_problems(v: Any, bad: frozenset[str]) -> list[Found]:
     return [("expiry_date", _P.DATE_ORDER, "before issue_date")] if issued > expires else []
 
 
-def _duplicates(group: str, codes: tuple[str, ...]) -> list[Found]:
-    if len(set(codes)) == len(codes):
-        return []
+def _duplicates(group: str, codes: list[str]) -> list[Found]:
     return [
         (f"{group}[{i}]", _P.DUPLICATE, f"{code} listed twice")
         for i, code in enumerate(codes)
@@ -458,14 +504,15 @@ def licence_cross_problems(v: Any, bad: frozenset[str]) -> list[Found]:
             found.append((_ISSUING_JURISDICTION, _P.UNKNOWN_REGION, "not an ISO 3166-2:CN code"))
     if _DOCUMENT_NUMBER not in bad and _DOCUMENT_NUMBER_TYPE not in bad:
         number, kind = v.document_number, v.document_number_type
-        if kind is DocumentNumberType.CN_FOREIGN_PR_ID_2017:
+        if kind is _PR_2017:
             if not _PR2017.fullmatch(number):
                 message = "must be 3 capital letters + 12 digits"
                 found.append((_DOCUMENT_NUMBER, _P.INVALID_FORMAT, message))
         elif kind in ID_TYPES:  # other document types are opaque Latin-1 text
             born = None if _BIRTH_DATE in bad else v.birth_date
             sex = None if _SEX in bad else v.sex
-            found += ((_DOCUMENT_NUMBER, *p) for p in id_problems(number, kind, born, sex))
+            if wrong := id_problems(number, kind, born, sex):
+                found += [(_DOCUMENT_NUMBER, *p) for p in wrong]
     first, issued, expiry = v.first_issue_date, v.issue_date, v.expiry_date
     if _FIRST_ISSUE_DATE not in bad:
         if _BIRTH_DATE not in bad and cn.full_years(v.birth_date, first) < 18:
@@ -477,15 +524,17 @@ def licence_cross_problems(v: Any, bad: frozenset[str]) -> list[Found]:
     if expiry is not None and expiry_ok and _ISSUE_DATE not in bad and issued > expiry:
         found.append((_EXPIRY_DATE, _P.DATE_ORDER, "before issue_date"))
     long_term = expiry_ok and _VALIDITY_TERM not in bad
-    if long_term and (v.validity_term is ValidityTerm.LONG_TERM) != (expiry is None):
+    if long_term and (v.validity_term is _LONG_TERM) != (expiry is None):
         message = "null exactly when validity_term is long_term"
         found.append((_EXPIRY_DATE, _P.LONG_TERM_EXPIRY, message))
     if _DOMESTIC_PRIVILEGES not in bad:
-        classes = tuple(p.class_code for p in v.domestic_privileges)
-        found += _duplicates(_DOMESTIC_PRIVILEGES, classes)
+        classes = [p.class_code for p in v.domestic_privileges]
+        if len(set(classes)) != len(classes):
+            found += _duplicates(_DOMESTIC_PRIVILEGES, classes)
         if _DRIVING_PRIVILEGES not in bad and (driving := v.driving_privileges):
-            categories = tuple(p.vehicle_category_code for p in driving)
-            found += _duplicates(_DRIVING_PRIVILEGES, categories)
+            categories = [p.vehicle_category_code for p in driving]
+            if len(set(categories)) != len(categories):
+                found += _duplicates(_DRIVING_PRIVILEGES, categories)
             if _ISSUE_DATE not in bad:
                 # Catches a Chinese C1 (car) copied as ISO C1 (medium truck): §2.12, §3.4.
                 allowed = cn.derivable_iso_categories(classes, issued)
@@ -495,7 +544,7 @@ def licence_cross_problems(v: Any, bad: frozenset[str]) -> list[Found]:
                         message = "not derivable from the CN classes"
                         found.append((where, _P.CATEGORY_NOT_DERIVABLE, message))
     elif _DRIVING_PRIVILEGES not in bad:
-        categories = tuple(p.vehicle_category_code for p in v.driving_privileges)
+        categories = [p.vehicle_category_code for p in v.driving_privileges]
         found += _duplicates(_DRIVING_PRIVILEGES, categories)
     return found
 

@@ -75,6 +75,9 @@ _JURISDICTION, _FAMILY, _GIVEN = (
     str(_F.FAMILY_NAME_NATIONAL_CHARACTER),
     str(_F.GIVEN_NAME_NATIONAL_CHARACTER),
 )
+_EXPIRY: Final = str(_F.EXPIRY_DATE)
+#: Required names as plain str (hashing a StrEnum member runs Python code).
+_REQUIRED: Final = tuple(map(str, LICENCE.required))
 _COUNTRY_KEY, _SIGN_KEY, _FULL_NAME_KEY = (
     LICENCE.specs[n].key for n in (_COUNTRY, _SIGN, _FULL_NAME)
 )
@@ -240,10 +243,16 @@ class _List(NamedTuple):
     codes: bool  # an array of restriction codes: never empty
 
 
-class _Table(NamedTuple):
-    """One structure in one form: key -> (name, decoder or list reading)."""
+# How the reader takes a value: inline for the common shapes of the compact form, else
+# through the field's decoder (which also names the problem of a value it refuses).
+_EXACT, _DATE, _LOOKUP, _CALL, _LIST = range(5)
+_Entry = tuple[str, int, Any, Decode | None, "_List | None"]
 
-    entries: Mapping[object, tuple[str, Decode | None, _List | None]]
+
+class _Table(NamedTuple):
+    """One structure in one form: key -> (name, how, inline argument, decoder, list)."""
+
+    entries: dict[object, _Entry]  # private, never handed out
     struct: Struct
     json: bool
     label: str
@@ -257,19 +266,35 @@ _ITEMS: Final[Mapping[FieldKind, tuple[type[Any], Struct]]] = MappingProxyType({
 
 
 def _table(struct: Struct, *, json: bool) -> _Table:
-    entries: dict[object, tuple[str, Decode | None, _List | None]] = {}
+    entries: dict[object, _Entry] = {}
     for name, spec in struct.specs.items():
         key: object = str(name) if json else spec.key
-        if spec.kind in LIST_KINDS:
-            item, sub = _ITEMS[spec.kind]
-            listed = _List(item, _table(sub, json=json), spec.kind is _K.CODES)
-            entries[key] = (str(name), None, listed)
+        kind = spec.kind
+        if kind in LIST_KINDS:
+            item, sub = _ITEMS[kind]
+            listed = _List(item, _table(sub, json=json), kind is _K.CODES)
+            entries[key] = (str(name), _LIST, None, None, listed)
         elif json:
-            entries[key] = (str(name), _json_decoder(spec, name in struct.json_nullable), None)
+            decode = _json_decoder(spec, name in struct.json_nullable)
+            entries[key] = (str(name), _CALL, None, decode, None)
         else:
-            entries[key] = (str(name), _cbor_decoder(spec), None)
+            decode = _cbor_decoder(spec)
+            if kind in TEXT_KINDS or kind is _K.BYTES or kind is _K.UINT:
+                exact = bytes if kind is _K.BYTES else int if kind is _K.UINT else str
+                entries[key] = (str(name), _EXACT, exact, decode, None)
+            elif kind is _K.DATE:
+                entries[key] = (str(name), _DATE, None, decode, None)
+            elif kind is _K.PROFILE or spec.enum is not None:
+                members = dict(PROFILE_VERSIONS) if kind is _K.PROFILE else _members(spec.enum)
+                entries[key] = (str(name), _LOOKUP, members, decode, None)
+            else:
+                entries[key] = (str(name), _CALL, None, decode, None)
     label = "a JSON object" if json else "a map"
-    return _Table(MappingProxyType(entries), struct, json, label)
+    return _Table(entries, struct, json, label)  # a dict: get() is faster than on a proxy
+
+
+def _members(enum: type[IntEnum] | None) -> dict[int, IntEnum]:
+    return {int(m): m for m in enum or ()}  # private, never handed out
 
 
 _JSON: Final = _table(LICENCE, json=True)
@@ -279,7 +304,8 @@ _CBOR: Final = _table(LICENCE, json=False)
 def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, Any] | None:
     """Decode one structure into constructor arguments (None if ``obj`` is no mapping);
     problems carry absolute paths."""
-    if not isinstance(obj, Mapping):
+    # type() first: an ABC isinstance check costs more than the rest of a small map.
+    if type(obj) is not dict and not isinstance(obj, Mapping):
         found.append((path or "$", Problem.WRONG_TYPE, f"must be {table.label}"))
         return None
     values: dict[str, Any] = {}
@@ -293,7 +319,21 @@ def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, 
                 label = key if isinstance(key, str | int) else f"{key!r:.40}"
                 found.append((join(path, str(label)), Problem.UNKNOWN_FIELD, "unknown field"))
             continue
-        name, decode, listed = entry
+        name, how, arg, decode, listed = entry
+        # Inline, as this runs for every field a verifier reads: the shapes the encoder writes.
+        if how == _EXACT:
+            if type(raw) is arg:
+                values[name] = raw
+                continue
+        elif how == _DATE:
+            if type(raw) is _CBORTag and raw.tag == 100:
+                days = raw.value
+                if type(days) is int and _DAY_MIN <= days <= _DAY_MAX:
+                    values[name] = _from_ordinal(_EPOCH_ORDINAL + days)
+                    continue
+        elif how == _LOOKUP and type(raw) is int and (member := arg.get(raw)) is not None:
+            values[name] = member
+            continue
         try:
             if decode is not None:
                 values[name] = decode(raw)
@@ -305,7 +345,7 @@ def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, 
 
 
 def _read_list(listed: _List, raw: object, path: str, found: _Problems) -> tuple[Any, ...]:
-    if not isinstance(raw, list | tuple):
+    if type(raw) is not list and not isinstance(raw, list | tuple):
         raise _Bad(Problem.WRONG_TYPE, "must be an array")
     if listed.codes and not raw:
         raise _Bad(Problem.EMPTY, "omit codes rather than send an empty array")
@@ -374,8 +414,8 @@ def read_cbor(obj: object) -> dict[str, Any]:
         raise invalid(found)
     for name, _, value in _derived(values):
         values.setdefault(name, value)
-    values.setdefault(_F.EXPIRY_DATE, None)
-    found += _missing(values, LICENCE.required, "")
+    values.setdefault(_EXPIRY, None)
+    found += _missing(values, _REQUIRED, "")
     if found:
         raise invalid(found, ordered=True)
     return values
