@@ -1,6 +1,6 @@
 """The driving-licence value (ISO/IEC 18013-5 names + China profile): an immutable
 :class:`Licence`, its warnings and derived values, and its two wire forms behind
-``from_*``/``to_*`` (read and written by :mod:`qrseal.licence.wire`). Section numbers (§)
+``from_*``/``to_*`` (read by :mod:`qrseal.licence.wire`, written by :mod:`qrseal.licence.writers`). Section numbers (§)
 refer to ``licence-model.md``.
 
 A :class:`Licence` is valid by construction: the constructor runs the validator of
@@ -60,16 +60,11 @@ from .fields import (
     ValidityTerm,
 )
 from .privileges import DomesticPrivilege, DrivingPrivilege, PrivilegeCode
-from .rules import (
-    SIGNS,
-    Found,
-    StructChecker,
-    invalid,
-    licence_cross_problems,
-    require_date,
-)
+from .relations import licence_cross_problems
+from .rules import SIGNS, Found, StructChecker, invalid, require_date
 from .text import ALLOW_LISTS
-from .wire import read_cbor, read_json, write_cbor, write_json
+from .wire import read_cbor, read_json
+from .writers import write_cbor, write_json
 
 __all__ = [
     "ALL_FIELDS",

@@ -11,7 +11,8 @@ from datetime import date
 from typing import Final
 
 from .fields import CODE, DOMESTIC, DRIVING, FieldKind
-from .rules import StructChecker, driving_cross_problems, invalid
+from .relations import driving_cross_problems
+from .rules import StructChecker, invalid
 
 __all__ = ["DomesticPrivilege", "DrivingPrivilege", "PrivilegeCode"]
 

@@ -1,13 +1,13 @@
-"""The two wire forms of a licence: the unified JSON object (§4.2) and the compact
+"""Reading the two wire forms of a licence: the unified JSON object (§4.2) and the compact
 integer-keyed CBOR map that is signed into the QR code (§4.5).
 
-Readers turn either form into constructor arguments (privileges already built, so
-already checked) and report every decoding problem with its path; the validator
+One reader turns either form into constructor arguments (privileges already built, so
+already checked) and reports every decoding problem with its path; the validator
 (:mod:`qrseal.licence.rules`) runs when the licence is constructed, the same for both
-forms. Writers take any object with the licence's fields. One table (the field specs of
-:mod:`qrseal.licence.fields`) drives everything here: each field's decoder is chosen
-once, at import, from its kind. Reached through ``Licence.from_json``/``to_json``/
-``from_cbor_map``/``to_cbor_map``.
+forms. One table (the field specs of :mod:`qrseal.licence.fields`) drives it: each
+field's decoder is chosen once, at import, from its kind, and the shapes the encoder
+writes are taken inline. Writing: :mod:`qrseal.licence.writers`. Reached through
+``Licence.from_json``/``from_cbor_map``.
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from typing import Any, Final, NamedTuple, TypeVar
 
 import cbor2
 
-from ..errors import InvalidArgument, InvalidLicence, LicenceProblem
+from ..errors import InvalidLicence, LicenceProblem
 from . import china as cn
 from .fields import (
-    ALL_FIELDS,
     CODE,
     DATE_MAX,
     DATE_MIN,
@@ -36,8 +35,6 @@ from .fields import (
     LICENCE,
     LIST_KINDS,
     PROFILE_VERSIONS,
-    QR_DEFAULT_FIELDS,
-    SELECTABLE_FIELDS,
     TEXT_KINDS,
     DocumentNumberType,
     FieldKind,
@@ -49,12 +46,15 @@ from .fields import (
     Struct,
 )
 from .privileges import DomesticPrivilege, DrivingPrivilege, PrivilegeCode
-from .rules import ID_TYPES, Found, invalid, join, normalise_text
+from .relations import ID_TYPES
+from .rules import Found, invalid, join, normalise_text
 
-__all__ = ["read_cbor", "read_json", "write_cbor", "write_json"]
+__all__ = ["CBOR_EPOCH", "derived", "read_cbor", "read_json"]
 
 _F, _K = LicenceField, FieldKind
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+#: The epoch of tag 1 (times) and tag 100 (dates) in the compact form.
+CBOR_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH: Final = CBOR_EPOCH
 _EPOCH_DATE: Final = _EPOCH.date()
 _EPOCH_ORDINAL: Final = _EPOCH_DATE.toordinal()
 _SECOND: Final = timedelta(seconds=1)
@@ -83,7 +83,7 @@ _COUNTRY_KEY, _SIGN_KEY, _FULL_NAME_KEY = (
 )
 
 
-def _derived(values: Mapping[str, Any]) -> list[tuple[str, int, object]]:
+def derived(values: Mapping[str, Any]) -> list[tuple[str, int, object]]:
     """(name, compact key, value) of the values the compact form leaves out because the
     decoder restores them: computed from ``values`` by name."""
     out: list[tuple[str, int, object]] = [(_SIGN, _SIGN_KEY, cn.UN_SIGN_DEFAULT)]
@@ -412,7 +412,7 @@ def read_cbor(obj: object) -> dict[str, Any]:
     values = _read(_CBOR, obj, "", found)
     if values is None:
         raise invalid(found)
-    for name, _, value in _derived(values):
+    for name, _, value in derived(values):
         values.setdefault(name, value)
     values.setdefault(_EXPIRY, None)
     found += _missing(values, _REQUIRED, "")
@@ -429,108 +429,3 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 
 def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
-
-
-# --- writers -----------------------------------------------------------------------------
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, NamedIntEnum):
-        return value.json_name
-    if isinstance(value, IntEnum):
-        return int(value)  # sex: the ISO/IEC 5218 number
-    return str(value) if isinstance(value, str) else value  # StrEnum -> plain str
-
-
-def _write_json(struct: Struct, obj: object) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for name, spec in struct.specs.items():
-        value = getattr(obj, name)
-        if value is None and name not in struct.json_nullable:
-            continue
-        if spec.kind is _K.CODES and not value:
-            continue  # absent, never an empty array (CDDL [+ code])
-        if spec.kind in LIST_KINDS:
-            sub = _ITEMS[spec.kind][1]
-            out[name] = [_write_json(sub, item) for item in value]
-        else:
-            out[name] = None if value is None else _json_value(value)
-    return out
-
-
-def write_json(licence: object) -> dict[str, object]:
-    """``Licence.to_json``: None fields omitted except ``expiry_date``."""
-    return _write_json(LICENCE, licence)
-
-
-def _cbor_date_tag(day: date) -> cbor2.CBORTag:
-    return _CBORTag(100, day.toordinal() - _EPOCH_ORDINAL)
-
-
-def _cbor_value(kind: FieldKind) -> Callable[[Any], object]:
-    if kind is _K.DATE:
-        return _cbor_date_tag
-    if kind is _K.TIME:
-        return lambda moment: _CBORTag(1, (moment - _EPOCH) // _SECOND)
-    if kind is _K.PROFILE:
-        return _PROFILE_NUMBERS.__getitem__
-    if kind is _K.ENUM:
-        return int
-    if kind in LIST_KINDS:
-        return lambda items: [_write_positional(item) for item in items]
-    return lambda value: value
-
-
-def _write_positional(privilege: DomesticPrivilege | DrivingPrivilege) -> dict[int, object]:
-    """A privilege as a positional map: dates tagged, None and empty codes left out."""
-    if isinstance(privilege, DomesticPrivilege):
-        code, other = privilege.class_code, privilege.probation_end_date
-    else:
-        code, other = privilege.vehicle_category_code, privilege.expiry_date
-    issued, codes = privilege.issue_date, privilege.codes
-    out: dict[int, object] = {1: code}
-    if issued is not None:
-        out[2] = _cbor_date_tag(issued)
-    if other is not None:
-        out[3] = _cbor_date_tag(other)
-    if codes:  # absent, never an empty array (CDDL [+ code])
-        out[4] = [
-            {k: v for k, v in enumerate((c.code, c.sign, c.value), 1) if v is not None}
-            for c in codes
-        ]
-    return out
-
-
-#: (name, compact key, value writer, selectable) in field order.
-_CBOR_PLAN: Final = tuple(
-    (str(name), spec.key, _cbor_value(spec.kind), name in SELECTABLE_FIELDS)
-    for name, spec in LICENCE.specs.items()
-)
-
-
-def write_cbor(licence: object, fields: frozenset[str] | None) -> dict[int, object]:
-    """``Licence.to_cbor_map``; raises InvalidArgument for ``fields`` that are not a set
-    of field names."""
-    if fields is None:
-        fields = QR_DEFAULT_FIELDS
-    elif fields is not QR_DEFAULT_FIELDS and (
-        not isinstance(fields, set | frozenset) or not fields <= ALL_FIELDS
-    ):
-        raise InvalidArgument(f"fields must be a set of LicenceField names, not {fields!r}")
-    out: dict[int, object] = {}
-    values: dict[str, Any] = {}
-    for name, key, write, selectable in _CBOR_PLAN:
-        value = values[name] = getattr(licence, name)
-        if value is None or (selectable and name not in fields):
-            continue
-        out[key] = write(value)
-    for name, key, value in _derived(values):
-        if values[name] == value:
-            out.pop(key, None)
-    return out
