@@ -91,6 +91,21 @@ _LONG_NATIONAL_NAME: Final = 15
 _CJK_COMPATIBILITY: Final = ((0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
 _NATIONAL_KINDS: Final = (FieldKind.NAME, FieldKind.NATIONAL)
 _Privilege = TypeVar("_Privilege", DomesticPrivilege, DrivingPrivilege)
+# check_at runs for every credential verified: plain str names and the code as constants
+# (attribute access on an Enum class is slow).
+_BIRTH, _FIRST, _ISSUED, _DOMESTIC, _DRIVING, _CAPTURED, _AS_OF = map(
+    str,
+    (
+        LicenceField.BIRTH_DATE,
+        LicenceField.FIRST_ISSUE_DATE,
+        LicenceField.ISSUE_DATE,
+        LicenceField.DOMESTIC_PRIVILEGES,
+        LicenceField.DRIVING_PRIVILEGES,
+        LicenceField.PORTRAIT_CAPTURE_DATE,
+        LicenceField.POINTS_AS_OF,
+    ),
+)
+_IN_FUTURE: Final = Problem.IN_FUTURE
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -294,26 +309,24 @@ class Licence:
                 today = instant.astimezone(cn.CN_UTC_OFFSET).date()
             except OverflowError as exc:
                 raise InvalidArgument("check_at time is out of range") from exc
-        F, future = LicenceField, Problem.IN_FUTURE
-        found: list[Found] = [
-            (name, future, f"after {today}")
-            for name, day in (
-                (F.BIRTH_DATE, self.birth_date),
-                (F.FIRST_ISSUE_DATE, self.first_issue_date),
-                (F.ISSUE_DATE, self.issue_date),
-            )
-            if day > today
-        ]
-        for group in (F.DOMESTIC_PRIVILEGES, F.DRIVING_PRIVILEGES):
-            for where, privilege in _indexed(group, getattr(self, group)):
+        found: list[Found] = []
+        for name, day in ((_BIRTH, self.birth_date), (_FIRST, self.first_issue_date)):
+            if day > today:
+                found.append((name, _IN_FUTURE, f"after {today}"))
+        if self.issue_date > today:
+            found.append((_ISSUED, _IN_FUTURE, f"after {today}"))
+        for group, privileges in (
+            (_DOMESTIC, self.domestic_privileges),
+            (_DRIVING, self.driving_privileges),
+        ):
+            for i, privilege in enumerate(privileges):
                 if privilege.issue_date is not None and privilege.issue_date > today:
-                    found.append((f"{where}.issue_date", future, f"after {today}"))
-        for name in (F.PORTRAIT_CAPTURE_DATE, F.POINTS_AS_OF):
-            moment: datetime | None = getattr(self, name)
+                    found.append((f"{group}[{i}].issue_date", _IN_FUTURE, f"after {today}"))
+        for name, moment in ((_CAPTURED, self.portrait_capture_date), (_AS_OF, self.points_as_of)):
             if moment is None:
                 continue
             if moment > instant if instant else moment.astimezone(cn.CN_UTC_OFFSET).date() > today:
-                found.append((name, future, f"after {now}"))
+                found.append((name, _IN_FUTURE, f"after {now}"))
         if found:
             raise invalid(found)
 
