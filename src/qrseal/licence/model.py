@@ -315,10 +315,11 @@ class Licence:
                 found.append((name, _IN_FUTURE, f"after {today}"))
         if self.issue_date > today:
             found.append((_ISSUED, _IN_FUTURE, f"after {today}"))
-        for group, privileges in (
+        groups: tuple[tuple[str, tuple[DomesticPrivilege | DrivingPrivilege, ...]], ...] = (
             (_DOMESTIC, self.domestic_privileges),
             (_DRIVING, self.driving_privileges),
-        ):
+        )
+        for group, privileges in groups:
             for i, privilege in enumerate(privileges):
                 if privilege.issue_date is not None and privilege.issue_date > today:
                     found.append((f"{group}[{i}].issue_date", _IN_FUTURE, f"after {today}"))
