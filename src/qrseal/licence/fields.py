@@ -224,6 +224,8 @@ class LicenceField(StrEnum):
 
 
 class FieldKind(Enum):
+    """What a field holds; it decides the field's checks and its form on each wire."""
+
     # Text: NFKC + single spaces on input; the characters of each kind: licence_text.
     LATIN_NAME = auto()  # ISO Latin-1 name: Latin-1 letters and name punctuation
     LATIN_TEXT = auto()  # ISO Latin-1 place, address or authority
@@ -258,12 +260,17 @@ LIST_KINDS: Final = frozenset({FieldKind.DOMESTIC, FieldKind.DRIVING, FieldKind.
 
 
 class FieldSpec(NamedTuple):
+    """One field: its compact-map key, its kind and, for an enumeration, its enum."""
+
     key: int
     kind: FieldKind
     enum: type[IntEnum] | None = None
 
 
 class Struct(NamedTuple):
+    """One structure (the licence, a privilege, a restriction code): its fields in output
+    order, by compact key, the required ones and those JSON may give as null."""
+
     specs: Mapping[str, FieldSpec]  # in output order
     by_key: Mapping[int, str]
     required: frozenset[str]  # must be present and not None in the model
