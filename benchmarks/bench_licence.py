@@ -1,8 +1,13 @@
 """Licence model micro-benchmarks: µs per call of the compact-map reader and writer and the
 JSON loader for each sample licence, next to a raw ES256 verify and sign measured in the
-same run (so the figures can be read against the verifier and issuer budgets).
+same run (so the figures can be read against the verifier and issuer budgets), and a
+whole ``Verifier.verify`` of sample licence 1 as a ratio of that raw verify.
 
     .venv/bin/python benchmarks/bench_licence.py [--quick]
+
+To compare two versions of the package in one run, run it twice in one command with
+``PYTHONPATH`` pointing at each ``src`` (e.g. a ``git archive`` of the base commit in /tmp)
+and read the ratios to the raw verify printed by each.
 
 Not a test: nothing here asserts. Columns: ``from_cbor_map`` on the map as
 ``cbor2.loads`` returns it (tags 100/1 already ``date``/``datetime``) and as the verifier
@@ -22,8 +27,17 @@ import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+import qrseal
+from qrseal import TrustedKey, TrustStore, Verifier
 from qrseal.licence.model import Licence
-from qrseal.testing import sample_licence_json, sample_licences
+from qrseal.testing import (
+    FIXED_NOW,
+    TEST_ISSUER,
+    make_issuer,
+    make_private_key,
+    sample_licence_json,
+    sample_licences,
+)
 from qrseal.wire.cose import deterministic_dumps, strict_loads
 
 
@@ -59,7 +73,17 @@ def main(argv: list[str] | None = None) -> int:
     repeat, budget = (5, 0.02) if args.quick else (9, 0.1)
 
     verify, sign = es256_us(repeat=repeat, budget=budget)
+    print(f"qrseal from {qrseal.__file__}")
     print(f"ES256 verify {verify:.1f} µs, sign {sign:.1f} µs (same run, for scale)")
+    credential = make_issuer().sign(sample_licences()[0], now=FIXED_NOW)
+    public = make_private_key().public_key()
+    verifier = Verifier(TrustStore([TrustedKey(public, TEST_ISSUER)]))
+
+    def verify_credential() -> object:
+        return verifier.verify(credential.text, now=FIXED_NOW)
+
+    whole = per_call_us(verify_credential, repeat=repeat, budget=budget)
+    print(f"Verifier.verify (sample 1, ES256) {whole:.1f} µs = {whole / verify:.2f}x raw verify")
     print(
         f"{'sample':>6} {'from_cbor_map':>14} {'(tags)':>9} {'to_cbor_map':>12} {'from_json':>10}"
     )

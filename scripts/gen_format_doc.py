@@ -264,9 +264,9 @@ def _cbor_type(value: object) -> str:
 
 def licence_keys() -> str:
     """The licence map's key table, from the code."""
-    from qrseal.licence.model import _LICENCE, QR_OMITTED_BY_DEFAULT, LicenceField, _Kind
+    from qrseal.licence.fields import LICENCE, QR_OMITTED_BY_DEFAULT, FieldKind, LicenceField
 
-    latin_kinds = (_Kind.LATIN_NAME, _Kind.LATIN_TEXT, _Kind.LATIN_ID)
+    latin_kinds = (FieldKind.LATIN_NAME, FieldKind.LATIN_TEXT, FieldKind.LATIN_ID)
     seen: dict[int, str] = {}
     for licence in sample_licences():
         for key, value in licence.to_cbor_map(ALL_FIELDS).items():
@@ -278,7 +278,7 @@ def licence_keys() -> str:
     for field in sorted(LicenceField, key=lambda f: f.key):
         name = field.value
         ctype = seen.get(field.key) or _TYPES_NOT_IN_SAMPLES.get(name, "derived, never sent")
-        if _LICENCE.specs[field].kind in latin_kinds:  # the text classes the code checks
+        if LICENCE.specs[field].kind in latin_kinds:  # the text classes the code checks
             ctype += " (Latin-1)"
         if name in ("issuing_country", "un_distinguishing_sign", "full_name_national_character"):
             in_qr = "derived (sent only when it differs)"

@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 
 from qrseal.errors import InvalidArgument, InvalidLicence, QrsealError
 from qrseal.licence import china as cnprofile
-from qrseal.licence import model as licence_module
-from qrseal.licence import wire as licence_wire
+from qrseal.licence.fields import LICENCE
 from qrseal.licence.model import (
     ALL_FIELDS,
     QR_DEFAULT_FIELDS,
@@ -39,6 +38,7 @@ from qrseal.licence.model import (
     StatusTable,
     ValidityTerm,
 )
+from qrseal.licence.rules import normalise_text
 from qrseal.wire.cose import deterministic_dumps, strict_loads
 from tests.vectors import SHARED
 
@@ -728,44 +728,44 @@ def test_accepted_licences_are_stable(data: st.DataObject) -> None:
     licence.permitted_classes(include_c5=True)
 
 
-# --- the quick paths ----------------------------------------------------------------------
-# Construction and compact decoding try a quick check first and fall back to the full one.
-# These tests hold the quick paths to "never accept what the full path rejects" and make
-# sure the samples, as a verifier sees them, take the quick path.
+# --- one validator for every input ----------------------------------------------------------
+# Construction runs the one validator; both wire forms construct through it. These tests
+# make sure the samples decode from every form of their QR map, and that the two forms
+# meet the same rules with the same problems.
 
 
-def _quick_views(licence: Licence) -> list[Any]:
+def _qr_views(licence: Licence) -> list[Any]:
     """The QR map as to_cbor_map gives it, as cbor2.loads gives it, and as the verifier
     gets it (strict_loads keeps tags as CBORTag)."""
     compact = licence.to_cbor_map()
     return [compact, cbor2.loads(_compact(licence)), strict_loads(deterministic_dumps(compact))]
 
 
-def _full_problems(cls: type[Any], fields: dict[str, Any]) -> list[Any]:
-    """What the full check finds in an instance holding ``fields``, made without checks."""
-    problems: list[Any] = licence_module._made(cls, dict(fields))._problems()
-    return problems
-
-
 @pytest.mark.parametrize("index", range(5))
-def test_samples_take_the_quick_paths(index: int) -> None:
-    """Each sample and each form of its QR map pass the quick reader and quick check."""
+def test_samples_decode_from_every_qr_view(index: int) -> None:
+    """Each sample decodes from each form of its QR map to the licence without the
+    fields the QR leaves out."""
     licence = _licence(index)
-    assert licence_module._licence_ok(vars(licence))
     expected = _replace(licence, **dict.fromkeys(QR_OMITTED_BY_DEFAULT))
-    for view in _quick_views(licence):
-        values = licence_wire._quick_read(view)
-        assert values is not None
-        quick = Licence._quick(values)  # None unless the quick check accepts
-        assert quick == expected  # and holds what __init__ would have built, in order:
-        assert quick is not None and list(vars(quick).items()) == list(vars(expected).items())
+    for view in _qr_views(licence):
+        decoded = Licence.from_cbor_map(view)
+        assert decoded == expected
+        assert dataclasses.astuple(decoded) == dataclasses.astuple(expected)
 
 
-def test_astral_name_characters_take_the_quick_path() -> None:
+def test_licence_and_privileges_have_slots() -> None:
+    """Licence values are frozen and slotted: no instance __dict__ to write behind __init__."""
+    licence = _licence(3)
+    for value in (licence, licence.domestic_privileges[0], licence.driving_privileges[0]):
+        assert not hasattr(value, "__dict__")
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            value.issue_date = None  # type: ignore[misc]  # the point: frozen
+
+
+def test_astral_name_characters_are_accepted() -> None:
     """A CJK extension B character (𠮷) is a valid name character; an unassigned astral
     code point is refused with its number."""
     licence = _replace(_licence(0), given_name_national_character="𠮷子")
-    assert licence_module._licence_ok(vars(licence))
     assert Licence.from_cbor_map(cbor2.loads(_compact(licence, ALL_FIELDS))) == licence
     with pytest.raises(InvalidLicence) as info:
         _replace(licence, given_name_national_character="\U0003fffe子")
@@ -792,15 +792,28 @@ def test_subclass_decodes_through_its_own_init() -> None:
     assert type(decoded) is Annotated and decoded.note == "none"
 
 
-def test_cn_jurisdictions_are_well_formed() -> None:
-    """The quick check takes a CN jurisdiction from the table as already well formed."""
-    for code in cnprofile.JURISDICTIONS:
-        assert licence_module._SUBDIVISION.fullmatch(code) and code.startswith("CN-")
+def test_every_cn_jurisdiction_is_accepted() -> None:
+    """Each ISO 3166-2:CN code of the profile table is a valid issuing jurisdiction."""
+    licence = _licence(0)
+    for code in sorted(cnprofile.JURISDICTIONS):
+        assert _replace(licence, issuing_jurisdiction=code).issuing_jurisdiction == code
+    assert _codes(_rejected_replace(licence, issuing_jurisdiction="CN-ZZ")) == {
+        ("issuing_jurisdiction", "unknown_region")
+    }
 
 
-def test_licence_wire_imports_first() -> None:
-    """Importing the wire module before the model resolves the import cycle."""
-    code = "import qrseal.licence.wire as w; print(w.read_cbor.__name__)"
+def _rejected_replace(licence: Licence, **changes: Any) -> InvalidLicence:
+    with pytest.raises(InvalidLicence) as info:
+        _replace(licence, **changes)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    "module", ["fields", "rules", "relations", "privileges", "wire", "writers", "model"]
+)
+def test_each_licence_module_imports_first(module: str) -> None:
+    """Each module of qrseal.licence imports first in a fresh interpreter (no cycle)."""
+    code = f"import qrseal.licence.{module}"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, check=False)
     assert result.returncode == 0, result.stderr
 
@@ -865,56 +878,112 @@ _WRONG_KIND = st.one_of(
 
 def _edge_value(data: st.DataObject, name: str) -> Any:
     """Mostly a plausible value for field ``name`` (many pass), sometimes another kind."""
-    spec = licence_module._SPECS[name]
+    spec = LICENCE.specs[name]
     plausible = st.sampled_from([*spec.enum, 1]) if spec.enum else _EDGE_BY_KIND.get(spec.kind.name)
     if plausible is None or data.draw(st.integers(0, 4)) == 0:
         return data.draw(_WRONG_KIND)
     return data.draw(plausible)
 
 
+def _fields_of(value: Any) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.data())
-def test_quick_check_never_accepts_what_the_full_check_rejects(data: st.DataObject) -> None:
-    """Fields of a sample replaced by edge values: quick acceptance implies a clean full check."""
-    fields = dict(vars(_licence(data.draw(st.integers(0, 4)))))
+def test_edge_values_are_accepted_whole_or_refused_cleanly(data: st.DataObject) -> None:
+    """Fields of a sample replaced by edge values: the constructors either accept (and the
+    licence survives the compact form) or raise InvalidLicence naming the first problem."""
+    fields = _fields_of(_licence(data.draw(st.integers(0, 4))))
     for name in data.draw(st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=3)):
         fields[name] = _edge_value(data, name)
-    if licence_module._licence_ok(fields):
-        assert _full_problems(Licence, fields) == []
+    outcome = _outcome(lambda values: Licence(**values), fields)
+    if isinstance(outcome, tuple) and len(outcome) == 2 and isinstance(outcome[1], list):
+        assert outcome[1] and outcome[0] == outcome[1][0][0]
+    else:
+        licence = Licence(**fields)
+        again = Licence.from_cbor_map(licence.to_cbor_map(ALL_FIELDS))
+        assert again.to_cbor_map(ALL_FIELDS) == licence.to_cbor_map(ALL_FIELDS)
     code = data.draw(_CODE_EDGE | _EDGE_DATES)
     dates = data.draw(_EDGE_DATES | st.none()), data.draw(_EDGE_DATES | st.none())
     codes = data.draw(_EDGE_CODES.map(tuple) | _EDGE_CODES | _EDGE_PRIVILEGES.map(tuple))
-    for cls, quick, struct in (
-        (DomesticPrivilege, licence_module._domestic_ok, licence_module._DOMESTIC),
-        (DrivingPrivilege, licence_module._driving_ok, licence_module._DRIVING),
-        (PrivilegeCode, licence_module._code_ok, licence_module._CODE),
-    ):
+    for cls in (DomesticPrivilege, DrivingPrivilege, PrivilegeCode):
         if cls is PrivilegeCode:
             values: tuple[Any, ...] = tuple(data.draw(_LATIN_EDGE | st.none()) for _ in range(3))
         else:
             values = (code, *dates, codes)
-        if quick(*values):
-            assert _full_problems(cls, dict(zip(struct.specs, values, strict=True))) == []
+        with contextlib.suppress(InvalidLicence):
+            cls(*values)
 
 
 def _outcome(decode: Any, obj: object) -> object:
-    """A decoded licence as its fields in order (the quick path fills __dict__ itself), or
-    the error as its field and problems."""
+    """A decoded licence as its fields in order, or the error as its field and problems."""
     try:
-        return list(vars(decode(obj)).items())
+        return dataclasses.astuple(decode(obj))
     except InvalidLicence as exc:
         return exc.field, [(p.field, p.code, p.message) for p in exc.problems]
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.data())
-def test_quick_compact_reader_agrees_with_the_full_reader(data: st.DataObject) -> None:
-    """Mutated QR maps in every form decode to the same licence or the same problems."""
-    views = _quick_views(_licence(data.draw(st.integers(0, 4))))
+def test_decoding_a_mutated_qr_map_is_stable(data: st.DataObject) -> None:
+    """Mutated QR maps in every form decode to a licence that re-encodes to itself, or to
+    problems whose first names the field; decoding twice gives the same outcome."""
+    views = _qr_views(_licence(data.draw(st.integers(0, 4))))
     view = _copy(views[data.draw(st.integers(0, 2))])
     mutated = _mutate(data, view, _KEYS) if data.draw(st.booleans()) else view
-    full = _outcome(lambda m: licence_wire._read_cbor_fully(Licence, m), _copy(mutated))
-    assert _outcome(Licence.from_cbor_map, _copy(mutated)) == full
+    outcome = _outcome(Licence.from_cbor_map, _copy(mutated))
+    assert _outcome(Licence.from_cbor_map, _copy(mutated)) == outcome
+    if isinstance(outcome, tuple) and len(outcome) == 2 and isinstance(outcome[1], list):
+        assert outcome[1] and outcome[0] == outcome[1][0][0]
+    else:
+        licence = Licence.from_cbor_map(_copy(mutated))
+        assert Licence.from_cbor_map(licence.to_cbor_map(ALL_FIELDS)) == licence
+
+
+#: Scalar fields whose JSON and compact forms carry the same value (text, numbers, dates).
+_SAME_IN_BOTH = {
+    name: spec
+    for name, spec in LICENCE.specs.items()
+    if spec.kind.name in {"LATIN_NAME", "LATIN_TEXT", "LATIN_ID", "CODE", "NAME", "NATIONAL",
+                          "DATE", "UINT"}
+}  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_json_and_compact_inputs_meet_the_same_rules(data: st.DataObject) -> None:
+    """The same licence data from JSON and from a compact map gives the same licence or the
+    same problems (codes, paths and messages): both run the one validator."""
+    licence = _licence(data.draw(st.integers(0, 4)))
+    source, compact = licence.to_json(), licence.to_cbor_map(ALL_FIELDS)
+    family, given = licence.family_name_national_character, licence.given_name_national_character
+    explicit = {  # the fields the compact form may leave to the decoder: sent in both
+        LicenceField.ISSUING_COUNTRY: licence.issuing_country,
+        LicenceField.UN_DISTINGUISHING_SIGN: licence.un_distinguishing_sign,
+        LicenceField.FULL_NAME_NATIONAL_CHARACTER: licence.full_name_national_character
+        or family + given,
+    }
+    for field, value in explicit.items():
+        source[field], compact[field.key] = value, value
+    for name in data.draw(st.lists(st.sampled_from(sorted(_SAME_IN_BOTH)), min_size=1, max_size=3)):
+        spec = _SAME_IN_BOTH[name]
+        value = _edge_value(data, name)
+        if spec.kind.name == "DATE":
+            if type(value) is not date:
+                continue
+            source[name], compact[spec.key] = value.isoformat(), value
+        elif spec.kind.name == "UINT":
+            if type(value) is not int:
+                continue
+            source[name] = compact[spec.key] = value
+        else:
+            if type(value) is not str or normalise_text(spec.kind, value) != value:
+                continue  # JSON input is normalised first
+            if name == "document_number" and value != re.sub("[ -]", "", value).upper():
+                continue  # so are ID numbers
+            source[name] = compact[spec.key] = value
+    assert _outcome(Licence.from_json, source) == _outcome(Licence.from_cbor_map, compact)
 
 
 def test_date_in_non_date_field_is_invalid_licence_not_type_error() -> None:

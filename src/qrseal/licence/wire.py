@@ -1,16 +1,13 @@
-"""The two wire forms of a :class:`~qrseal.licence.model.Licence`: the unified JSON object
-(§4.2) and the compact integer-keyed CBOR map that is signed into the QR code (§4.5).
+"""Reading the two wire forms of a licence: the unified JSON object (§4.2) and the compact
+integer-keyed CBOR map that is signed into the QR code (§4.5).
 
-Internal: reached through ``Licence.from_json``/``to_json``/``from_cbor_map``/
-``to_cbor_map``. One table (the licence's field specs) drives everything here.
-
-Compact maps are read in two tiers, like the licence is checked. The quick reader
-accepts the shapes the encoder writes (int keys, tag 100/1 or ``date``/``datetime``,
-enums as ints, lists of small maps) and hands the values to the licence's quick check;
-at the first surprise it gives up and the full reader starts again from the map, naming
-every problem with its path. The quick reader never accepts a map the full reader
-rejects: it passes text, numbers and bytes through untouched, and the quick check
-insists on their exact types, just as the full reader does.
+One reader turns either form into constructor arguments (privileges already built, so
+already checked) and reports every decoding problem with its path; the validator
+(:mod:`qrseal.licence.rules`) runs when the licence is constructed, the same for both
+forms. One table (the field specs of :mod:`qrseal.licence.fields`) drives it: each
+field's decoder is chosen once, at import, from its kind, and the shapes the encoder
+writes are taken inline. Writing: :mod:`qrseal.licence.writers`. Reached through
+``Licence.from_json``/``from_cbor_map``.
 """
 
 from __future__ import annotations
@@ -21,57 +18,55 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
-from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 import cbor2
 
-from ..errors import InvalidArgument, InvalidLicence, LicenceProblem
+from ..errors import InvalidLicence, LicenceProblem
 from . import china as cn
-from .model import (
-    _DATE_MAX,
-    _DATE_MIN,
-    _ID_TYPES,
-    _ITEMS,
-    _LICENCE,
-    _LIST_KINDS,
-    _PROFILE_VERSIONS,
-    _TEXT_KINDS,
-    _TIME_END,
-    _TIME_MIN,
-    ALL_FIELDS,
-    QR_DEFAULT_FIELDS,
-    SELECTABLE_FIELDS,
+from .fields import (
+    CODE,
+    DATE_MAX,
+    DATE_MIN,
+    DOMESTIC,
+    DRIVING,
+    JSON_REQUIRED,
+    LICENCE,
+    LIST_KINDS,
+    PROFILE_VERSIONS,
+    TEXT_KINDS,
     DocumentNumberType,
-    DomesticPrivilege,
-    DrivingPrivilege,
-    Licence,
+    FieldKind,
+    FieldSpec,
     LicenceField,
-    PrivilegeCode,
+    NamedIntEnum,
     Problem,
     Profile,
-    _Found,
-    _invalid,
-    _join,
-    _Kind,
-    _Named,
-    _normalise_text,
-    _raise_if_any,
-    _Spec,
-    _Struct,
+    Struct,
 )
+from .privileges import DomesticPrivilege, DrivingPrivilege, PrivilegeCode
+from .relations import ID_TYPES
+from .rules import Found, invalid, join, normalise_text
 
-__all__ = ["read_cbor", "read_json", "write_cbor", "write_json"]
+__all__ = ["CBOR_EPOCH", "derived", "read_cbor", "read_json"]
 
-_F = LicenceField
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_ORDINAL: Final = _EPOCH.date().toordinal()
+_F, _K = LicenceField, FieldKind
+#: The epoch of tag 1 (times) and tag 100 (dates) in the compact form.
+CBOR_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH: Final = CBOR_EPOCH
+_EPOCH_DATE: Final = _EPOCH.date()
+_EPOCH_ORDINAL: Final = _EPOCH_DATE.toordinal()
 _SECOND: Final = timedelta(seconds=1)
-#: Required in JSON input although the compact form may leave them out.
-_JSON_REQUIRED: Final = _LICENCE.required | {
-    _F.ISSUING_AUTHORITY, _F.ISSUING_AUTHORITY_NATIONAL_CHARACTER,
-}  # fmt: skip
+#: Tag 100 values (days since 1970) of the model's date range.
+_DAY_MIN: Final = DATE_MIN.toordinal() - _EPOCH_ORDINAL
+_DAY_MAX: Final = DATE_MAX.toordinal() - _EPOCH_ORDINAL
+_CBORTag: Final = cbor2.CBORTag
+_from_ordinal: Final = date.fromordinal
+_PROFILE_NUMBERS: Final = MappingProxyType({p: n for n, p in PROFILE_VERSIONS.items()})
+_Problems = list[Found | LicenceProblem]
+
+# The fields the compact form leaves out when the decoder can restore them.
 _COUNTRY, _SIGN, _FULL_NAME = (
     str(_F.ISSUING_COUNTRY), str(_F.UN_DISTINGUISHING_SIGN), str(_F.FULL_NAME_NATIONAL_CHARACTER),
 )  # fmt: skip
@@ -80,330 +75,28 @@ _JURISDICTION, _FAMILY, _GIVEN = (
     str(_F.FAMILY_NAME_NATIONAL_CHARACTER),
     str(_F.GIVEN_NAME_NATIONAL_CHARACTER),
 )
-#: Compact key of each field, by plain name.
-_COMPACT_KEY: Final = MappingProxyType({str(n): spec.key for n, spec in _LICENCE.specs.items()})
-_COUNTRY_KEY, _SIGN_KEY, _FULL_NAME_KEY = (_COMPACT_KEY[n] for n in (_COUNTRY, _SIGN, _FULL_NAME))
+_EXPIRY: Final = str(_F.EXPIRY_DATE)
+#: Required names as plain str (hashing a StrEnum member runs Python code).
+_REQUIRED: Final = tuple(map(str, LICENCE.required))
+_COUNTRY_KEY, _SIGN_KEY, _FULL_NAME_KEY = (
+    LICENCE.specs[n].key for n in (_COUNTRY, _SIGN, _FULL_NAME)
+)
 
 
-def _derived(jurisdiction: object, family: object, given: object) -> list[tuple[str, int, object]]:
+def derived(values: Mapping[str, Any]) -> list[tuple[str, int, object]]:
     """(name, compact key, value) of the values the compact form leaves out because the
-    decoder restores them."""
+    decoder restores them: computed from ``values`` by name."""
     out: list[tuple[str, int, object]] = [(_SIGN, _SIGN_KEY, cn.UN_SIGN_DEFAULT)]
-    if isinstance(jurisdiction, str) and "-" in jurisdiction:
+    jurisdiction = values.get(_JURISDICTION)
+    if type(jurisdiction) is str and "-" in jurisdiction:
         out.append((_COUNTRY, _COUNTRY_KEY, jurisdiction.partition("-")[0]))
-    if isinstance(family, str) and isinstance(given, str):
+    family, given = values.get(_FAMILY), values.get(_GIVEN)
+    if type(family) is str and type(given) is str:
         out.append((_FULL_NAME, _FULL_NAME_KEY, family + given))
     return out
 
 
-# --- entry points ------------------------------------------------------------------------
-
-
-def read_json(cls: type[Licence], obj: Mapping[str, object] | str) -> Licence:
-    """``Licence.from_json``: load, normalise and validate; raises only InvalidLicence."""
-    if isinstance(obj, str):
-        try:
-            obj = json.loads(obj, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
-            raise _invalid([("$", Problem.MALFORMED_JSON, f"not JSON: {exc}")]) from exc
-    found: list[_Found | LicenceProblem] = []
-    values = _read(_JSON, _LICENCE, obj, "", found)
-    found += _missing(values, _JSON_REQUIRED, "")
-    if values is None or found:
-        raise _invalid(found, ordered=True)
-    values.setdefault(_F.EXPIRY_DATE, None)
-    if values[_F.DOCUMENT_NUMBER_TYPE] in _ID_TYPES | {DocumentNumberType.CN_FOREIGN_PR_ID_2017}:
-        values[_F.DOCUMENT_NUMBER] = re.sub("[ -]", "", values[_F.DOCUMENT_NUMBER]).upper()
-    order = cn.CLASS_ORDER.index
-    values[_F.DOMESTIC_PRIVILEGES] = tuple(
-        sorted(values[_F.DOMESTIC_PRIVILEGES], key=lambda p: order(p.class_code))
-    )
-    return cls(**values)
-
-
-def write_json(licence: Licence) -> dict[str, object]:
-    """``Licence.to_json``."""
-    return _write_json(_LICENCE, licence)
-
-
-def read_cbor(cls: type[Licence], obj: object) -> Licence:
-    """``Licence.from_cbor_map``: the quick reader, else the full one (which raises)."""
-    values = _quick_read(obj)
-    licence = None if values is None else cls._quick(values)
-    return licence if licence is not None else _read_cbor_fully(cls, obj)
-
-
-def write_cbor(licence: Licence, fields: frozenset[str] | None) -> dict[int, object]:
-    """``Licence.to_cbor_map``; raises InvalidArgument for ``fields`` that are not a set
-    of field names."""
-    if fields is None:
-        fields = QR_DEFAULT_FIELDS
-    elif fields is not QR_DEFAULT_FIELDS and (
-        not isinstance(fields, set | frozenset) or not fields <= ALL_FIELDS
-    ):
-        raise InvalidArgument(f"fields must be a set of LicenceField names, not {fields!r}")
-    v = licence.__dict__
-    out: dict[int, object] = {}
-    for name, key, how, getter, selectable in _CBOR_PLAN:
-        value = v[name]
-        if value is None or (selectable and name not in fields):
-            continue
-        if how == _AS_IS:
-            out[key] = value
-        elif how == _DATE:
-            out[key] = _CBORTag(100, value.toordinal() - _EPOCH_ORDINAL)
-        elif how == _TIME:
-            out[key] = _CBORTag(1, (value - _EPOCH) // _SECOND)
-        elif how == _LOOKUP:
-            out[key] = _PROFILE_NUMBERS[value] if type(value) is Profile else int(value)
-        else:
-            out[key] = [_write_positional(getter(item)) for item in value]
-    for name, key, value in _derived(v[_JURISDICTION], v[_FAMILY], v[_GIVEN]):
-        if v[name] == value:
-            out.pop(key, None)
-    return out
-
-
-# --- quick compact reader and writer -------------------------------------------------------
-
-# How a compact value becomes a model value (and back). Text, points and bytes are taken
-# as they are: the quick check insists on their exact types.
-_AS_IS, _DATE, _LOOKUP, _TIME, _LIST, _UNUSED = range(6)
-#: Tag 100 values (days since 1970) of the model's date range.
-_DAY_MIN: Final = _DATE_MIN.toordinal() - _EPOCH_ORDINAL
-_DAY_MAX: Final = _DATE_MAX.toordinal() - _EPOCH_ORDINAL
-#: Tag 1 values (seconds since 1970) of the model's time range.
-_SECOND_MIN: Final = (_TIME_MIN - _EPOCH) // _SECOND
-_SECOND_END: Final = (_TIME_END - _EPOCH) // _SECOND
-_PROFILE_NUMBERS: Final = MappingProxyType({p: n for n, p in _PROFILE_VERSIONS.items()})
-_CBORTag: Final = cbor2.CBORTag
-_from_ordinal: Final = date.fromordinal
-_Entry = tuple[str, int, Any]
-
-
-def _entry(name: str, spec: _Spec) -> _Entry:
-    """(plain name, how, argument) of one field of the compact map."""
-    kind = spec.kind
-    if kind is _Kind.DATE:
-        return name, _DATE, None
-    if kind is _Kind.TIME:
-        return name, _TIME, None
-    if kind is _Kind.PROFILE:
-        return name, _LOOKUP, _PROFILE_VERSIONS
-    if spec.enum is not None:
-        return name, _LOOKUP, MappingProxyType({int(m): m for m in spec.enum})
-    if kind is _Kind.DOMESTIC:
-        return name, _LIST, DomesticPrivilege._quick
-    if kind is _Kind.DRIVING:
-        return name, _LIST, DrivingPrivilege._quick
-    return name, _AS_IS, None
-
-
-def _compact_table() -> tuple[_Entry, ...]:
-    unused: _Entry = ("", _UNUSED, None)
-    table = [unused] * (max(_COMPACT_KEY.values()) + 1)
-    for name, spec in _LICENCE.specs.items():
-        table[spec.key] = _entry(str(name), spec)
-    return tuple(table)
-
-
-#: Indexed by compact key.
-_COMPACT: Final = _compact_table()
-_COMPACT_SIZE: Final = len(_COMPACT)
-#: Every field None, in field order: the fields a compact map leaves out.
-_UNSET: Final = MappingProxyType(dict.fromkeys(map(str, _LICENCE.specs)))
-#: (plain name, key, how, item getter of a list, selectable) in field order, for the writer.
-_CBOR_PLAN: Final[tuple[tuple[str, int, int, Any, bool], ...]] = tuple(
-    (
-        str(name),
-        spec.key,
-        _entry(str(name), spec)[1],
-        attrgetter(*_ITEMS[spec.kind][1].specs) if spec.kind in _LIST_KINDS else None,
-        name in SELECTABLE_FIELDS,
-    )
-    for name, spec in _LICENCE.specs.items()
-)
-
-
-def _quick_read(obj: object) -> dict[str, Any] | None:
-    """Constructor arguments from a compact map in the encoder's shape, or None at the
-    first surprise (then the full reader decides). An absent key reads as None, which
-    the quick check refuses for a required field."""
-    if type(obj) is not dict:
-        return None
-    values = _UNSET.copy()
-    for key, raw in obj.items():
-        # type(): True must not pass for key 1. A null is never a valid compact value.
-        if type(key) is not int or raw is None or not 0 <= key < _COMPACT_SIZE:
-            return None
-        name, how, arg = _COMPACT[key]
-        if how:  # not taken as it is
-            if how == _DATE:
-                if type(raw) is not date:
-                    # Tag 100 (days since 1970) in the model's range; inline, as this runs
-                    # for most fields a verifier reads.
-                    if type(raw) is not _CBORTag or raw.tag != 100:
-                        return None
-                    if type(days := raw.value) is not int or not _DAY_MIN <= days <= _DAY_MAX:
-                        return None
-                    raw = _from_ordinal(_EPOCH_ORDINAL + days)
-            elif how == _LOOKUP:
-                raw = arg.get(raw) if type(raw) is int else None
-            elif how == _TIME:
-                if type(raw) is not datetime:
-                    raw = _tagged_time(raw)
-            elif how == _LIST:
-                raw = _quick_privileges(arg, raw)
-            else:
-                return None  # a key the model does not use
-            if raw is None:
-                return None
-        values[name] = raw
-    # Restore what the encoder left out: _derived, spelled out (a verifier runs this).
-    if _SIGN_KEY not in obj:
-        values[_SIGN] = cn.UN_SIGN_DEFAULT
-    if _COUNTRY_KEY not in obj and type(area := values[_JURISDICTION]) is str and "-" in area:
-        values[_COUNTRY] = area.partition("-")[0]
-    if _FULL_NAME_KEY not in obj:
-        family, given = values[_FAMILY], values[_GIVEN]
-        if type(family) is str and type(given) is str:
-            values[_FULL_NAME] = family + given
-    return values
-
-
-def _tagged_date(raw: object) -> date | None:
-    if type(raw) is _CBORTag and raw.tag == 100:
-        days = raw.value
-        if type(days) is int and _DAY_MIN <= days <= _DAY_MAX:
-            return _from_ordinal(_EPOCH_ORDINAL + days)
-    return None
-
-
-def _tagged_time(raw: object) -> datetime | None:
-    if type(raw) is _CBORTag and raw.tag == 1:
-        seconds = raw.value
-        if type(seconds) is int and _SECOND_MIN <= seconds < _SECOND_END:
-            return _EPOCH + timedelta(0, seconds)
-    return None
-
-
-def _quick_privileges(build: Callable[..., Any], raw: object) -> tuple[Any, ...] | None:
-    """Privileges from a list of maps {1: code, 2: date, 3: date, 4: [codes]}, or None."""
-    if type(raw) is not list and type(raw) is not tuple:
-        return None
-    items = []
-    for item in raw:
-        if type(item) is not dict:
-            return None
-        code = issued = other = None
-        codes: tuple[PrivilegeCode, ...] | None = ()
-        for key, value in item.items():
-            if type(key) is not int or value is None:
-                return None
-            if key == 1:
-                code = value
-            elif key == 4:
-                if (codes := _quick_codes(value)) is None:
-                    return None
-            elif key == 2 or key == 3:
-                if type(value) is not date:  # inline, as in _quick_read
-                    if type(value) is not _CBORTag or value.tag != 100:
-                        return None
-                    if type(days := value.value) is not int or not _DAY_MIN <= days <= _DAY_MAX:
-                        return None
-                    value = _from_ordinal(_EPOCH_ORDINAL + days)
-                if key == 2:
-                    issued = value
-                else:
-                    other = value
-            else:
-                return None
-        if (privilege := build(code, issued, other, codes)) is None:
-            return None  # also when the code is missing: it is required
-        items.append(privilege)
-    return tuple(items)
-
-
-def _quick_codes(raw: object) -> tuple[PrivilegeCode, ...] | None:
-    """Codes from a non-empty list of maps {1: code, 2: sign, 3: value}, or None."""
-    if (type(raw) is not list and type(raw) is not tuple) or not raw:
-        return None
-    codes = []
-    for item in raw:
-        if type(item) is not dict:
-            return None
-        code = sign = value = None
-        for key, part in item.items():
-            if type(key) is not int or part is None:
-                return None
-            if key == 1:
-                code = part
-            elif key == 2:
-                sign = part
-            elif key == 3:
-                value = part
-            else:
-                return None
-        if (made := PrivilegeCode._quick(code, sign, value)) is None:
-            return None  # also when the code is missing: it is required
-        codes.append(made)
-    return tuple(codes)
-
-
-def _write_positional(values: tuple[Any, ...]) -> dict[int, object]:
-    """A privilege as a positional map: dates tagged, None and empty codes left out."""
-    code, issued, other, codes = values
-    out: dict[int, object] = {1: code}
-    if issued is not None:
-        out[2] = _CBORTag(100, issued.toordinal() - _EPOCH_ORDINAL)
-    if other is not None:
-        out[3] = _CBORTag(100, other.toordinal() - _EPOCH_ORDINAL)
-    if codes:  # absent, never an empty array (CDDL [+ code])
-        out[4] = [
-            {k: v for k, v in enumerate((c.code, c.sign, c.value), 1) if v is not None}
-            for c in codes
-        ]
-    return out
-
-
-# --- the full readers ----------------------------------------------------------------------
-
-
-def _read_cbor_fully(cls: type[Licence], obj: object) -> Licence:
-    """Decode a compact map reporting every problem; the constructor checks the rest."""
-    found: list[_Found | LicenceProblem] = []
-    values = _read(_CBOR, _LICENCE, obj, "", found)
-    if values is None:
-        raise _invalid(found)
-    family, given = values.get(_FAMILY), values.get(_GIVEN)
-    for name, _, value in _derived(values.get(_JURISDICTION), family, given):
-        values.setdefault(name, value)
-    values.setdefault(_F.EXPIRY_DATE, None)
-    found += _missing(values, _LICENCE.required, "")
-    _raise_if_any(found, ordered=True)
-    return cls(**values)
-
-
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    if len(out := dict(pairs)) != len(pairs):
-        raise ValueError("duplicate key in JSON object")
-    return out
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _missing(
-    values: Mapping[str, object] | None, required: Iterable[str], path: str
-) -> list[_Found]:
-    if values is None:
-        return []  # already reported: not a mapping
-    return [
-        (_join(path, name), Problem.REQUIRED, "is required")
-        for name in required
-        if name not in values
-    ]
+# --- decoding one value ------------------------------------------------------------------
 
 
 class _Bad(Exception):
@@ -415,10 +108,7 @@ class _Bad(Exception):
 
 
 _T = TypeVar("_T")
-_JSON_DATE: Final = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_JSON_TIME: Final = re.compile(
-    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})"
-)
+Decode = Callable[[Any], Any]
 
 
 def _typed(raw: object, wanted: type[_T]) -> _T:
@@ -435,82 +125,13 @@ def _parsed(parse: Callable[[Any], object], raw: object) -> Any:
         raise _Bad(Problem.INVALID_VALUE, f"invalid value {raw!r:.40}") from exc
 
 
-class _JsonForm:
-    """Unified JSON: string keys (``_`` keys are comments), names for enums."""
+def _exactly(wanted: type[Any]) -> Decode:
+    def decode(raw: Any) -> Any:
+        if type(raw) is wanted:
+            return raw
+        return _typed(raw, wanted)
 
-    label = "a JSON object"
-
-    @staticmethod
-    def name(key: object, struct: _Struct) -> str | None:
-        return key if isinstance(key, str) and key in struct.specs else None
-
-    @staticmethod
-    def read(spec: _Spec, raw: object) -> object:
-        kind = spec.kind
-        if kind in _TEXT_KINDS:
-            return _normalise_text(kind, _typed(raw, str))
-        if kind is _Kind.DATE or kind is _Kind.TIME:
-            text = _typed(raw, str)
-            if not (_JSON_DATE if kind is _Kind.DATE else _JSON_TIME).fullmatch(text):
-                raise _Bad(Problem.INVALID_VALUE, "must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
-            if kind is _Kind.DATE:
-                return _parsed(date.fromisoformat, text)
-            return _parsed(lambda t: datetime.fromisoformat(t).astimezone(UTC), text)
-        if kind is _Kind.BYTES:
-            return _parsed(lambda t: base64.b64decode(t, validate=True), _typed(raw, str))
-        if kind is _Kind.PROFILE:
-            return _parsed(Profile, _typed(raw, str))
-        if spec.enum is not None and issubclass(spec.enum, _Named):
-            names = {member.json_name: member for member in spec.enum}
-            return _parsed(names.__getitem__, _typed(raw, str))
-        number = _typed(raw, int)
-        return number if spec.enum is None else _parsed(spec.enum, number)
-
-    @staticmethod
-    def write(value: object) -> object:
-        if isinstance(value, datetime):
-            return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, bytes):
-            return base64.b64encode(value).decode("ascii")
-        if isinstance(value, _Named):
-            return value.json_name
-        if isinstance(value, IntEnum):
-            return int(value)  # sex: the ISO/IEC 5218 number
-        return str(value) if isinstance(value, str) else value  # StrEnum -> plain str
-
-
-class _CborForm:
-    """Compact map: integer keys, tag 100 dates, tag 1 times, enums as integers."""
-
-    label = "a map"
-
-    @staticmethod
-    def name(key: object, struct: _Struct) -> str | None:
-        # type() rather than isinstance(): True must not pass for key 1.
-        return struct.by_key.get(key) if type(key) is int else None
-
-    @staticmethod
-    def read(spec: _Spec, raw: object) -> object:
-        kind = spec.kind
-        if kind in _TEXT_KINDS:
-            return _typed(raw, str)
-        # cbor2 already turns tags 100 and 1 into date/datetime; other decoders may not.
-        if kind is _Kind.DATE:
-            if type(raw) is date:
-                return raw
-            return _parsed(lambda days: _EPOCH.date() + timedelta(days=days), _tag(raw, 100))
-        if kind is _Kind.TIME:
-            if isinstance(raw, datetime):
-                return raw  # the constructor insists on UTC and whole seconds
-            return _parsed(lambda seconds: _EPOCH + timedelta(seconds=seconds), _tag(raw, 1))
-        if kind is _Kind.BYTES:
-            return _typed(raw, bytes)
-        number = _typed(raw, int)
-        if kind is _Kind.PROFILE:
-            return _parsed(_PROFILE_VERSIONS.__getitem__, number)
-        return number if spec.enum is None else _parsed(spec.enum, number)
+    return decode
 
 
 def _tag(raw: object, tag: int) -> int:
@@ -519,75 +140,292 @@ def _tag(raw: object, tag: int) -> int:
     return raw.value
 
 
-_JSON: Final = _JsonForm()
-_CBOR: Final = _CborForm()
-_Form = _JsonForm | _CborForm
-_Problems = list[_Found | LicenceProblem]
+def _cbor_date(raw: Any) -> Any:
+    """Tag 100 (days since 1970), or a date cbor2 already made of one."""
+    if type(raw) is date:
+        return raw
+    if type(raw) is _CBORTag and raw.tag == 100:
+        days = raw.value
+        if type(days) is int and _DAY_MIN <= days <= _DAY_MAX:
+            return _from_ordinal(_EPOCH_ORDINAL + days)
+    # Out of the model's range (the validator names it) or not a date at all.
+    return _parsed(lambda days: _EPOCH_DATE + timedelta(days=days), _tag(raw, 100))
 
 
-def _read(
-    form: _Form, struct: _Struct, obj: object, path: str, found: _Problems
-) -> dict[str, Any] | None:
+def _cbor_time(raw: Any) -> Any:
+    """Tag 1 (integer seconds since 1970), or a datetime cbor2 already made of one."""
+    if isinstance(raw, datetime):
+        return raw  # the validator insists on UTC and whole seconds
+    return _parsed(lambda seconds: _EPOCH + timedelta(seconds=seconds), _tag(raw, 1))
+
+
+def _cbor_lookup(table: Mapping[int, Any]) -> Decode:
+    """An enumeration by number."""
+
+    def decode(raw: Any) -> Any:
+        if type(raw) is int and (member := table.get(raw)) is not None:
+            return member
+        return _parsed(table.__getitem__, _typed(raw, int))
+
+    return decode
+
+
+def _cbor_decoder(spec: FieldSpec) -> Decode:
+    """Compact map: tag 100 dates, tag 1 times, enums as integers; text as signed."""
+    kind = spec.kind
+    if kind in TEXT_KINDS:
+        return _exactly(str)
+    if kind is _K.DATE:
+        return _cbor_date
+    if kind is _K.TIME:
+        return _cbor_time
+    if kind is _K.BYTES:
+        return _exactly(bytes)
+    if kind is _K.PROFILE:
+        return _cbor_lookup(PROFILE_VERSIONS)
+    if spec.enum is not None:
+        return _cbor_lookup(MappingProxyType({int(m): m for m in spec.enum}))
+    return _exactly(int)
+
+
+_JSON_DATE: Final = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_JSON_TIME: Final = re.compile(
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_JSON_WHEN: Final = "must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
+
+
+def _json_decoder(spec: FieldSpec, nullable: bool) -> Decode:
+    """Unified JSON: normalised text, ISO dates and times, enums by name (sex by number)."""
+    decode = _json_value_decoder(spec)
+    if not nullable:
+        return decode
+    return lambda raw: None if raw is None else decode(raw)
+
+
+def _json_value_decoder(spec: FieldSpec) -> Decode:
+    kind = spec.kind
+    if kind in TEXT_KINDS:
+        return lambda raw: normalise_text(kind, _typed(raw, str))
+    if kind is _K.DATE or kind is _K.TIME:
+        pattern = _JSON_DATE if kind is _K.DATE else _JSON_TIME
+
+        def when(raw: Any) -> Any:
+            text = _typed(raw, str)
+            if not pattern.fullmatch(text):
+                raise _Bad(Problem.INVALID_VALUE, _JSON_WHEN)
+            if kind is _K.DATE:
+                return _parsed(date.fromisoformat, text)
+            return _parsed(lambda t: datetime.fromisoformat(t).astimezone(UTC), text)
+
+        return when
+    if kind is _K.BYTES:
+        return lambda raw: _parsed(lambda t: base64.b64decode(t, validate=True), _typed(raw, str))
+    if kind is _K.PROFILE:
+        return lambda raw: _parsed(Profile, _typed(raw, str))
+    enum = spec.enum
+    if enum is not None and issubclass(enum, NamedIntEnum):
+        names = MappingProxyType({member.json_name: member for member in enum})
+        return lambda raw: _parsed(names.__getitem__, _typed(raw, str))
+    if enum is not None:
+        return lambda raw: _parsed(enum, _typed(raw, int))
+    return lambda raw: _typed(raw, int)
+
+
+# --- one structure -----------------------------------------------------------------------
+
+
+class _List(NamedTuple):
+    """How to read an array field: its item type and the form's table of one item."""
+
+    item: type[Any]
+    table: _Table
+    codes: bool  # an array of restriction codes: never empty
+
+
+# How the reader takes a value: inline for the common shapes of the compact form, else
+# through the field's decoder (which also names the problem of a value it refuses).
+_EXACT, _DATE, _LOOKUP, _CALL, _LIST = range(5)
+_Entry = tuple[str, int, Any, Decode | None, "_List | None"]
+
+
+class _Table(NamedTuple):
+    """One structure in one form: key -> (name, how, inline argument, decoder, list)."""
+
+    entries: dict[object, _Entry]  # private, never handed out
+    struct: Struct
+    json: bool
+    label: str
+
+
+_ITEMS: Final[Mapping[FieldKind, tuple[type[Any], Struct]]] = MappingProxyType({
+    _K.CODES: (PrivilegeCode, CODE),
+    _K.DOMESTIC: (DomesticPrivilege, DOMESTIC),
+    _K.DRIVING: (DrivingPrivilege, DRIVING),
+})  # fmt: skip
+
+
+def _table(struct: Struct, *, json: bool) -> _Table:
+    entries: dict[object, _Entry] = {}
+    for name, spec in struct.specs.items():
+        key: object = str(name) if json else spec.key
+        kind = spec.kind
+        if kind in LIST_KINDS:
+            item, sub = _ITEMS[kind]
+            listed = _List(item, _table(sub, json=json), kind is _K.CODES)
+            entries[key] = (str(name), _LIST, None, None, listed)
+        elif json:
+            decode = _json_decoder(spec, name in struct.json_nullable)
+            entries[key] = (str(name), _CALL, None, decode, None)
+        else:
+            decode = _cbor_decoder(spec)
+            if kind in TEXT_KINDS or kind is _K.BYTES or kind is _K.UINT:
+                exact = bytes if kind is _K.BYTES else int if kind is _K.UINT else str
+                entries[key] = (str(name), _EXACT, exact, decode, None)
+            elif kind is _K.DATE:
+                entries[key] = (str(name), _DATE, None, decode, None)
+            elif kind is _K.PROFILE or spec.enum is not None:
+                members = dict(PROFILE_VERSIONS) if kind is _K.PROFILE else _members(spec.enum)
+                entries[key] = (str(name), _LOOKUP, members, decode, None)
+            else:
+                entries[key] = (str(name), _CALL, None, decode, None)
+    label = "a JSON object" if json else "a map"
+    return _Table(entries, struct, json, label)  # a dict: get() is faster than on a proxy
+
+
+def _members(enum: type[IntEnum] | None) -> dict[int, IntEnum]:
+    return {int(m): m for m in enum or ()}  # private, never handed out
+
+
+_JSON: Final = _table(LICENCE, json=True)
+_CBOR: Final = _table(LICENCE, json=False)
+
+
+def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, Any] | None:
     """Decode one structure into constructor arguments (None if ``obj`` is no mapping);
     problems carry absolute paths."""
-    if not isinstance(obj, Mapping):
-        found.append((path or "$", Problem.WRONG_TYPE, f"must be {form.label}"))
+    # type() first: an ABC isinstance check costs more than the rest of a small map.
+    if type(obj) is not dict and not isinstance(obj, Mapping):
+        found.append((path or "$", Problem.WRONG_TYPE, f"must be {table.label}"))
         return None
     values: dict[str, Any] = {}
+    entries, is_json = table.entries, table.json
     for key, raw in obj.items():
-        name = form.name(key, struct)
-        if name is None:
-            if not (form is _JSON and isinstance(key, str) and key.startswith("_")):
+        # type() for CBOR: True must not pass for key 1.
+        known = isinstance(key, str) if is_json else type(key) is int
+        entry = entries.get(key) if known else None
+        if entry is None:
+            if not (is_json and isinstance(key, str) and key.startswith("_")):  # a comment
                 label = key if isinstance(key, str | int) else f"{key!r:.40}"
-                found.append((_join(path, str(label)), Problem.UNKNOWN_FIELD, "unknown field"))
+                found.append((join(path, str(label)), Problem.UNKNOWN_FIELD, "unknown field"))
             continue
-        spec, where = struct.specs[name], _join(path, name)
+        name, how, arg, decode, listed = entry
+        # Inline, as this runs for every field a verifier reads: the shapes the encoder writes.
+        if how == _EXACT:
+            if type(raw) is arg:
+                values[name] = raw
+                continue
+        elif how == _DATE:
+            if type(raw) is _CBORTag and raw.tag == 100:
+                days = raw.value
+                if type(days) is int and _DAY_MIN <= days <= _DAY_MAX:
+                    values[name] = _from_ordinal(_EPOCH_ORDINAL + days)
+                    continue
+        elif how == _LOOKUP and type(raw) is int and (member := arg.get(raw)) is not None:
+            values[name] = member
+            continue
         try:
-            if raw is None and form is _JSON and name in struct.json_nullable:
-                values[name] = None
-            elif spec.kind in _LIST_KINDS:
-                values[name] = _read_list(form, spec.kind, raw, where, found)
-            else:
-                values[name] = form.read(spec, raw)
+            if decode is not None:
+                values[name] = decode(raw)
+            elif listed is not None:
+                values[name] = _read_list(listed, raw, join(path, name), found)
         except _Bad as bad:
-            found.append((where, bad.code, bad.message))
+            found.append((join(path, name), bad.code, bad.message))
     return values
 
 
-def _read_list(
-    form: _Form, kind: _Kind, raw: object, path: str, found: _Problems
-) -> tuple[Any, ...]:
-    if not isinstance(raw, list | tuple):
+def _read_list(listed: _List, raw: object, path: str, found: _Problems) -> tuple[Any, ...]:
+    if type(raw) is not list and not isinstance(raw, list | tuple):
         raise _Bad(Problem.WRONG_TYPE, "must be an array")
-    if kind is _Kind.CODES and not raw:
+    if listed.codes and not raw:
         raise _Bad(Problem.EMPTY, "omit codes rather than send an empty array")
-    item_type, struct = _ITEMS[kind]
     items = []
+    required = listed.table.struct.required
     for i, item in enumerate(raw):
         where, before = f"{path}[{i}]", len(found)
-        values = _read(form, struct, item, where, found)
-        found += _missing(values, struct.required, where)
+        values = _read(listed.table, item, where, found)
+        found += _missing(values, required, where)
         if values is not None and len(found) == before:
             try:
-                items.append(item_type(**values))
+                items.append(listed.item(**values))
             except InvalidLicence as exc:
                 found += (
-                    LicenceProblem(_join(where, p.field), p.code, p.message) for p in exc.problems
+                    LicenceProblem(join(where, p.field), p.code, p.message) for p in exc.problems
                 )
     return tuple(items)
 
 
-def _write_json(struct: _Struct, obj: object) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for name, spec in struct.specs.items():
-        value = getattr(obj, name)
-        if value is None and name not in struct.json_nullable:
-            continue
-        if spec.kind is _Kind.CODES and not value:
-            continue  # absent, never an empty array (CDDL [+ code])
-        if spec.kind in _LIST_KINDS:
-            sub = _ITEMS[spec.kind][1]
-            out[name] = [_write_json(sub, item) for item in value]
-        else:
-            out[name] = None if value is None else _JsonForm.write(value)
+def _missing(
+    values: Mapping[str, object] | None, required: Iterable[str], path: str
+) -> list[Found]:
+    if values is None:
+        return []  # already reported: not a mapping
+    return [
+        (join(path, name), Problem.REQUIRED, "is required")
+        for name in required
+        if name not in values
+    ]
+
+
+# --- entry points ------------------------------------------------------------------------
+
+
+def read_json(obj: Mapping[str, object] | str) -> dict[str, Any]:
+    """Constructor arguments from a unified-JSON licence (a mapping or JSON text), text
+    normalised, ID numbers without spaces or hyphens and upper-cased, classes in
+    canonical order; raises only InvalidLicence."""
+    if isinstance(obj, str):
+        try:
+            obj = json.loads(obj, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+            raise invalid([("$", Problem.MALFORMED_JSON, f"not JSON: {exc}")]) from exc
+    found: _Problems = []
+    values = _read(_JSON, obj, "", found)
+    found += _missing(values, JSON_REQUIRED, "")
+    if values is None or found:
+        raise invalid(found, ordered=True)
+    values.setdefault(_F.EXPIRY_DATE, None)
+    if values[_F.DOCUMENT_NUMBER_TYPE] in ID_TYPES | {DocumentNumberType.CN_FOREIGN_PR_ID_2017}:
+        values[_F.DOCUMENT_NUMBER] = re.sub("[ -]", "", values[_F.DOCUMENT_NUMBER]).upper()
+    order = cn.CLASS_ORDER.index
+    values[_F.DOMESTIC_PRIVILEGES] = tuple(
+        sorted(values[_F.DOMESTIC_PRIVILEGES], key=lambda p: order(p.class_code))
+    )
+    return values
+
+
+def read_cbor(obj: object) -> dict[str, Any]:
+    """Constructor arguments from a compact map as ``cbor2.loads`` returns it (tags 100
+    and 1 as ``CBORTag`` or already ``date``/``datetime``), the derivable fields restored;
+    text exactly as signed. Raises only InvalidLicence."""
+    found: _Problems = []
+    values = _read(_CBOR, obj, "", found)
+    if values is None:
+        raise invalid(found)
+    for name, _, value in derived(values):
+        values.setdefault(name, value)
+    values.setdefault(_EXPIRY, None)
+    found += _missing(values, _REQUIRED, "")
+    if found:
+        raise invalid(found, ordered=True)
+    return values
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    if len(out := dict(pairs)) != len(pairs):
+        raise ValueError("duplicate key in JSON object")
     return out
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
