@@ -37,10 +37,6 @@ import warnings
 from typing import TYPE_CHECKING, Final
 
 from . import errors as errors
-from . import licence as licence
-from . import status as status
-from . import trust as trust
-from . import wire as wire
 from .errors import InputError as InputError
 from .errors import PresentationError as PresentationError
 from .errors import QrsealError as QrsealError
@@ -50,26 +46,34 @@ from .errors import StatusError as StatusError
 from .errors import TrustError as TrustError
 from .errors import TrustListError as TrustListError
 from .errors import ValidityError as ValidityError
-from .holder import Holder as Holder
-from .holder import generate_device_key as generate_device_key
-from .issuer import Credential as Credential
-from .issuer import Issuer as Issuer
-from .licence.model import Licence as Licence
-from .status.reference import StatusReference as StatusReference
-from .status.snapshots import StatusSnapshots as StatusSnapshots
-from .status.snapshots import WhenUnavailable as WhenUnavailable
-from .trust.lists import PinnedRoot as PinnedRoot
-from .trust.lists import TrustListStore as TrustListStore
-from .trust.store import TrustedKey as TrustedKey
-from .trust.store import TrustStore as TrustStore
-from .verifier import Policy as Policy
-from .verifier import VerifiedLicence as VerifiedLicence
-from .verifier import Verifier as Verifier
-from .verifier import inspect_unverified as inspect_unverified
-from .wire.cose import Algorithm as Algorithm
-from .wire.keys import generate_private_key as generate_private_key
-from .wire.keys import load_private_key_pem as load_private_key_pem
-from .wire.keys import load_public_key_pem as load_public_key_pem
+
+if TYPE_CHECKING:
+    # The recipes and subpackages, loaded on first use by __getattr__ below: `import qrseal`
+    # costs only the errors; `from qrseal import Verifier` loads what verifying needs.
+    from . import licence as licence
+    from . import status as status
+    from . import trust as trust
+    from . import wire as wire
+    from .holder import Holder as Holder
+    from .holder import generate_device_key as generate_device_key
+    from .issuer import Credential as Credential
+    from .issuer import Issuer as Issuer
+    from .licence.model import Licence as Licence
+    from .status.reference import StatusReference as StatusReference
+    from .status.snapshots import StatusSnapshots as StatusSnapshots
+    from .status.snapshots import WhenUnavailable as WhenUnavailable
+    from .trust.lists import PinnedRoot as PinnedRoot
+    from .trust.lists import TrustListStore as TrustListStore
+    from .trust.store import TrustedKey as TrustedKey
+    from .trust.store import TrustStore as TrustStore
+    from .verifier import Policy as Policy
+    from .verifier import VerifiedLicence as VerifiedLicence
+    from .verifier import Verifier as Verifier
+    from .verifier import inspect_unverified as inspect_unverified
+    from .wire.cose import Algorithm as Algorithm
+    from .wire.keys import generate_private_key as generate_private_key
+    from .wire.keys import load_private_key_pem as load_private_key_pem
+    from .wire.keys import load_public_key_pem as load_public_key_pem
 
 if TYPE_CHECKING:
     # The image layer, loaded on first use by __getattr__ below.
@@ -289,6 +293,32 @@ _MOVED: Final[dict[str, str]] = {
     "verify_status_list": "qrseal.status.token",
     "verify_trust_list": "qrseal.trust.lists",
 }
+_LAZY: Final[dict[str, tuple[str, str | None]]] = {
+    "Algorithm": ("qrseal.wire.cose", "Algorithm"),
+    "Credential": ("qrseal.issuer", "Credential"),
+    "Holder": ("qrseal.holder", "Holder"),
+    "Issuer": ("qrseal.issuer", "Issuer"),
+    "Licence": ("qrseal.licence.model", "Licence"),
+    "PinnedRoot": ("qrseal.trust.lists", "PinnedRoot"),
+    "Policy": ("qrseal.verifier", "Policy"),
+    "StatusReference": ("qrseal.status.reference", "StatusReference"),
+    "StatusSnapshots": ("qrseal.status.snapshots", "StatusSnapshots"),
+    "TrustListStore": ("qrseal.trust.lists", "TrustListStore"),
+    "TrustStore": ("qrseal.trust.store", "TrustStore"),
+    "TrustedKey": ("qrseal.trust.store", "TrustedKey"),
+    "VerifiedLicence": ("qrseal.verifier", "VerifiedLicence"),
+    "Verifier": ("qrseal.verifier", "Verifier"),
+    "WhenUnavailable": ("qrseal.status.snapshots", "WhenUnavailable"),
+    "generate_device_key": ("qrseal.holder", "generate_device_key"),
+    "generate_private_key": ("qrseal.wire.keys", "generate_private_key"),
+    "inspect_unverified": ("qrseal.verifier", "inspect_unverified"),
+    "licence": ("qrseal.licence", None),
+    "load_private_key_pem": ("qrseal.wire.keys", "load_private_key_pem"),
+    "load_public_key_pem": ("qrseal.wire.keys", "load_public_key_pem"),
+    "status": ("qrseal.status", None),
+    "trust": ("qrseal.trust", None),
+    "wire": ("qrseal.wire", None),
+}
 _MOVED_MODULES: Final[dict[str, str]] = {
     "cose": "qrseal.wire.cose",
     "cwt": "qrseal.wire.cwt",
@@ -298,7 +328,15 @@ _MOVED_MODULES: Final[dict[str, str]] = {
 
 
 def __getattr__(name: str) -> object:
-    """Load the image layer on first use, and resolve the deprecated 0.1 root names."""
+    """Load the recipes and the image layer on first use, and resolve the deprecated 0.1
+    root names."""
+    lazy = _LAZY.get(name)
+    if lazy is not None:
+        module_name, attribute = lazy
+        module = importlib.import_module(module_name)
+        found: object = module if attribute is None else getattr(module, attribute)
+        globals()[name] = found  # later look-ups skip this function
+        return found
     if name == "qr" or name in _LAZY_FROM_QR:
         qr_module = importlib.import_module("qrseal.qr")
         value: object = qr_module if name == "qr" else getattr(qr_module, name)
