@@ -27,6 +27,7 @@ from .issuer import Issuer
 from .licence.model import Licence
 from .trust.store import TrustedKey, TrustStore
 from .verifier import Policy, Verifier
+from .wire.algorithms import ALGORITHMS
 from .wire.cose import Algorithm
 from .wire.keys import LocalSigner, PrivateKey
 
@@ -51,12 +52,6 @@ FIXED_NOW: Final = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
 #: The ``iss`` name the test issuer signs with and the test trust store expects.
 TEST_ISSUER: Final = "CN-TEST"
 
-_CURVES: Final = {
-    Algorithm.ES256: ec.SECP256R1(),
-    Algorithm.ES384: ec.SECP384R1(),
-    Algorithm.ES512: ec.SECP521R1(),
-}
-
 
 def make_private_key(alg: Algorithm = Algorithm.ES256, index: int = 0) -> PrivateKey:
     """A deterministic private key: the same ``(alg, index)`` always gives the same key."""
@@ -67,7 +62,7 @@ def _derive_key(alg: Algorithm, label: str) -> PrivateKey:
     seed = hashlib.sha512(label.encode()).digest()
     if alg is Algorithm.EDDSA:
         return ed25519.Ed25519PrivateKey.from_private_bytes(seed[:32])
-    curve = _CURVES.get(alg)
+    curve = ALGORITHMS[alg].curve if alg in ALGORITHMS else None
     if curve is None:
         raise InvalidArgument(f"no test key for {alg!r}")
     # Reducing a 512-bit value modulo the group order leaves a negligible bias: test keys only.

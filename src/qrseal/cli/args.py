@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+from ..licence.profile import DEFAULT_ALGORITHMS, DEVICE_ALGORITHMS
 from ..status.snapshots import WhenUnavailable
-from ..wire.cose import Algorithm
+from ..wire.algorithms import ALGORITHMS
 from ..wire.presentation import MAX_NONCE_BYTES, MIN_NONCE_BYTES
 
 __all__ = [
@@ -31,9 +32,11 @@ __all__ = [
     "read_bytes",
 ]
 
-ALGS: Final = {"ES256": Algorithm.ES256, "ES384": Algorithm.ES384, "EdDSA": Algorithm.EDDSA}
+ALGS: Final = {spec.name: alg for alg, spec in ALGORITHMS.items() if alg in DEFAULT_ALGORITHMS}
 #: The algorithms a holder device key may use (``device-keygen --alg``).
-DEVICE_ALGS: Final = {"ES256": Algorithm.ES256, "EdDSA": Algorithm.EDDSA}
+DEVICE_ALGS: Final = {
+    spec.name: alg for alg, spec in ALGORITHMS.items() if alg in DEVICE_ALGORITHMS
+}
 #: ``verify --status-unavailable``.
 STATUS_POLICIES: Final = {policy.value: policy for policy in WhenUnavailable}  # reject, warn
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
