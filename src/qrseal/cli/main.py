@@ -23,8 +23,6 @@ from ..licence.profile import (
     MAX_VALIDITY,
 )
 from ..qr.render import DEFAULT_SCALE, TERMINAL_BORDER, Ecc, render_terminal
-from . import status as cli_status
-from . import trust as cli_trust
 from .args import (
     ALGS,
     DEVICE_ALGS,
@@ -36,6 +34,8 @@ from .args import (
     parse_nonce,
     parse_positive_int,
 )
+from .status import add_max_entries_option, add_status_commands, run_status
+from .trust import add_trust_commands, run_trust
 
 __all__ = ["main", "make_parser", "terminal_qr"]
 
@@ -131,7 +131,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="check the credential's status against the status list tokens in DIR",
     )
-    cli_status.add_max_entries_option(p, "--max-status-entries")
+    add_max_entries_option(p, "--max-status-entries")
     p.add_argument(
         "--max-status-age",
         type=parse_duration,
@@ -234,8 +234,8 @@ def make_parser() -> argparse.ArgumentParser:
     )
     add_now_option(p)
 
-    cli_trust.add_trust_commands(sub)
-    cli_status.add_status_commands(sub)
+    add_trust_commands(sub)
+    add_status_commands(sub)
     return parser
 
 
@@ -275,9 +275,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
             return run_demo(args, out)
         case "trust":
-            return cli_trust.run_trust(args, out)
+            return run_trust(args, out)
         case "status":
-            return cli_status.run_status(args, out)
+            return run_status(args, out)
     raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
 
 

@@ -19,9 +19,9 @@ from ..status.snapshots import StatusResult
 from ..verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier
 from ..wire.keys import load_public_key_pem
 from ..wire.presentation import PresentationKind
-from . import status as cli_status
-from . import trust as cli_trust
 from .args import STATUS_POLICIES, UsageError, credential_text, now_of, read_bytes
+from .status import status_snapshots_from_dir
+from .trust import trust_store_from_files
 
 __all__ = ["run_verify", "summary"]
 
@@ -47,7 +47,7 @@ def _verifier_trust(args: argparse.Namespace, now: datetime) -> TrustStore:
         raise UsageError("--trust-list and --root go together")
     if not args.trust_list:
         return _trust_store(args.trust)
-    listed = cli_trust.trust_store_from_files(
+    listed = trust_store_from_files(
         args.trust_list, args.root, now=now, grace=args.trust_list_grace
     )
     return listed.with_keys(*_trust_store(args.trust)) if args.trust else listed
@@ -74,7 +74,7 @@ def run_verify(args: argparse.Namespace, out: TextIO) -> int:
         # Inside the try: an expired or damaged trust list is a verdict (exit 1), too.
         trust = _verifier_trust(args, now)
         status = (
-            cli_status.status_snapshots_from_dir(
+            status_snapshots_from_dir(
                 args.status,
                 trust,
                 now=now,
