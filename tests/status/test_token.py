@@ -30,9 +30,11 @@ from qrseal.status.snapshots import (
 from qrseal.status.token import (
     DEFAULT_STATUS_ALGORITHMS,
     STATUS_LIST_TYP,
+    KeyResolver,
     verify_status_list,
 )
 from qrseal.testing import make_signer
+from qrseal.trust.store import TrustedKey
 from qrseal.wire import cose
 from qrseal.wire.cose import Algorithm, HeaderLabel
 from qrseal.wire.keys import (
@@ -463,3 +465,34 @@ def test_default_algorithms_are_the_verifiers_defaults() -> None:
     """Status lists accept by default the algorithms a verifier accepts for credentials
     (status cannot import the licence profile; the two must not drift)."""
     assert DEFAULT_STATUS_ALGORITHMS == DEFAULT_ALGORITHMS
+
+
+def _resolver(*keys: TrustedKey) -> KeyResolver:
+    def resolve(kid: bytes | None) -> tuple[TrustedKey, ...]:
+        return keys
+
+    return resolve
+
+
+def test_keys_sharing_a_kid_are_each_tried_and_the_one_that_verified_signs() -> None:
+    """Candidates with the token's kid are tried in turn (verify_with_candidates, as for
+    credentials): bare pairs and trusted keys in either order verify, and ``signer`` is the
+    trusted key whose signature verified. A key registered for another algorithm alone is
+    algorithm_not_allowed; next to a key that fits but does not verify, signature_invalid."""
+    token, signer = signed(sample_list())
+    other = make_signer(index=5)
+    pairs = [(signer.kid, other.public_key), (signer.kid, signer.public_key)]
+    for keys in (pairs, pairs[::-1]):
+        assert verify_status_list(token, keys=keys, now=NOW).signer is None
+    mine = TrustedKey(signer.public_key, "CN-MINE")
+    theirs = TrustedKey(other.public_key, "CN-OTHER", kid=signer.kid)
+    for trusted in ((mine, theirs), (theirs, mine)):
+        verified = verify_status_list(token, keys=_resolver(*trusted), now=NOW)
+        assert verified.signer is mine
+    es384 = TrustedKey(make_signer(Algorithm.ES384).public_key, "CN-OTHER", kid=signer.kid)
+    with pytest.raises(QrsealError) as info:
+        verify_status_list(token, keys=_resolver(es384), now=NOW)
+    assert info.value.reason is Reason.ALGORITHM_NOT_ALLOWED
+    with pytest.raises(QrsealError) as info:
+        verify_status_list(token, keys=_resolver(es384, theirs), now=NOW)
+    assert info.value.reason is Reason.SIGNATURE_INVALID

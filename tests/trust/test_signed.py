@@ -21,6 +21,7 @@ from qrseal.trust.lists import (
     verify_trust_list,
 )
 from qrseal.wire.keys import (
+    PrivateKey,
     kid_for,
 )
 
@@ -29,6 +30,7 @@ from .support import (
     NEW,
     NOW,
     OLD,
+    OTHER,
     ROOT,
     _entry,
     _list,
@@ -139,3 +141,29 @@ def test_keys_are_keyword_only_the_positional_forms_warn() -> None:
     assert _reason(lambda: sign_trust_list(tl)) is Reason.INVALID_ARGUMENT
     assert _reason(lambda: load_trust_list(token)) is Reason.INVALID_ARGUMENT
     assert _reason(lambda: sign_trust_list(tl, ROOT, signer=ROOT)) is Reason.INVALID_ARGUMENT
+
+
+def _posing_as(key: PrivateKey, kid: bytes) -> PinnedRoot:
+    """A pinned root whose kid collides with ``kid`` (astronomically unlikely, forged here)."""
+    root = PinnedRoot(key.public_key())
+    object.__setattr__(root, "kid", kid)
+    return root
+
+
+def test_roots_sharing_a_kid_are_each_tried_and_the_one_that_verified_is_named() -> None:
+    """Two pinned roots with the list's kid: the one whose signature verifies is the list's
+    root, in either order; the other alone gives signature_invalid, and a colliding root whose
+    key cannot carry the list's algorithm alone gives algorithm_not_allowed (next to a root
+    that can, whichever order, signature_invalid: as for credentials)."""
+    real = PinnedRoot(ROOT.public_key())
+    decoy = _posing_as(NEW, real.kid)
+    token = sign_trust_list(_list(_entry(OLD)), signer=ROOT)
+    for roots in ([decoy, real], [real, decoy]):
+        assert verify_trust_list(token, root=roots, now=NOW).root is real
+    assert _reason(lambda: load_trust_list(token, root=decoy)) is Reason.SIGNATURE_INVALID
+    eddsa = _posing_as(OTHER, real.kid)
+    assert _reason(lambda: load_trust_list(token, root=eddsa)) is Reason.ALGORITHM_NOT_ALLOWED
+    for roots in ([eddsa, decoy], [decoy, eddsa]):
+        with pytest.raises(QrsealError) as info:
+            load_trust_list(token, root=roots)
+        assert info.value.reason is Reason.SIGNATURE_INVALID

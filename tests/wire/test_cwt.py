@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 import cbor2
@@ -148,3 +149,44 @@ def test_extra_claim_may_not_shadow_modelled_claim() -> None:
     """Putting iss into extra is refused instead of silently overriding it."""
     with pytest.raises(InvalidArgument):
         cwt.encode_claims(_claims(extra={Claim.ISS: "other"}))
+
+
+def test_check_instants_with_expiry_grace_and_absent_claims() -> None:
+    """check_instants (the time checks credentials and status lists share): exp, nbf may be
+    absent; Expired from now - exp >= leeway + grace, with the exp as evidence; the subject
+    names the object in the message."""
+    exp = T0 + timedelta(hours=1)
+    skew, grace, second = timedelta(seconds=30), timedelta(hours=6), timedelta(seconds=1)
+    check = functools.partial(cwt.check_instants, issued_at=T0, not_before=None, leeway=skew)
+    check(expires_at=None, now=T0 + timedelta(days=10_000))
+    limit = exp + skew + grace
+    check(expires_at=exp, now=limit - second, expiry_grace=grace)
+    with pytest.raises(Expired) as info:
+        check(expires_at=exp, now=limit, expiry_grace=grace, subject="status list")
+    assert (info.value.expired_at, info.value.now) == (exp, limit)
+    assert "status list" in info.value.message
+    with pytest.raises(NotYetValid) as nyv:
+        cwt.check_instants(
+            issued_at=T0, not_before=T0 + skew + second, expires_at=None, now=T0, leeway=skew
+        )
+    assert nyv.value.not_before == T0 + skew + second
+
+
+def test_check_instants_with_near_maximal_leeway_and_grace_does_not_overflow() -> None:
+    """leeway + expiry_grace beyond timedelta's range and an exp at 9999-12-31: a verdict,
+    never OverflowError."""
+    end = cwt.from_numeric_date(cwt.MAX_NUMERIC_DATE, "exp")
+    big = timedelta(days=999_999_000)
+    cwt.check_instants(
+        issued_at=T0, not_before=None, expires_at=T0, now=end, leeway=big, expiry_grace=big
+    )
+    cwt.check_instants(issued_at=end, not_before=end, expires_at=end, now=T0, leeway=big)
+    with pytest.raises(Expired):
+        cwt.check_instants(
+            issued_at=T0,
+            not_before=None,
+            expires_at=T0,
+            now=end,
+            leeway=timedelta(0),
+            expiry_grace=timedelta(days=1),
+        )

@@ -22,19 +22,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from ..errors import (
-    AlgorithmNotAllowed,
-    Expired,
     InvalidArgument,
-    IssuedInFuture,
     KeyNotValidAtTime,
     KeyRevoked,
     MalformedCbor,
     MalformedClaims,
-    NotYetValid,
-    SignatureInvalid,
     StatusListInvalid,
     TooLarge,
-    UnknownKey,
 )
 from ..trust.lists import check_entry_state
 from ..trust.store import TrustedKey
@@ -47,9 +41,16 @@ from ..wire.cose import (
     dumps_in_order,
     encode_sign1,
     strict_loads,
-    verify_sign1,
+    verify_with_candidates,
 )
-from ..wire.cwt import MAX_NUMERIC_DATE, Claim, from_numeric_date, require_utc, to_numeric_date
+from ..wire.cwt import (
+    MAX_NUMERIC_DATE,
+    Claim,
+    check_instants,
+    from_numeric_date,
+    require_utc,
+    to_numeric_date,
+)
 from ..wire.keys import Signer
 from .lists import DEFAULT_MAX_ENTRIES, Compression, StatusClaimKey, StatusList, list_cap
 
@@ -243,36 +244,30 @@ def _candidate_keys(
     return [key for key_id, key in pairs if kid is not None and key_id == kid]
 
 
+def _public_key(candidate: PublicKey | TrustedKey) -> PublicKey:
+    return candidate.public_key if isinstance(candidate, TrustedKey) else candidate
+
+
+def _registered_algorithm(candidate: PublicKey | TrustedKey) -> Algorithm | None:
+    return candidate.algorithm if isinstance(candidate, TrustedKey) else None
+
+
 def _verify_signature(
     msg: Sign1,
     keys: Iterable[tuple[bytes, PublicKey]] | KeyResolver,
     allowed: frozenset[Algorithm],
 ) -> tuple[Algorithm, TrustedKey | None]:
     """The algorithm and the one candidate whose signature verifies (None for a bare public
-    key). A trusted key must be registered for the token's algorithm, as for credentials."""
-    candidates = _candidate_keys(keys, msg.kid)
-    if not candidates:
-        raise UnknownKey("no trusted key for this status list token", kid=msg.kid)
-    failure: SignatureInvalid | AlgorithmNotAllowed | None = None
-    for candidate in candidates:
-        trusted: TrustedKey | None
-        if isinstance(candidate, TrustedKey):
-            trusted, key = candidate, candidate.public_key
-        else:
-            trusted, key = None, candidate
-        try:
-            if trusted is not None and msg.alg != trusted.algorithm:
-                raise AlgorithmNotAllowed(
-                    f"key {trusted.kid.hex()} is not registered for this algorithm",
-                    alg=msg.alg,
-                    kid=msg.kid,
-                )
-            return verify_sign1(msg, key, allowed=allowed), trusted
-        except (SignatureInvalid, AlgorithmNotAllowed) as exc:
-            failure = exc
-    if isinstance(failure, AlgorithmNotAllowed):
-        raise failure
-    raise SignatureInvalid("status list token signature does not verify", kid=msg.kid)
+    key), by :func:`~qrseal.wire.cose.verify_with_candidates`. A trusted key must be
+    registered for the token's algorithm, as for credentials."""
+    candidate, algorithm = verify_with_candidates(
+        msg,
+        _candidate_keys(keys, msg.kid),
+        key_of=_public_key,
+        algorithm_of=_registered_algorithm,
+        allowed=allowed,
+    )
+    return algorithm, candidate if isinstance(candidate, TrustedKey) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,21 +312,6 @@ def _decode_claims(payload: bytes, max_bytes: int) -> _TokenClaims:
     if _STATUS_LIST not in item:
         raise StatusListInvalid("claim status_list (65533) is missing")
     return _TokenClaims(uri, issued_at, expires_at, not_before, ttl, issuer, item[_STATUS_LIST])
-
-
-def _check_times(
-    claims: _TokenClaims, now: datetime, clock_skew: timedelta, expiry_grace: timedelta
-) -> None:
-    latest = add_clamped(now, clock_skew)
-    if claims.issued_at > latest:
-        raise IssuedInFuture(
-            "status list was issued in the future", issued_at=claims.issued_at, now=now
-        )
-    if claims.not_before is not None and claims.not_before > latest:
-        raise NotYetValid("status list is not valid yet", not_before=claims.not_before, now=now)
-    expires_at = claims.expires_at
-    if expires_at is not None and now >= add_clamped(expires_at, clock_skew, expiry_grace):
-        raise Expired("status list has expired", expired_at=expires_at, now=now)
 
 
 def verify_status_list(
@@ -393,7 +373,15 @@ def verify_status_list(
         raise StatusListInvalid(f"token is for {claims.uri!r}, not {expected_uri!r}")
     if signer is not None:
         check_status_signer(signer, signed_at=claims.issued_at)
-    _check_times(claims, now, clock_skew, expiry_grace)
+    check_instants(
+        issued_at=claims.issued_at,
+        not_before=claims.not_before,
+        expires_at=claims.expires_at,
+        now=now,
+        leeway=clock_skew,
+        expiry_grace=expiry_grace,
+        subject="status list",
+    )
     status_list = StatusList.from_cbor_map(
         claims.status_list, max_entries=max_entries, readonly=True
     )

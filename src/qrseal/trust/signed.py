@@ -17,20 +17,14 @@ from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
-from ..errors import (
-    AlgorithmNotAllowed,
-    InvalidArgument,
-    MalformedTrustList,
-    SignatureInvalid,
-    UnknownKey,
-)
+from ..errors import InvalidArgument, MalformedTrustList, UnknownKey
 from ..wire.cose import (
     Algorithm,
     HeaderLabel,
     PublicKey,
     decode_sign1,
     encode_sign1,
-    verify_sign1,
+    verify_with_candidates,
 )
 from ..wire.keys import LocalSigner, PrivateKey, Signer, generate_private_key
 from .codec import MAX_TRUST_LIST_BYTES, decode_trust_list, encode_trust_list
@@ -198,6 +192,10 @@ def _roots_arg(positional: Roots | None, keyword: Roots | None) -> Roots:
     return value
 
 
+def _root_key(root: PinnedRoot) -> PublicKey:
+    return root.public_key
+
+
 def load_signed(
     data: bytes, roots: tuple[PinnedRoot, ...], max_bytes: int = MAX_TRUST_LIST_BYTES
 ) -> VerifiedTrustList:
@@ -213,17 +211,9 @@ def load_signed(
     if not matching:
         raise UnknownKey("trust list is not signed by a pinned root key", kid=msg.kid)
     # Equal kids of two pinned roots are astronomically unlikely; try each all the same.
-    signer: PinnedRoot | None = None
-    for candidate in matching[:-1]:
-        try:
-            verify_sign1(msg, candidate.public_key, allowed=TRUST_LIST_ALGORITHMS)
-        except (AlgorithmNotAllowed, SignatureInvalid):
-            continue
-        signer = candidate
-        break
-    if signer is None:
-        signer = matching[-1]
-        verify_sign1(msg, signer.public_key, allowed=TRUST_LIST_ALGORITHMS)
+    signer, _ = verify_with_candidates(
+        msg, matching, key_of=_root_key, allowed=TRUST_LIST_ALGORITHMS
+    )
     tl = decode_trust_list(msg.payload, max_bytes=max_bytes)
     signer.check_at(tl.issued_at)  # a root signs only inside its window
     return VerifiedTrustList(tl, signer)

@@ -38,6 +38,7 @@ __all__ = [
     "Claim",
     "Claims",
     "CoseKeyParam",
+    "check_instants",
     "check_times",
     "decode_claims",
     "decode_cnf",
@@ -184,8 +185,8 @@ def check_times(
     The window first, whatever ``now`` is: ``MalformedClaims`` if ``nbf >= exp`` (the
     window ``[nbf, exp)`` is empty: no time exists at which the credential is valid), and
     ``ValidityTooLong`` if ``max_lifetime`` is given and ``exp - iat`` exceeds it (leeway
-    does not stretch it). Then ``IssuedInFuture`` (iat > now + leeway), ``NotYetValid``
-    (nbf > now + leeway) or ``Expired`` (now >= exp + leeway).
+    does not stretch it). Then :func:`check_instants`: ``IssuedInFuture`` (iat > now +
+    leeway), ``NotYetValid`` (nbf > now + leeway) or ``Expired`` (now >= exp + leeway).
     """
     now = require_utc(now)
     if claims.not_before is not None and claims.not_before >= claims.expires_at:
@@ -199,15 +200,51 @@ def check_times(
             lifetime=lifetime,
             limit=max_lifetime,
         )
-    # Differences, not sums: a datetime near 9999-12-31 plus leeway would overflow.
-    if claims.issued_at - now > leeway:
-        raise IssuedInFuture(
-            "credential was issued in the future", issued_at=claims.issued_at, now=now
-        )
-    if claims.not_before is not None and claims.not_before - now > leeway:
-        raise NotYetValid("credential is not valid yet", not_before=claims.not_before, now=now)
-    if now - claims.expires_at >= leeway:
-        raise Expired("credential has expired", expired_at=claims.expires_at, now=now)
+    check_instants(
+        issued_at=claims.issued_at,
+        not_before=claims.not_before,
+        expires_at=claims.expires_at,
+        now=now,
+        leeway=leeway,
+    )
+
+
+_ZERO: Final = timedelta(0)
+_US: Final = timedelta(microseconds=1)
+
+
+def check_instants(
+    *,
+    issued_at: datetime,
+    not_before: datetime | None,
+    expires_at: datetime | None,
+    now: datetime,
+    leeway: timedelta,
+    expiry_grace: timedelta = _ZERO,
+    subject: str = "credential",
+) -> None:
+    """The time checks of a signed object (a credential, a status list) at ``now``, in this
+    order: ``IssuedInFuture`` if ``issued_at - now > leeway``, ``NotYetValid`` if
+    ``not_before - now > leeway``, ``Expired`` if ``now - expires_at >= leeway +
+    expiry_grace``. ``not_before`` and ``expires_at`` may be None (absent). ``subject``
+    names the object in the messages.
+
+    Differences, never sums of datetimes: an instant near 9999-12-31 plus a leeway would
+    overflow; ``leeway + expiry_grace`` is summed in whole microseconds (integers), so two
+    near-maximal timedeltas do not overflow either.
+    """
+    if issued_at - now > leeway:
+        raise IssuedInFuture(f"{subject} was issued in the future", issued_at=issued_at, now=now)
+    if not_before is not None and not_before - now > leeway:
+        raise NotYetValid(f"{subject} is not valid yet", not_before=not_before, now=now)
+    if expires_at is None:
+        return
+    late = now - expires_at
+    expired = (
+        late >= leeway if not expiry_grace else late // _US >= leeway // _US + expiry_grace // _US
+    )
+    if expired:
+        raise Expired(f"{subject} has expired", expired_at=expires_at, now=now)
 
 
 # --- proof-of-possession key (cnf, RFC 8747) as a COSE_Key (RFC 9052 §7, RFC 9053) ----------
