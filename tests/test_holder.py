@@ -31,7 +31,13 @@ from qrseal import (
     inspect_unverified,
     qr,
 )
-from qrseal.errors import InvalidArgument, InvalidKey
+from qrseal.errors import (
+    HolderBindingInvalid,
+    InvalidArgument,
+    InvalidKey,
+    NonceMismatch,
+    StalePresentation,
+)
 from qrseal.holder import DeviceSigner
 from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
 from qrseal.qr import render_terminal
@@ -210,10 +216,10 @@ def test_replayed_screenshot_after_window_is_stale() -> None:
     code = make_holder().present(now=FIXED_NOW)
     verifier = make_verifier()
     verifier.verify(code, now=FIXED_NOW + timedelta(seconds=60))
-    with pytest.raises(QrsealError) as info:
+    with pytest.raises(StalePresentation) as info:
         verifier.verify(code, now=FIXED_NOW + timedelta(seconds=61))
     assert info.value.reason is Reason.STALE_PRESENTATION
-    assert info.value.presented_at == FIXED_NOW  # type: ignore[attr-defined]
+    assert info.value.presented_at == FIXED_NOW
 
 
 def test_max_age_is_policy() -> None:
@@ -297,10 +303,10 @@ def test_live_presentation_of_unbound_credential_is_rejected() -> None:
     forged = encode_presentation(
         credential.cose, alg=signer.algorithm, sign=signer.sign, presented_at=FIXED_NOW
     )
-    with pytest.raises(QrsealError) as info:
+    with pytest.raises(HolderBindingInvalid) as info:
         make_verifier().verify(_text(forged), now=FIXED_NOW)
     assert info.value.reason is Reason.HOLDER_BINDING_INVALID
-    assert info.value.bound is False  # type: ignore[attr-defined]
+    assert info.value.bound is False
 
 
 def test_proof_algorithm_must_fit_the_device_key() -> None:
@@ -351,10 +357,10 @@ def test_nonce() -> None:
     accepted = verifier.verify(holder.present(now=FIXED_NOW, nonce=NONCE), now=FIXED_NOW)
     assert accepted.live is not None and accepted.live.nonce == NONCE
     wrong = holder.present(now=FIXED_NOW, nonce=bytes(16))
-    with pytest.raises(QrsealError) as info:
+    with pytest.raises(NonceMismatch) as info:
         verifier.verify(wrong, now=FIXED_NOW)
     assert info.value.reason is Reason.NONCE_MISMATCH
-    assert info.value.actual == bytes(16)  # type: ignore[attr-defined]
+    assert info.value.actual == bytes(16)
     missing = holder.present(now=FIXED_NOW)
     assert _reason(lambda: verifier.verify(missing, now=FIXED_NOW)) is Reason.NONCE_MISMATCH
     # A verifier that asked for nothing accepts a nonce it did not ask for.
