@@ -26,11 +26,11 @@ from .errors import (
     InvalidArgument,
     InvalidKey,
 )
-from .issuer import Credential, keyword_argument
+from .issuer import Credential
 from .licence.profile import CREDENTIAL_HEADER_LABELS, DEVICE_ALGORITHMS, DL_FORMAT, DP_FORMAT
 from .wire.cose import Algorithm, PublicKey, check_key_algorithm, decode_sign1
 from .wire.cwt import decode_claims, decode_cnf, require_utc
-from .wire.keys import LocalSigner, PrivateKey, generate_private_key
+from .wire.keys import LocalSigner, PrivateKey, generate_private_key, require_keyword
 from .wire.presentation import encode_presentation
 from .wire.textcodec import pack, unpack
 
@@ -100,7 +100,7 @@ class Holder:
         device_signer: DeviceSigner | PrivateKey | None = None,
         compress: bool | None = None,
     ) -> None:
-        keyword_argument(_device_signer, device_signer, "device_signer", "Holder")
+        require_keyword(_device_signer, device_signer, name="device_signer", owner="Holder")
         device_signer = device_signer if device_signer is not None else _device_signer
         if device_signer is None:
             raise InvalidArgument("Holder needs device_signer=")

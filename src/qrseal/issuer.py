@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,28 +13,10 @@ from .status.lists import StatusClaimKey
 from .status.reference import StatusReference, encode_status_claim
 from .wire.cose import PublicKey, encode_sign1
 from .wire.cwt import Claim, Claims, encode_claims, encode_cnf, require_utc, to_numeric_date
-from .wire.keys import LocalSigner, PrivateKey, Signer
+from .wire.keys import LocalSigner, PrivateKey, Signer, require_keyword
 from .wire.textcodec import pack
 
 __all__ = ["Credential", "Issuer"]
-
-
-def keyword_argument(positional: object, keyword: object, name: str, owner: str) -> None:
-    """Check a key or signer argument that is keyword-only (issue 10: keys and signers are
-    always passed by name): a positional value still works for one release, with a
-    ``DeprecationWarning``. Raises ``InvalidArgument`` when it is missing or given both
-    ways."""
-    if positional is None:
-        if keyword is None:
-            raise InvalidArgument(f"{owner} needs {name}=")
-        return
-    if keyword is not None:
-        raise InvalidArgument(f"{owner} got {name} both positionally and as {name}=")
-    warnings.warn(
-        f"passing {name} positionally to {owner} is deprecated; pass {name}=",
-        DeprecationWarning,
-        stacklevel=3,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +63,7 @@ class Issuer:
         fields: Iterable[str] | None = None,
         compress: bool | None = False,
     ) -> None:
-        keyword_argument(_signer, signer, "signer", "Issuer")
+        require_keyword(_signer, signer, name="signer", owner="Issuer")
         signer = signer if signer is not None else _signer
         if signer is None:
             raise InvalidArgument("Issuer needs signer=")

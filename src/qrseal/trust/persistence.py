@@ -24,9 +24,10 @@ from ..errors import (
     TrustListRollback,
     TrustListSequenceJump,
 )
+from ..wire.keys import require_keyword
 from .codec import MAX_TRUST_LIST_BYTES
 from .model import TrustList
-from .signed import Roots, load_signed, pinned_roots, verify_signed, warn_positional
+from .signed import Roots, load_signed, pinned_roots, verify_signed
 from .store import PinnedRoot, TrustStore
 
 __all__ = ["MAX_SEQUENCE_JUMP", "TrustListStore", "read_regular_file", "write_atomic"]
@@ -169,7 +170,7 @@ class TrustListStore:
             if _root is not None:
                 raise InvalidArgument("TrustListStore: pass the root once")
             _root = root_public_key
-        warn_positional(_root, root, "TrustListStore", "root")
+        require_keyword(_root, root, name="root", owner="TrustListStore")
         roots = root if _root is None else _root
         if roots is None:
             raise InvalidArgument("TrustListStore needs root=")

@@ -9,7 +9,6 @@ the root's window, not the time) and :func:`verify_trust_list` (also the list's 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ from ..wire.cose import (
     encode_sign1,
     verify_with_candidates,
 )
-from ..wire.keys import LocalSigner, PrivateKey, Signer, generate_private_key
+from ..wire.keys import LocalSigner, PrivateKey, Signer, generate_private_key, require_keyword
 from .codec import MAX_TRUST_LIST_BYTES, decode_trust_list, encode_trust_list
 from .entries import TrustListEntry
 from .keyform import spki_of
@@ -55,22 +54,6 @@ _PUBLIC_TYPES: Final = (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed4
 Roots = PublicKey | PinnedRoot | Sequence[PublicKey | PinnedRoot]
 
 
-def warn_positional(positional: object, keyword: object, where: str, name: str) -> None:
-    """Warn when the key ``name`` is given positionally (deprecated); raise
-    ``InvalidArgument`` when it is given both ways or not at all."""
-    if positional is None:
-        if keyword is None:
-            raise InvalidArgument(f"{where} needs {name}=")
-        return
-    if keyword is not None:
-        raise InvalidArgument(f"{where}: pass {name}= once")
-    warnings.warn(
-        f"{where}: passing the {name} positionally is deprecated, pass {name}=...",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-
-
 def generate_root_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
     """A new root key; verifier apps pin its public half."""
     return generate_private_key(alg)
@@ -91,7 +74,7 @@ def sign_trust_list(
     """The signed trust list (tagged COSE_Sign1) as published, signed by the root key
     ``signer`` (a :class:`~qrseal.wire.keys.Signer` or a private key). The positional form
     ``sign_trust_list(tl, root)`` still works and warns (deprecated)."""
-    warn_positional(_signer, signer, "sign_trust_list", "signer")
+    require_keyword(_signer, signer, name="signer", owner="sign_trust_list")
     key = signer if _signer is None else _signer
     if key is None:
         raise InvalidArgument("sign_trust_list needs signer=")
@@ -251,7 +234,7 @@ def load_trust_list(
     ``AlgorithmNotAllowed``, ``SignatureInvalid`` or ``KeyNotValidAtTime`` (issued outside
     the root's window).
     """
-    warn_positional(_root, root, "load_trust_list", "root")
+    require_keyword(_root, root, name="root", owner="load_trust_list")
     roots = pinned_roots(_roots_arg(_root, root))
     return load_signed(data, roots, max_bytes).trust_list
 
@@ -270,6 +253,6 @@ def verify_trust_list(
     valid at ``now`` (``KeyNotValidAtTime``) or ``now`` is past ``expires_at + grace``
     (``TrustListExpired``). A list issued after ``now`` is accepted (clocks drift).
     The positional root still works and warns."""
-    warn_positional(_root, root, "verify_trust_list", "root")
+    require_keyword(_root, root, name="root", owner="verify_trust_list")
     roots = pinned_roots(_roots_arg(_root, root))
     return verify_signed(data, roots, now=now, grace=grace, max_bytes=max_bytes)

@@ -8,6 +8,7 @@ instead of a local key: the issuer only needs ``algorithm``, ``kid`` and ``sign`
 from __future__ import annotations
 
 import hashlib
+import warnings
 from typing import Final, Protocol, runtime_checkable
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -173,3 +174,21 @@ class LocalSigner:
 
     def __repr__(self) -> str:
         return f"LocalSigner({self._algorithm.name}, kid={self._kid.hex()})"
+
+
+def require_keyword(positional: object, keyword: object, *, name: str, owner: str) -> None:
+    """Check a key or signer argument that is keyword-only (keys and signers are always
+    passed by name): a positional value still works for one release, with a
+    ``DeprecationWarning``. Raises ``InvalidArgument`` when it is missing or given both
+    ways."""
+    if positional is None:
+        if keyword is None:
+            raise InvalidArgument(f"{owner} needs {name}=")
+        return
+    if keyword is not None:
+        raise InvalidArgument(f"{owner} got {name} both positionally and as {name}=")
+    warnings.warn(
+        f"{owner}: passing {name} positionally is deprecated; pass {name}=",
+        DeprecationWarning,
+        stacklevel=3,
+    )
