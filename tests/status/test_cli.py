@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -10,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from qrseal.cli.status import main as status_main
 from qrseal.status.reference import (
     ShardScheme,
 )
@@ -28,11 +26,11 @@ from qrseal.wire.keys import (
     public_key_to_pem,
 )
 from tests.status.support import HOUR, NOW, ROOT, URI
+from tests.support import Cli
 
 
 def run_cli(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return status_main(list(argv), out=out), out.getvalue()
+    return Cli()(*argv)
 
 
 @pytest.fixture

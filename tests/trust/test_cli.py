@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import runpy
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from qrseal.wire.keys import (
     load_public_key_pem,
     public_key_to_pem,
 )
+from tests.support import Cli
 
 from .support import (
     HOUR,
@@ -32,9 +32,7 @@ from .support import (
 
 
 def _run(*argv: str) -> tuple[int, str]:
-    out = io.StringIO()
-    code = cli_trust.main(list(argv), out=out)
-    return code, out.getvalue()
+    return Cli()(*argv)
 
 
 def test_cli_init_add_retire_revoke_sign_show(tmp_path: Path) -> None:

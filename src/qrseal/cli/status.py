@@ -55,7 +55,6 @@ from .args import read_bytes as _read
 __all__ = [
     "add_max_entries_option",
     "add_status_commands",
-    "main",
     "run_status",
     "status_snapshots_from_dir",
     "summary",
@@ -396,19 +395,3 @@ def run_status(args: argparse.Namespace, out: TextIO) -> int:
     except _UsageError as exc:
         print(f"qrseal: error: {exc}", file=sys.stderr)
         return 2
-
-
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Run ``qrseal status ...`` on its own; return the exit code."""
-    stream = out if out is not None else sys.stdout
-    parser = argparse.ArgumentParser(prog="qrseal")
-    add_status_commands(parser.add_subparsers(dest="command", required=True))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse reports usage errors this way
-        return int(exc.code or 0) if exc.code in (0, None) else 2
-    try:
-        return run_status(args, stream)
-    except QrsealError as exc:
-        print(f"qrseal: {exc.reason.value}: {exc.message}", file=sys.stderr)
-        return 1

@@ -14,12 +14,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import QrsealError, StorageFailed
+from ..errors import StorageFailed
 from ..trust.codec import MAX_TRUST_LIST_BYTES, decode_trust_list, encode_trust_list
 from ..trust.entries import TrustListEntry
 from ..trust.model import TrustList
@@ -42,7 +41,7 @@ from .args import parse_time as _parse_time
 from .args import password_of as _password
 from .args import read_bytes as _read
 
-__all__ = ["add_trust_commands", "main", "run_trust", "trust_store_from_files"]
+__all__ = ["add_trust_commands", "run_trust", "trust_store_from_files"]
 
 
 def _kid(value: str) -> bytes:
@@ -299,18 +298,3 @@ def run_trust(args: argparse.Namespace, out: TextIO) -> int:
         print(f"qrseal: error: {exc}", file=sys.stderr)
         return 2
     return code
-
-
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Run only the trust commands (``argv`` starts with ``trust``); return the exit code."""
-    parser = argparse.ArgumentParser(prog="qrseal")
-    add_trust_commands(parser.add_subparsers(dest="command", required=True))
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0) if exc.code in (0, None) else 2
-    try:
-        return run_trust(args, out if out is not None else sys.stdout)
-    except QrsealError as exc:
-        print(f"qrseal: {exc.reason.value}: {exc.message}", file=sys.stderr)
-        return 1
