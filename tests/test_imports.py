@@ -12,8 +12,6 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 IMAGE_LIBRARIES = ("PIL", "numpy", "qrcode", "zxingcpp", "pyzbar")
 
-# Until issue 10's qr/verifier helper lands, verifier.py imports qrseal.qr at module level.
-
 
 def _loaded_after(code: str) -> tuple[list[str], object]:
     """Run `code` in a fresh interpreter; report which image libraries it loaded and the
@@ -69,3 +67,39 @@ def test_rendering_loads_the_image_layer() -> None:
     report = _loaded_after("import qrseal\nresult = qrseal.render_svg('DL1:1').startswith('<svg')")
     loaded, result = report
     assert result is True and "qrcode" in loaded
+
+
+# What a one-shot ``qrseal verify`` of a text must not pay for at start-up: the trust-list
+# and status-folder file handling (tempfile, shutil, pathlib), a second OpenSSL
+# (hashlib), and cbor2's table of standard-library encoders, whose first use imports email,
+# uuid, decimal, fractions and ipaddress (benchmarks/startup_bench.py measures the time).
+NOT_FOR_VERIFYING = (
+    "tempfile", "shutil", "pathlib", "hashlib",
+    "email", "uuid", "decimal", "fractions", "ipaddress",
+)  # fmt: skip
+
+
+def test_verifying_text_loads_only_what_verifying_needs() -> None:
+    """Building a Verifier and verifying a credential text imports no file-handling,
+    hashlib or cbor2 standard-library-encoder modules."""
+    from qrseal.testing import FIXED_NOW, make_issuer, make_private_key, sample_licence
+    from qrseal.wire.keys import public_key_to_pem
+    from tests.fresh_process import modules_after
+
+    issuer = make_issuer()
+    text = issuer.issue(sample_licence(0), now=FIXED_NOW)
+    pem = public_key_to_pem(make_private_key().public_key()).decode()
+    loaded = modules_after(
+        "import sys\n"
+        "from datetime import datetime\n"
+        "from qrseal import TrustedKey, TrustStore, Verifier, load_public_key_pem\n"
+        "key = load_public_key_pem(sys.argv[1].encode())\n"
+        "verifier = Verifier(TrustStore([TrustedKey(key, sys.argv[2])]))\n"
+        "verifier.verify(sys.argv[3], now=datetime.fromisoformat(sys.argv[4]))\n",
+        pem,
+        issuer.issuer,
+        text,
+        FIXED_NOW.isoformat(),
+    )
+    assert "qrseal.verifier.core" in loaded
+    assert sorted(m for m in NOT_FOR_VERIFYING if m in loaded) == []

@@ -110,10 +110,12 @@ class AllowList:
     quick: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        word = f"[{self.chars}]"
-        shape = f"{word}+(?: {word}+)*" if self.spaces else f"{word}+"
-        # fullmatch: allowed characters only, in the allowed shape, 1..max_length long.
-        quick = re.compile(f"(?=.{{1,{self.max_length}}}\\Z){shape}", re.DOTALL)
+        # fullmatch: allowed characters only, 1..max_length long, and with spaces only
+        # single and inside (no leading, trailing or double space). The class is written
+        # once: compiling the ideograph ranges is most of this module's import time.
+        spaces = "(?! )(?!.*  )(?!.* \\Z)" if self.spaces else ""
+        chars = f"{self.chars} " if self.spaces else self.chars
+        quick = re.compile(f"(?=.{{1,{self.max_length}}}\\Z){spaces}[{chars}]+", re.DOTALL)
         object.__setattr__(self, "quick", quick)
 
     @functools.cached_property

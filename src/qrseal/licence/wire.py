@@ -13,7 +13,6 @@ writes are taken inline. Writing: :mod:`qrseal.licence.writers`. Reached through
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -385,6 +384,8 @@ def read_json(obj: Mapping[str, object] | str) -> dict[str, Any]:
     normalised, ID numbers without spaces or hyphens and upper-cased, classes in
     canonical order; raises only InvalidLicence."""
     if isinstance(obj, str):
+        import json  # JSON input is not on the verify path; json costs start-up
+
         try:
             obj = json.loads(obj, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
         except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError

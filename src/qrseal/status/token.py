@@ -30,7 +30,7 @@ from ..errors import (
     StatusListInvalid,
     TooLarge,
 )
-from ..trust.lists import check_entry_state
+from ..trust.entries import check_entry_state
 from ..trust.store import TrustedKey
 from ..wire.cose import (
     Algorithm,

@@ -27,7 +27,7 @@ from ..licence.profile import (
 )
 from ..status.check import StatusChecker
 from ..status.snapshots import StatusSnapshots
-from ..trust.lists import DRIVING_LICENCE, check_entry_scope, check_entry_state
+from ..trust.entries import DRIVING_LICENCE, check_entry_scope, check_entry_state
 from ..trust.store import TrustedKey, TrustStore
 from ..wire.algorithms import Algorithm, PublicKey
 from ..wire.cose import (

@@ -15,7 +15,7 @@ import bisect
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Final, cast
 
@@ -159,11 +159,29 @@ def is_deterministic(value: object, data: bytes) -> bool:
     return _same_encoding(value, data) and _in_order(value)
 
 
+def _encode_datetime(encoder: cbor2.CBOREncoder, value: object) -> None:
+    seconds = cast(datetime, value).timestamp()
+    encoder.encode_semantic(1, int(seconds) if seconds.is_integer() else seconds)
+
+
+def _encode_date(encoder: cbor2.CBOREncoder, value: object) -> None:
+    encoder.encode_semantic(100, cast(date, value).toordinal() - _EPOCH_ORDINAL)
+
+
+_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
+# What ``datetime_as_timestamp=True`` writes, by hand: cbor2's own date encoders sit in a
+# table whose first use imports email, uuid, decimal, fractions and ipaddress (tens of
+# milliseconds of start-up for a one-shot ``qrseal verify``).
+_TIME_ENCODERS: Final[Mapping[type, Callable[[cbor2.CBOREncoder, object], None]]] = (
+    MappingProxyType({datetime: _encode_datetime, date: _encode_date})
+)
+
+
 def _same_encoding(value: object, data: bytes) -> bool:
     try:
         # Tags kept raw re-encode as written; with raw_tags=False, date -> tag 100 and
         # datetime -> tag 1 (an integer when the decoded time has whole seconds).
-        return cbor2.dumps(value, datetime_as_timestamp=True) == data
+        return cbor2.dumps(value, encoders=_TIME_ENCODERS) == data
     except (cbor2.CBOREncodeError, TypeError, ValueError, RecursionError):
         return False  # e.g. a cyclic graph built from shared references
 

@@ -7,12 +7,11 @@ instead of a local key: the issuer only needs ``algorithm``, ``kid`` and ``sign`
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from typing import Final, Protocol, runtime_checkable
 
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
 from ..errors import InvalidArgument, InvalidKey
@@ -94,7 +93,9 @@ def kid_for(key: PrivateKey | PublicKey) -> bytes:
     spki = _public(key).public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return hashlib.sha256(spki).digest()[:KID_LENGTH]
+    digest = hashes.Hash(hashes.SHA256())  # cryptography's: no second OpenSSL load (hashlib)
+    digest.update(spki)
+    return digest.finalize()[:KID_LENGTH]
 
 
 def private_key_to_pem(key: PrivateKey, password: bytes | None = None) -> bytes:

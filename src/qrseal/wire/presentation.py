@@ -17,7 +17,6 @@ Lower-level API. Most users want :class:`qrseal.Holder` and :class:`qrseal.Verif
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import threading
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from types import MappingProxyType
 from typing import Final
 
 import cbor2
+from cryptography.hazmat.primitives import hashes
 
 from ..errors import (
     AlgorithmNotAllowed,
@@ -147,7 +147,9 @@ class PresentationParts:
     def replay_key(self) -> bytes:
         """SHA-256 of the signed content (not of the signature bytes, which an ECDSA signer
         can vary for the same content): the key a :class:`ReplayCache` remembers."""
-        return hashlib.sha256(self.to_be_signed()).digest()
+        digest = hashes.Hash(hashes.SHA256())
+        digest.update(self.to_be_signed())
+        return digest.finalize()
 
 
 def check_nonce(nonce: object, name: str = "nonce") -> bytes:
