@@ -134,6 +134,23 @@ def test_bad_signing_arguments_are_invalid_argument(kwargs: dict[str, Any]) -> N
     assert info.value.reason is Reason.INVALID_ARGUMENT
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"clock_skew": timedelta(seconds=-1)},
+        {"expiry_grace": timedelta(microseconds=-1)},
+        {"clock_skew": 60},
+    ],
+)
+def test_negative_leeway_when_verifying_is_invalid_argument(kwargs: dict[str, Any]) -> None:
+    """A negative (or non-duration) clock skew or expiry grace is refused before any check,
+    not applied as a stricter-than-asked window."""
+    token, signer = signed(sample_list())
+    with pytest.raises(QrsealError) as info:
+        verify_status_list(token, keys=keys_of(signer), now=NOW, **kwargs)
+    assert info.value.reason is Reason.INVALID_ARGUMENT
+
+
 def _flip(data: bytes, position: int) -> bytes:
     return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1 :]
 

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Final, NamedTuple, NoReturn
 
 from ..errors import InvalidArgument, Revoked, StatusListInvalid, StatusUnavailable, Suspended
+from ..wire.cwt import require_leeway
 from .lists import StatusType
 from .reference import StatusReference
 from .token import VerifiedStatusList, add_clamped, check_status_signer
@@ -194,8 +195,7 @@ class StatusSnapshots:
             if not isinstance(meaning, StatusMeaning):
                 raise InvalidArgument(f"meaning of {value} is not a StatusMeaning")
             checked[int(value)] = meaning  # plain ints: lookup is hot
-        if not isinstance(expiry_grace, timedelta) or expiry_grace < _ZERO:
-            raise InvalidArgument("expiry_grace must be a non-negative timedelta")
+        require_leeway(expiry_grace, "expiry_grace")
         # Plain dicts, private and never changed after construction: lookup is hot.
         self._meanings: dict[int, StatusMeaning] = checked
         self._expiry_grace = expiry_grace

@@ -48,6 +48,7 @@ from ..wire.cwt import (
     Claim,
     check_instants,
     from_numeric_date,
+    require_leeway,
     require_utc,
     to_numeric_date,
 )
@@ -349,6 +350,8 @@ def verify_status_list(
     ``SignatureInvalid``, ``MalformedClaims``, ``KeyRevoked``, ``KeyNotValidAtTime``,
     ``IssuedInFuture``, ``NotYetValid``, ``Expired`` or ``MalformedCompression``.
     """
+    require_leeway(clock_skew, "clock_skew")
+    require_leeway(expiry_grace, "expiry_grace")
     now = require_utc(now)
     cap = token_cap(max_entries)  # checks max_entries
     if max_bytes is None:

@@ -20,6 +20,7 @@ from ..wire.algorithms import Algorithm
 from ..wire.cose import (
     MAX_COSE_BYTES,
 )
+from ..wire.cwt import require_leeway
 from ..wire.presentation import (
     check_audience,
     check_nonce,
@@ -76,14 +77,11 @@ class Policy:
     max_validity: timedelta = MAX_VALIDITY  # issue 9: verifier policy
 
     def __post_init__(self) -> None:
-        if self.clock_skew < timedelta(0):
-            raise InvalidArgument("clock_skew must not be negative")
+        require_leeway(self.clock_skew, "clock_skew")
         if not isinstance(self.max_validity, timedelta) or self.max_validity <= timedelta(0):
             raise InvalidArgument("max_validity must be a positive timedelta")
-        if self.max_presentation_age < timedelta(0) or self.max_presentation_skew < timedelta(0):
-            raise InvalidArgument(
-                "max_presentation_age and max_presentation_skew must not be negative"
-            )
+        require_leeway(self.max_presentation_age, "max_presentation_age")
+        require_leeway(self.max_presentation_skew, "max_presentation_skew")
         if self.expected_nonce is not None:
             check_nonce(self.expected_nonce, "expected_nonce")
         if self.expected_audience is not None:

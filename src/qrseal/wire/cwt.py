@@ -47,6 +47,7 @@ __all__ = [
     "encode_cnf",
     "encode_cose_key",
     "from_numeric_date",
+    "require_leeway",
     "require_utc",
     "to_numeric_date",
 ]
@@ -213,6 +214,15 @@ _ZERO: Final = timedelta(0)
 _US: Final = timedelta(microseconds=1)
 
 
+def require_leeway(value: object, name: str) -> timedelta:
+    """``value`` if it is a non-negative ``timedelta`` (a clock skew, a grace period, an
+    age limit), else ``InvalidArgument``: a negative leeway would turn every check it
+    loosens into a stricter one nobody asked for, or silently refuse everything."""
+    if not isinstance(value, timedelta) or value < _ZERO:
+        raise InvalidArgument(f"{name} must be a non-negative duration, not {value!r}")
+    return value
+
+
 def check_instants(
     *,
     issued_at: datetime,
@@ -233,6 +243,9 @@ def check_instants(
     overflow; ``leeway + expiry_grace`` is summed in whole microseconds (integers), so two
     near-maximal timedeltas do not overflow either.
     """
+    require_leeway(leeway, "leeway")
+    if expiry_grace:
+        require_leeway(expiry_grace, "expiry_grace")
     if issued_at - now > leeway:
         raise IssuedInFuture(f"{subject} was issued in the future", issued_at=issued_at, now=now)
     if not_before is not None and not_before - now > leeway:
