@@ -52,6 +52,7 @@ from .fields import (
     SELECTABLE_FIELDS,
     DocumentNumberType,
     FieldKind,
+    JsonView,
     LicenceField,
     PointsScheme,
     Problem,
@@ -75,6 +76,7 @@ __all__ = [
     "DomesticPrivilege",
     "DrivePermitted",
     "DrivingPrivilege",
+    "JsonView",
     "Licence",
     "LicenceField",
     "PointsScheme",
@@ -334,14 +336,21 @@ class Licence:
     # -- wire forms (qrseal.licence.wire) --
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, object] | str) -> Licence:
+    def from_json(
+        cls, obj: Mapping[str, object] | str, *, view: JsonView = JsonView.RECORD
+    ) -> Licence:
         """Load, normalise and validate a unified-JSON licence (a mapping or JSON text).
 
-        Keys starting with ``_`` are comments and ignored. Normalises text (NFKC and single
-        spaces in Latin fields; NFC and U+00B7 middle dots in national-character names; ID
-        numbers without spaces or hyphens, upper-cased) and sorts classes into canonical
-        order. Raises only :class:`InvalidLicence`."""
-        return cls(**read_json(obj))
+        ``view`` decides which fields are required (docs/format.md §5.4): ``record`` (the
+        default) is what an issuer writes; ``qr`` also accepts the JSON of a verified
+        QR-view licence (``VerifiedLicence.to_json()["licence"]``), which lacks what the
+        QR leaves out. Keys starting with ``_`` are comments and ignored. Normalises text
+        (NFKC and single spaces in Latin fields; NFC and U+00B7 middle dots in
+        national-character names; ID numbers without spaces or hyphens, upper-cased) and
+        sorts classes into canonical order. Raises only :class:`InvalidLicence`, listing
+        every problem of the input (unknown fields with the nearest known name, enums
+        with their allowed values)."""
+        return cls(**read_json(obj, view=view, check=_CHECK))
 
     def to_json(self) -> dict[str, object]:
         """The unified JSON object (§4.2 names): None fields omitted except ``expiry_date``
