@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,10 +44,15 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     if (args.status_uri is None) != (args.status_idx is None):
         raise UsageError("--status-uri and --status-idx go together")
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
-    issuer = Issuer(signer=key, issuer=args.issuer)
-    text = issuer.issue(
+    issuer = Issuer(signer=key, issuer=args.issuer, strict=args.strict)
+    credential = issuer.sign(
         licence, now=now_of(args), valid_for=args.valid_for, holder_key=holder_key, status=status
     )
+    for warning in credential.warnings:
+        print(
+            f"qrseal: warning: {warning.field}: {warning.message} ({warning.code})", file=sys.stderr
+        )
+    text = credential.text
     ecc = Ecc(args.ecc)
     if args.png:
         Path(args.png).write_bytes(render_png(text, ecc=ecc, scale=args.scale))

@@ -45,6 +45,7 @@ __all__ = [
     "full_years",
     "id_check_character",
     "implication_table",
+    "letter_verdicts",
     "permitted_closure",
     "scoring_cycle_end",
     "status_verdict",
@@ -267,11 +268,18 @@ STATUS_VERDICTS: Final[Mapping[StatusTable, Mapping[str, DrivePermitted]]] = Map
 STATUS_LETTERS: Final = frozenset(_CURRENT_VERDICTS)
 
 
-def status_verdict(letters: str, table: StatusTable = StatusTable.CURRENT) -> DrivePermitted:
-    """Combine the letters' verdicts: any "no" wins, then any "check", else "yes".
+def letter_verdicts(
+    letters: str, table: StatusTable = StatusTable.CURRENT
+) -> tuple[tuple[str, DrivePermitted], ...]:
+    """Each letter with its verdict; an unknown letter gives "check" (never a guessed "yes")."""
+    verdicts = STATUS_VERDICTS[table]
+    return tuple((letter, verdicts.get(letter, _C)) for letter in letters)
 
-    An unknown letter gives "check": this function never guesses "yes"."""
-    verdicts = {STATUS_VERDICTS[table].get(letter, _C) for letter in letters} or {_C}
+
+def status_verdict(letters: str, table: StatusTable = StatusTable.CURRENT) -> DrivePermitted:
+    """Combine the letters' verdicts (:func:`letter_verdicts`): any "no" wins, then any
+    "check", else "yes"; no letters at all give "check"."""
+    verdicts = {verdict for _, verdict in letter_verdicts(letters, table)} or {_C}
     return _N if _N in verdicts else _C if _C in verdicts else _Y
 
 

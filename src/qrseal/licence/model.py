@@ -280,6 +280,34 @@ class Licence:
             return DrivePermitted.NO
         return cn.status_verdict(self.status, status_table)
 
+    def signing_warnings(
+        self, on: date, *, until: date | None = None
+    ) -> tuple[LicenceProblem, ...]:
+        """What makes a credential of this licence signed on ``on`` (and valid until
+        ``until``) less useful than it looks: :meth:`warnings` (e.g. 12 or more points with
+        status ``A``) and what :meth:`drive_permitted`, the rule verifiers show, says on
+        ``on``: an expired document (``document_expired``), status letters that forbid
+        driving (``drive_not_permitted``) or need a look-up (``drive_check``), and a
+        document that expires before ``until`` (``expires_before_credential``).
+        Raises ``InvalidArgument`` for a non-date."""
+        found = list(self.warnings(on))
+        F, P = LicenceField, Problem
+        verdict, expiry = self.drive_permitted(on), self.expiry_date
+        if expiry is not None and self.is_expired(on):
+            message = f"expired on {expiry}: verifiers will show drive permitted: no"
+            found.append(LicenceProblem(F.EXPIRY_DATE, P.DOCUMENT_EXPIRED, message))
+        elif verdict is not DrivePermitted.YES:
+            letters = "".join(x for x, v in cn.letter_verdicts(self.status) if v is verdict)
+            what = "forbid driving" if verdict is DrivePermitted.NO else "mean: look it up"
+            code = P.DRIVE_NOT_PERMITTED if verdict is DrivePermitted.NO else P.DRIVE_CHECK
+            message = f"letters {letters} {what}: verifiers will show drive permitted: {verdict}"
+            found.append(LicenceProblem(F.STATUS, code, message))
+        later = until is not None and self.is_expired(require_date(until, "until"))
+        if later and expiry is not None and not self.is_expired(on):
+            message = f"expires on {expiry}, before the credential does ({until})"
+            found.append(LicenceProblem(F.EXPIRY_DATE, P.EXPIRES_BEFORE_CREDENTIAL, message))
+        return tuple(found)
+
     def age_on(self, on: date) -> int:
         """The holder's age in whole years on ``on``."""
         return cn.full_years(self.birth_date, require_date(on, "on"))

@@ -361,7 +361,7 @@ def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, 
             if not (is_json and isinstance(key, str) and key.startswith("_")):  # a comment
                 label = key if isinstance(key, str | int) else f"{key!r:.40}"
                 message = "unknown field"
-                if is_json and isinstance(key, str) and (near := suggest(key, entries)):
+                if is_json and isinstance(key, str) and (near := suggest(key, map(str, entries))):
                     message = f"unknown field; did you mean {near}?"
                 found.append((join(path, str(label)), Problem.UNKNOWN_FIELD, message))
             continue
