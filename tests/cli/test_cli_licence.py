@@ -1,0 +1,65 @@
+"""The CLI around the licence record: ``qrseal schema``, ``issue`` warnings on stderr and
+``issue --strict``, and every problem of a broken record on stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qrseal.licence.fields import JsonView
+from qrseal.licence.schema import licence_schema
+from qrseal.testing import sample_licence_json
+from tests.support import Cli
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-11-25T09:00:00Z"
+
+
+@pytest.mark.parametrize("view", list(JsonView))
+def test_schema_command_prints_the_schema(view: JsonView, cli: Cli) -> None:
+    """qrseal schema [--view V] prints the JSON Schema of that view."""
+    argv = ["schema"] if view is JsonView.RECORD else ["schema", "--view", view.value]
+    assert json.loads(cli.ok(*argv)) == licence_schema(view)
+
+
+def _issue(cli: Cli, key: Path, record: Path, *extra: str) -> tuple[int, str]:
+    return cli("issue", record, "--key", key, "--issuer", "CN-SC", "--now", NOW, *extra)
+
+
+def test_issue_prints_warnings_to_stderr_and_signs(
+    issuer_keys: tuple[Path, Path], tmp_path: Path, cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A suspended licence (status BD) is signed, with a drive_not_permitted warning on stderr."""
+    record = tmp_path / "suspended.json"
+    record.write_text(json.dumps(sample_licence_json(2), ensure_ascii=False), encoding="utf-8")
+    code, out = _issue(cli, issuer_keys[0], record)
+    assert code == 0 and out.startswith("DL1:")
+    err = capsys.readouterr().err
+    assert "warning" in err and "drive_not_permitted" in err
+
+
+def test_issue_strict_refuses_a_licence_with_warnings(
+    issuer_keys: tuple[Path, Path], tmp_path: Path, cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue --strict signs nothing for a licence with warnings and exits 1 (invalid_licence)."""
+    record = tmp_path / "suspended.json"
+    record.write_text(json.dumps(sample_licence_json(2), ensure_ascii=False), encoding="utf-8")
+    code, out = _issue(cli, issuer_keys[0], record, "--strict")
+    assert code == 1 and out == ""
+    assert "invalid_licence" in capsys.readouterr().err
+    code, out = _issue(cli, issuer_keys[0], ROOT / "examples/records/1-probation.json", "--strict")
+    assert code == 0 and out.startswith("DL1:")
+
+
+def test_issue_of_the_mistakes_record_lists_every_problem(
+    issuer_keys: tuple[Path, Path], cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue of the record with mistakes names every expected problem's field on stderr."""
+    path = ROOT / "examples" / "records" / "mistakes.json"
+    code, out = _issue(cli, issuer_keys[0], path)
+    assert code == 1 and out == ""
+    err = capsys.readouterr().err
+    for field, _code in json.loads(path.read_text(encoding="utf-8"))["_expected_problems"]:
+        assert f"{field}:" in err
