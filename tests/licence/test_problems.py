@@ -96,10 +96,12 @@ def test_broken_privilege_reports_its_other_fields_and_hides_no_cross_rule() -> 
     lost it does not trigger the category-derivation rule."""
     record = sample_licence_json(0)
     record["domestic_privileges"] = [{"class_code": "c1", "issue_date": "2026/05/20"}]
-    assert _codes(record) == {
+    problems = _problems(record)
+    assert {(p.field, p.code) for p in problems} == {
         ("domestic_privileges[0].issue_date", Problem.INVALID_VALUE),
         ("domestic_privileges[0].class_code", Problem.UNKNOWN_CLASS),
     }
+    assert any("did you mean C1?" in p.message for p in problems)
 
 
 def test_unknown_class_and_status_list_what_is_allowed() -> None:

@@ -1,7 +1,8 @@
 """The licence's data elements as one table: names, compact keys, kinds, which are required
 and which travel in the QR view, and the enumerations their values take. Everything else
 (validation, the wire forms, the model) is driven by these tables. Section numbers (§)
-refer to ``licence-model.md``.
+refer to ``licence-model.md`` (the project's research notes, not shipped); docs/format.md
+§5 and §5.4 are the published form of these tables.
 """
 
 from __future__ import annotations

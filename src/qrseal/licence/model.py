@@ -1,7 +1,9 @@
 """The driving-licence value (ISO/IEC 18013-5 names + China profile): an immutable
 :class:`Licence`, its warnings and derived values, and its two wire forms behind
 ``from_*``/``to_*`` (read by :mod:`qrseal.licence.wire`, written by :mod:`qrseal.licence.writers`). Section numbers (§)
-refer to ``licence-model.md``.
+refer to ``licence-model.md`` (the project's research notes, not shipped); the licence JSON
+this class reads and writes is specified in docs/format.md §5.4, its JSON Schema printed by
+``qrseal schema``.
 
 A :class:`Licence` is valid by construction: the constructor runs the validator of
 :mod:`qrseal.licence.rules` (every time-independent error rule of §3, compiled once from

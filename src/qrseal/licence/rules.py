@@ -151,7 +151,11 @@ def _vocabulary_rule(kind: FieldKind, words: frozenset[str], problem: Findings) 
     def check(value: Any) -> Findings:
         if type(value) is str and value in words:
             return _OK
-        return text(value) or problem
+        if found := text(value):
+            return found
+        if (upper := value.upper()) in words:  # "c1": the code in capitals is one
+            return tuple((code, f"{message}; did you mean {upper}?") for code, message in problem)
+        return problem
 
     return Rule(check, "type(x) is str and x in {words}", {"words": words})
 
