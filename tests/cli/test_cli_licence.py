@@ -63,3 +63,24 @@ def test_issue_of_the_mistakes_record_lists_every_problem(
     err = capsys.readouterr().err
     for field, _code in json.loads(path.read_text(encoding="utf-8"))["_expected_problems"]:
         assert f"{field}:" in err
+
+
+def test_verified_json_licence_can_be_issued_again(
+    issuer_keys: tuple[Path, Path], tmp_path: Path, cli: Cli
+) -> None:
+    """verify --json's licence, issued again with --view qr, verifies to the same licence;
+    as a record it is refused (the QR left the issuing authority out)."""
+    key, pub = issuer_keys
+    records = sorted((ROOT / "examples" / "records").glob("[0-9]-*.json"))
+    for record in records:
+        text = _issue(cli, key, record)[1].strip()
+        first = json.loads(
+            cli.ok("verify", text, "--trust", f"CN-SC={pub}", "--now", NOW, "--json")
+        )
+        exported = tmp_path / "verified.json"
+        exported.write_text(json.dumps(first["licence"], ensure_ascii=False), encoding="utf-8")
+        assert _issue(cli, key, exported)[0] == 1
+        code, again = _issue(cli, key, exported, "--view", "qr")
+        assert code == 0, record.name
+        second = cli.ok("verify", again.strip(), "--trust", f"CN-SC={pub}", "--now", NOW, "--json")
+        assert json.loads(second)["licence"] == first["licence"], record.name

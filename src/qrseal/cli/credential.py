@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from ..errors import QrsealError
 from ..holder import Holder
 from ..issuer import Issuer
+from ..licence.fields import JsonView
 from ..licence.model import Licence
 from ..licence.profile import DEFAULT_REFRESH
 from ..qr.render import Ecc, render_png, render_svg, render_terminal
@@ -40,7 +41,7 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
         data = json.loads(read_bytes(args.licence).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{args.licence} is not JSON: {exc}") from exc
-    licence = Licence.from_json(data)
+    licence = Licence.from_json(data, view=JsonView(args.view))
     if (args.status_uri is None) != (args.status_idx is None):
         raise UsageError("--status-uri and --status-idx go together")
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)

@@ -75,7 +75,14 @@ def make_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("issue", help="sign a licence JSON file; print the credential text")
-    p.add_argument("licence", help="licence JSON (see docs/format.md)")
+    p.add_argument("licence", help="licence JSON record (docs/format.md §5.4, qrseal schema)")
+    p.add_argument(
+        "--view",
+        choices=("record", "qr"),
+        default="record",
+        help="record: what an issuer writes (default); qr: the licence of a verified "
+        "credential (verify --json), signed again",
+    )
     p.add_argument("--key", required=True, help="issuer private key PEM")
     p.add_argument("--password-env", help="env variable holding the key's password")
     p.add_argument(
