@@ -10,6 +10,7 @@ import pytest
 from qrseal.errors import InvalidArgument, InvalidLicence, LicenceProblem, Reason
 from qrseal.licence.fields import JsonView, Problem
 from qrseal.licence.model import Licence
+from qrseal.licence.rules import MESSAGE_PROBLEMS
 from qrseal.licence.wire import suggest
 from qrseal.testing import sample_licence_json
 
@@ -143,3 +144,14 @@ def test_qr_view_still_requires_what_the_qr_carries() -> None:
     with pytest.raises(InvalidLicence) as caught:
         Licence.from_json(record, view=JsonView.QR)
     assert {(p.field, p.code) for p in caught.value.problems} == {("status", Problem.REQUIRED)}
+
+
+def test_message_of_many_problems_is_bounded_but_problems_are_all_there() -> None:
+    """Hundreds of unknown fields: the message spells out MESSAGE_PROBLEMS of them, the
+    error's problems hold every one."""
+    record = sample_licence_json(0) | {f"extra_{i}": i for i in range(MESSAGE_PROBLEMS + 20)}
+    with pytest.raises(InvalidLicence) as caught:
+        Licence.from_json(record)
+    assert len(caught.value.problems) == MESSAGE_PROBLEMS + 20
+    assert caught.value.message.count("\n") == MESSAGE_PROBLEMS + 1
+    assert suggest("x" * 1000 + "status", ["status"]) is None

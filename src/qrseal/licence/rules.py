@@ -41,6 +41,7 @@ from .fields import (
 
 __all__ = [
     "FORMATS",
+    "MESSAGE_PROBLEMS",
     "PORTRAIT_MAGIC",
     "SIGNS",
     "Found",
@@ -468,12 +469,20 @@ def invalid(found: Iterable[Found | LicenceProblem], ordered: bool = False) -> I
     return InvalidLicence(describe(problems), field=problems[0].field, problems=tuple(problems))
 
 
+#: Problems a message spells out: every one of a hand-written record (it has 36 fields), a
+#: bounded text for hostile input. The error's ``problems`` always holds them all.
+MESSAGE_PROBLEMS: Final = 100
+
+
 def describe(problems: Sequence[LicenceProblem]) -> str:
-    """One line for one problem, else a count and every problem on a line of its own."""
-    lines = [f"{p.field}: {p.message}" for p in problems]
-    if len(lines) == 1:
+    """One line for one problem, else a count and every problem on a line of its own (the
+    first :data:`MESSAGE_PROBLEMS`)."""
+    lines = [f"{p.field}: {p.message}" for p in problems[:MESSAGE_PROBLEMS]]
+    if len(problems) == 1:
         return lines[0]
-    return "\n  ".join((f"{len(lines)} problems:", *lines))
+    if len(problems) > MESSAGE_PROBLEMS:
+        lines.append(f"... {len(problems) - MESSAGE_PROBLEMS} more in the error's problems")
+    return "\n  ".join((f"{len(problems)} problems:", *lines))
 
 
 def require_date(value: object, name: str) -> date:

@@ -208,10 +208,14 @@ JSON_TIME: Final = re.compile(
 JSON_DATE_FORMAT: Final = "YYYY-MM-DD"
 JSON_TIME_FORMAT: Final = "YYYY-MM-DDTHH:MM:SSZ (or an offset +HH:MM instead of Z)"
 _SUGGEST_CUTOFF: Final = 0.75
+_SUGGEST_MAX_LENGTH: Final = 64  # the longest field name has 36 characters
 
 
 def suggest(name: str, names: Iterable[str]) -> str | None:
-    """The known name ``name`` most likely misspells (difflib), if one is close enough."""
+    """The known name ``name`` most likely misspells (difflib), if one is close enough;
+    None for a name far longer than any field name (no work for hostile input)."""
+    if len(name) > _SUGGEST_MAX_LENGTH:
+        return None
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=_SUGGEST_CUTOFF)
     return close[0] if close else None
 
