@@ -37,6 +37,7 @@ Time: methods about a calendar day take a ``datetime.date`` named ``on``;
 
 from __future__ import annotations
 
+import re
 import warnings as _warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -93,6 +94,11 @@ __all__ = [
 _MAX_NATIONAL_NAME: Final = ALLOW_LISTS["han_name"].max_length
 _LONG_NATIONAL_NAME: Final = 15
 _CJK_COMPATIBILITY: Final = ((0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+#: One search for a character of those ranges (a loop over the characters costs 100 µs a
+#: licence, and every issued and verified licence is asked for its warnings).
+_CJK_COMPATIBILITY_SEARCH: Final = re.compile(
+    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_COMPATIBILITY) + "]"
+).search
 _NATIONAL_KINDS: Final = (FieldKind.NAME, FieldKind.NATIONAL)
 _Privilege = TypeVar("_Privilege", DomesticPrivilege, DrivingPrivilege)
 # check_at runs for every credential verified: plain str names and the code as constants
@@ -189,7 +195,7 @@ class Licence:
             if spec.kind is FieldKind.NAME and text and len(text) > _LONG_NATIONAL_NAME:
                 yield name, P.NAME_LONG, f"longer than {_LONG_NATIONAL_NAME} code points"
             national = spec.kind in _NATIONAL_KINDS and text
-            if national and any(lo <= ord(c) <= hi for c in text for lo, hi in _CJK_COMPATIBILITY):
+            if national and _CJK_COMPATIBILITY_SEARCH(text):
                 yield name, P.CJK_COMPATIBILITY, "CJK compatibility ideograph (NFC may alter it)"
         full, family, given = self.full_name_national_character, *self._name_parts()
         # Dotted (transliterated) names are written given·family, Han names family+given.
