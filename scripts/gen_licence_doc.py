@@ -220,6 +220,25 @@ def validity() -> str:
     return "\n".join(rows)
 
 
+_SCORING_EXAMPLES = (
+    (date(2026, 5, 20), date(2026, 11, 25)),
+    (date(1992, 4, 10), date(2026, 11, 25)),
+    (date(1992, 4, 10), date(2027, 4, 10)),
+    (date(2004, 2, 29), date(2026, 11, 25)),
+)
+
+
+def scoring() -> str:
+    """scoring_cycle_end from first_issue_date and the points date, by the validator's rule."""
+    rows = [
+        "| `first_issue_date` | points as of (China date) | `scoring_cycle_end` |",
+        "|---|---|---|",
+    ]
+    for first, as_of in _SCORING_EXAMPLES:
+        rows.append(f"| `{first}` | `{as_of}` | `{cn.scoring_cycle_end(first, as_of)}` |")
+    return "\n".join(rows)
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "licence-json": json_fields,
     "licence-codes": code_tables,
@@ -227,6 +246,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "licence-classes": classes,
     "licence-provinces": provinces,
     "licence-validity": validity,
+    "licence-scoring": scoring,
 }
 
 

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,20 @@ def test_verified_json_licence_can_be_issued_again(
         assert code == 0, record.name
         second = cli.ok("verify", again.strip(), "--trust", f"CN-SC={pub}", "--now", NOW, "--json")
         assert json.loads(second)["licence"] == first["licence"], record.name
+
+
+def test_issuer_backend_example_reports_warnings_and_skips_them_when_strict(
+    tmp_path: Path, issuer_keys: tuple[Path, Path]
+) -> None:
+    """examples/issuer_backend.py records each credential's warnings; --strict skips them."""
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps([sample_licence_json(i) for i in (0, 2)]), encoding="utf-8")
+    out = tmp_path / "creds.jsonl"
+    argv = [batch, "--key", issuer_keys[0], "--issuer", "CN-SC", "--out", out, "--now", NOW]
+    script = [sys.executable, str(ROOT / "examples" / "issuer_backend.py"), *map(str, argv)]
+    proc = subprocess.run(script, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["warnings"] for line in lines] == [[], ["drive_not_permitted"]]
+    proc = subprocess.run([*script, "--strict"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and "issued 1, skipped 1" in proc.stderr
