@@ -103,3 +103,15 @@ def test_issuer_backend_example_reports_warnings_and_skips_them_when_strict(
     assert [line["warnings"] for line in lines] == [[], ["drive_not_permitted"]]
     proc = subprocess.run([*script, "--strict"], capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and "issued 1, skipped 1" in proc.stderr
+
+
+def test_issue_refuses_a_record_with_a_key_given_twice(
+    issuer_keys: tuple[Path, Path], tmp_path: Path, cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A record naming a field twice is refused (malformed_json), not read last-one-wins."""
+    text = json.dumps(sample_licence_json(0), ensure_ascii=False)
+    record = tmp_path / "twice.json"
+    record.write_text(text[:-1] + ', "status": "D"}', encoding="utf-8")
+    code, out = _issue(cli, issuer_keys[0], record)
+    assert code == 1 and out == ""
+    assert "duplicate" in capsys.readouterr().err

@@ -38,10 +38,12 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     key = load_private_key_pem(read_bytes(args.key), password_of(args))
     holder_key = load_public_key_pem(read_bytes(args.holder_key)) if args.holder_key else None
     try:
-        data = json.loads(read_bytes(args.licence).decode("utf-8"))
+        record = read_bytes(args.licence).decode("utf-8")
+        json.loads(record)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{args.licence} is not JSON: {exc}") from exc
-    licence = Licence.from_json(data, view=JsonView(args.view))
+    # The text, not the parsed object: the loader refuses a key given twice.
+    licence = Licence.from_json(record, view=JsonView(args.view))
     if (args.status_uri is None) != (args.status_idx is None):
         raise UsageError("--status-uri and --status-idx go together")
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
