@@ -1,10 +1,11 @@
 """Issuer backend: sign a batch of licence records as QR credentials.
 
-Reads licences from a JSON file (a list of objects with the field names of
-docs/format.md) or a CSV file (one column per field; nested fields such as
-``domestic_privileges`` hold JSON), signs each one, and writes one JSON line per
-licence ``{"document_number", "credential", "qr_version"}``, plus a PNG per licence
-when ``--png-dir`` is given. Records that fail validation are reported and skipped.
+Reads licences from a JSON file (a list of licence records, docs/format.md §5.4) or a
+CSV file (one column per field; nested fields such as ``domestic_privileges`` hold JSON),
+signs each one, and writes one JSON line per licence ``{"document_number", "credential",
+"qr_version", "warnings"}``, plus a PNG per licence when ``--png-dir`` is given. Records
+that fail validation are reported and skipped; warnings (an expired document, a status that
+forbids driving, ...) are reported, and with ``--strict`` such records are skipped too.
 
     python examples/issuer_backend.py licences.json --key issuer.key --issuer CN-SC --out creds.jsonl
 """
@@ -59,10 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--png-dir", type=Path, help="also write one QR PNG per licence here")
     parser.add_argument("--valid-hours", type=int, default=72)
     parser.add_argument("--now", help="signing time, ISO 8601 with zone (default: now)")
+    parser.add_argument("--strict", action="store_true", help="skip records with warnings")
     args = parser.parse_args(argv)
 
     key = load_private_key_pem(args.key.read_bytes()) if args.key else generate_private_key()
-    issuer = Issuer(signer=key, issuer=args.issuer)
+    issuer = Issuer(signer=key, issuer=args.issuer, strict=args.strict)
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     records = list(read_records(args.records))
     if args.png_dir:
@@ -72,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         for record in tqdm(records, desc="issuing", unit="licence", file=sys.stderr):
             try:
                 licence = Licence.from_json(record)
-                text = issuer.issue(licence, now=now, valid_for=timedelta(hours=args.valid_hours))
+                credential = issuer.sign(
+                    licence, now=now, valid_for=timedelta(hours=args.valid_hours)
+                )
             except QrsealError as exc:
                 failed += 1
                 tqdm.write(
@@ -80,11 +84,18 @@ def main(argv: list[str] | None = None) -> int:
                     sys.stderr,
                 )
                 continue
+            text = credential.text
+            for warning in credential.warnings:
+                tqdm.write(
+                    f"warning {licence.document_number}: {warning.field}: {warning.message}",
+                    sys.stderr,
+                )
             version = qr.qr_version(text, qr.Ecc.M)
             line = {
                 "document_number": licence.document_number,
                 "credential": text,
                 "qr_version": version,
+                "warnings": [warning.code for warning in credential.warnings],
             }
             out.write(json.dumps(line) + "\n")
             if args.png_dir:

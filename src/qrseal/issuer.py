@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .errors import InvalidArgument
+from .errors import InvalidArgument, LicenceNotIssuable, LicenceProblem
 from .licence.model import Licence
 from .licence.profile import DEFAULT_VALIDITY, DL_FORMAT, LICENCE_CLAIM, MAX_VALIDITY
+from .licence.rules import describe
 from .status.lists import StatusClaimKey
 from .status.reference import StatusReference, encode_status_claim
 from .wire.cose import PublicKey, encode_sign1
@@ -21,12 +22,17 @@ __all__ = ["Credential", "Issuer"]
 
 @dataclass(frozen=True, slots=True)
 class Credential:
-    """One issued credential: its text (what goes in the QR) and the signed COSE bytes."""
+    """One issued credential: its text (what goes in the QR) and the signed COSE bytes.
+
+    ``warnings`` are what makes it less useful than it looks, found before signing
+    (:meth:`~qrseal.licence.model.Licence.signing_warnings`): an expired document, status
+    letters that forbid driving, 12 points with status ``A``, ..."""
 
     text: str
     cose: bytes
     issued_at: datetime
     expires_at: datetime
+    warnings: tuple[LicenceProblem, ...] = ()
 
 
 _CNF = int(Claim.CNF)
@@ -46,6 +52,8 @@ class Issuer:
     travel in the QR (default: the licence module's QR view); ``compress`` is passed to
     the text layer. It defaults to False: on the QR view of the sample licences zlib saved
     0-14 bytes and never a QR version (docs/format.md); None compresses only when shorter.
+    With ``strict``, a licence with warnings (:attr:`Credential.warnings`) is refused
+    (:class:`~qrseal.errors.LicenceNotIssuable`) instead of signed.
 
     >>> from qrseal.testing import FIXED_NOW, make_signer, sample_licence
     >>> issuer = Issuer(signer=make_signer(), issuer="CN-SC")
@@ -62,6 +70,7 @@ class Issuer:
         issuer: str,
         fields: Iterable[str] | None = None,
         compress: bool | None = False,
+        strict: bool = False,
     ) -> None:
         require_keyword(_signer, signer, name="signer", owner="Issuer")
         signer = signer if signer is not None else _signer
@@ -75,6 +84,7 @@ class Issuer:
         self._issuer = issuer
         self._fields = frozenset(fields) if fields is not None else None
         self._compress = compress
+        self._strict = bool(strict)
 
     @property
     def signer(self) -> Signer:
@@ -109,7 +119,12 @@ class Issuer:
         Raises ``InvalidArgument`` (naive ``now``, validity outside (0, MAX_VALIDITY],
         ``not_before`` not before the expiry, a private key as ``holder_key``, ``status``
         not a ``StatusReference``), ``InvalidKey`` (a holder key other than P-256 or
-        Ed25519) or ``InvalidLicence`` (the licence is not valid at ``now``).
+        Ed25519) or ``InvalidLicence`` (the licence is not valid at ``now``; with
+        ``strict``, :class:`~qrseal.errors.LicenceNotIssuable` when it has warnings).
+
+        The warnings are those a verifier would hold against it on the day of ``now``
+        and until the credential expires (dates as the verifier takes them: the UTC date
+        of its clock).
         """
         now = require_utc(now)
         if not timedelta(0) < valid_for <= MAX_VALIDITY:
@@ -120,6 +135,10 @@ class Issuer:
         ):
             raise InvalidArgument("not_before must be before the expiry (now + valid_for)")
         licence.check_at(now)
+        warnings = licence.signing_warnings(now.date(), until=(now + valid_for).date())
+        if warnings and self._strict:
+            message = f"refused (strict): {describe(warnings)}"
+            raise LicenceNotIssuable(message, field=warnings[0].field, problems=warnings)
         extra: dict[int, object] = {LICENCE_CLAIM: _sorted_top(licence.to_cbor_map(self._fields))}
         if holder_key is not None:
             extra[_CNF] = encode_cnf(holder_key)  # built in deterministic key order
@@ -147,6 +166,7 @@ class Issuer:
             cose,
             claims.issued_at.replace(microsecond=0),
             claims.expires_at.replace(microsecond=0),
+            warnings,
         )
 
     def issue(
@@ -173,3 +193,8 @@ class Issuer:
 
     def __repr__(self) -> str:
         return f"Issuer(issuer={self._issuer!r}, signer={self._signer!r})"
+
+    @property
+    def strict(self) -> bool:
+        """Whether a licence with warnings is refused rather than signed."""
+        return self._strict

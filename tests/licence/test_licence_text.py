@@ -348,7 +348,7 @@ def test_format_doc_lists_each_text_field_with_its_allow_list() -> None:
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "format.md").read_text(encoding="utf-8")
-    section = doc.split("### 5.3 ", 1)[1].split("\n## ", 1)[0]
+    section = doc.split("### 5.3 ", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
     rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
     seen: list[str] = []
     for row in rows:

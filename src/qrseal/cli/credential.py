@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, TextIO
 from ..errors import QrsealError
 from ..holder import Holder
 from ..issuer import Issuer
+from ..licence.fields import JsonView
 from ..licence.model import Licence
 from ..licence.profile import DEFAULT_REFRESH
 from ..qr.render import Ecc, render_png, render_svg, render_terminal
@@ -36,17 +38,24 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     key = load_private_key_pem(read_bytes(args.key), password_of(args))
     holder_key = load_public_key_pem(read_bytes(args.holder_key)) if args.holder_key else None
     try:
-        data = json.loads(read_bytes(args.licence).decode("utf-8"))
+        record = read_bytes(args.licence).decode("utf-8")
+        json.loads(record)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{args.licence} is not JSON: {exc}") from exc
-    licence = Licence.from_json(data)
+    # The text, not the parsed object: the loader refuses a key given twice.
+    licence = Licence.from_json(record, view=JsonView(args.view))
     if (args.status_uri is None) != (args.status_idx is None):
         raise UsageError("--status-uri and --status-idx go together")
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
-    issuer = Issuer(signer=key, issuer=args.issuer)
-    text = issuer.issue(
+    issuer = Issuer(signer=key, issuer=args.issuer, strict=args.strict)
+    credential = issuer.sign(
         licence, now=now_of(args), valid_for=args.valid_for, holder_key=holder_key, status=status
     )
+    for warning in credential.warnings:
+        print(
+            f"qrseal: warning: {warning.field}: {warning.message} ({warning.code})", file=sys.stderr
+        )
+    text = credential.text
     ecc = Ecc(args.ecc)
     if args.png:
         Path(args.png).write_bytes(render_png(text, ecc=ecc, scale=args.scale))

@@ -34,6 +34,7 @@ from .args import (
     parse_nonce,
     parse_positive_int,
 )
+from .schema import add_schema_command
 from .status import add_max_entries_option, add_status_commands, run_status
 from .trust import add_trust_commands, run_trust
 
@@ -74,7 +75,14 @@ def make_parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("issue", help="sign a licence JSON file; print the credential text")
-    p.add_argument("licence", help="licence JSON (see docs/format.md)")
+    p.add_argument("licence", help="licence JSON record (docs/format.md §5.4, qrseal schema)")
+    p.add_argument(
+        "--view",
+        choices=("record", "qr"),
+        default="record",
+        help="record: what an issuer writes (default); qr: the licence of a verified "
+        "credential (verify --json), signed again",
+    )
     p.add_argument("--key", required=True, help="issuer private key PEM")
     p.add_argument("--password-env", help="env variable holding the key's password")
     p.add_argument(
@@ -98,6 +106,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--status-idx", type=parse_index, metavar="N", help="the credential's entry in that list"
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse to sign a licence with warnings (printed to stderr either way): an "
+        "expired document, status letters that forbid driving, 12 points with status A, ...",
     )
     p.add_argument("--png", help="also write the QR code as PNG")
     p.add_argument("--svg", help="also write the QR code as SVG")
@@ -236,6 +250,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     add_trust_commands(sub)
     add_status_commands(sub)
+    add_schema_command(sub)
     return parser
 
 
@@ -278,6 +293,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             return run_trust(args, out)
         case "status":
             return run_status(args, out)
+        case "schema":
+            from .schema import run_schema
+
+            return run_schema(args, out)
     raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
 
 

@@ -10,6 +10,7 @@ __all__ = [
     "AmbiguousImage",
     "InvalidImage",
     "InvalidLicence",
+    "LicenceNotIssuable",
     "LicenceProblem",
     "Malformed",
     "MalformedCbor",
@@ -144,6 +145,12 @@ class InvalidLicence(InputError, ValueError):
         super().__init__(message)
         self.field = field
         self.problems = problems or (LicenceProblem(field, "invalid", message),)
+
+
+class LicenceNotIssuable(InvalidLicence):
+    """A strict issuer (``Issuer(strict=True)``) refused a valid licence with warnings:
+    ``problems`` lists them (e.g. ``document_expired``, ``drive_not_permitted``). The
+    reason stays ``invalid_licence``."""
 
 
 class NoQrFound(InputError):

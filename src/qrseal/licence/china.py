@@ -35,6 +35,7 @@ __all__ = [
     "PROVINCE_JURISDICTION",
     "REGULATION_2022",
     "STATUS_LETTERS",
+    "STATUS_MEANINGS",
     "STATUS_VERDICTS",
     "UN_SIGN_DEFAULT",
     "UN_SIGN_FORBIDDEN",
@@ -45,6 +46,7 @@ __all__ = [
     "full_years",
     "id_check_character",
     "implication_table",
+    "letter_verdicts",
     "permitted_closure",
     "scoring_cycle_end",
     "status_verdict",
@@ -265,13 +267,40 @@ STATUS_VERDICTS: Final[Mapping[StatusTable, Mapping[str, DrivePermitted]]] = Map
 )
 #: Letters accepted in ``status``: the union of the observed tables (O and Q are unused).
 STATUS_LETTERS: Final = frozenset(_CURRENT_VERDICTS)
+_CURRENT_MEANINGS: Final = {
+    "A": "正常 normal", "B": "超分 12 points or more", "C": "转出 record transferred",
+    "D": "暂扣 suspended", "E": "撤销 revoked (obtained improperly)",
+    "F": "吊销 revoked as a penalty", "G": "注销 cancelled", "H": "违法未处理 unresolved violation",
+    "I": "事故未处理 unresolved accident", "J": "停止使用 use stopped", "K": "扣押 seized",
+    "L": "锁定 locked", "M": "逾期未换证 expired, not renewed", "N": "延期换证 renewal deferred",
+    "P": "延期体检 health check deferred", "R": "注销可恢复 cancelled, restorable",
+    "S": "逾期未审验 review overdue", "T": "延期审验 review deferred", "U": "扣留 detained",
+    "Z": "其他 other",
+}  # fmt: skip
+#: What each letter means, per table version (§2.9; the docs' table is generated from it).
+STATUS_MEANINGS: Final[Mapping[StatusTable, Mapping[str, str]]] = MappingProxyType(
+    {
+        StatusTable.CURRENT: MappingProxyType(_CURRENT_MEANINGS),
+        StatusTable.GA581_5_2005: MappingProxyType(
+            _CURRENT_MEANINGS
+            | {"K": "协查 investigation request", "R": "逾期未体检 health check overdue"}
+        ),
+    }
+)
+
+
+def letter_verdicts(
+    letters: str, table: StatusTable = StatusTable.CURRENT
+) -> tuple[tuple[str, DrivePermitted], ...]:
+    """Each letter with its verdict; an unknown letter gives "check" (never a guessed "yes")."""
+    verdicts = STATUS_VERDICTS[table]
+    return tuple((letter, verdicts.get(letter, _C)) for letter in letters)
 
 
 def status_verdict(letters: str, table: StatusTable = StatusTable.CURRENT) -> DrivePermitted:
-    """Combine the letters' verdicts: any "no" wins, then any "check", else "yes".
-
-    An unknown letter gives "check": this function never guesses "yes"."""
-    verdicts = {STATUS_VERDICTS[table].get(letter, _C) for letter in letters} or {_C}
+    """Combine the letters' verdicts (:func:`letter_verdicts`): any "no" wins, then any
+    "check", else "yes"; no letters at all give "check"."""
+    verdicts = {verdict for _, verdict in letter_verdicts(letters, table)} or {_C}
     return _N if _N in verdicts else _C if _C in verdicts else _Y
 
 

@@ -1,7 +1,8 @@
 """The licence's data elements as one table: names, compact keys, kinds, which are required
 and which travel in the QR view, and the enumerations their values take. Everything else
 (validation, the wire forms, the model) is driven by these tables. Section numbers (§)
-refer to ``licence-model.md``.
+refer to ``licence-model.md`` (the project's research notes, not shipped); docs/format.md
+§5 and §5.4 are the published form of these tables.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "DRIVING",
     "FIELD_ORDER",
     "JSON_REQUIRED",
+    "JSON_VIEW_REQUIRED",
     "LICENCE",
     "LIST_KINDS",
     "MODEL_OPTIONAL",
@@ -37,6 +39,7 @@ __all__ = [
     "DocumentNumberType",
     "FieldKind",
     "FieldSpec",
+    "JsonView",
     "LicenceField",
     "NamedIntEnum",
     "PointsScheme",
@@ -45,6 +48,7 @@ __all__ = [
     "Sex",
     "Struct",
     "ValidityTerm",
+    "json_values",
 ]
 
 # --- enumerations ------------------------------------------------------------------------
@@ -112,6 +116,15 @@ class PointsScheme(NamedIntEnum):
     CN_ACCUMULATING_12 = 1
 
 
+class JsonView(StrEnum):
+    """Which licence JSON an input is: ``record``, what an issuer writes (every field the
+    issuer's records hold), or ``qr``, the QR view a verifier reads back (the JSON of a
+    verified credential: what travelled, with the derivable fields restored)."""
+
+    RECORD = "record"
+    QR = "qr"
+
+
 class Problem(StrEnum):
     """Stable ``LicenceProblem.code`` values. Never change one once released."""
 
@@ -172,6 +185,11 @@ class Problem(StrEnum):
     STATUS_ORDER = "status_order"
     SUSPENSION_WITHOUT_D = "suspension_without_d"
     REVIEW_NOT_RELEVANT = "review_not_relevant"
+    # issue 11: warnings before signing something a verifier will refuse to honour
+    DOCUMENT_EXPIRED = "document_expired"
+    DRIVE_NOT_PERMITTED = "drive_not_permitted"
+    DRIVE_CHECK = "drive_check"
+    EXPIRES_BEFORE_CREDENTIAL = "expires_before_credential"
 
 
 class LicenceField(StrEnum):
@@ -367,6 +385,25 @@ QR_DEFAULT_FIELDS: Final = ALL_FIELDS - QR_OMITTED_BY_DEFAULT
 JSON_REQUIRED: Final = LICENCE.required | {
     _F.ISSUING_AUTHORITY, _F.ISSUING_AUTHORITY_NATIONAL_CHARACTER,
 }  # fmt: skip
+
+#: The fields each JSON view requires (present, and not null except ``expiry_date``).
+JSON_VIEW_REQUIRED: Final[Mapping[JsonView, frozenset[str]]] = MappingProxyType(
+    {JsonView.RECORD: JSON_REQUIRED, JsonView.QR: LICENCE.required}
+)
+
+
+def json_values(spec: FieldSpec) -> tuple[str | int, ...]:
+    """The values an enumerated field (or the profile) takes in JSON, in code order: names
+    for a :class:`NamedIntEnum`, numbers for ``sex``, the profile's code. ``()`` for a
+    field that is no enumeration. The JSON Schema and the reader's messages use this."""
+    if spec.kind is FieldKind.PROFILE:
+        return tuple(str(p) for p in Profile)
+    if spec.enum is None:
+        return ()
+    if issubclass(spec.enum, NamedIntEnum):
+        return tuple(member.json_name for member in spec.enum)
+    return tuple(int(member) for member in spec.enum)
+
 
 #: The model's date range (a sanity cap, so that date arithmetic on a valid licence cannot
 #: overflow) and the matching time range (end exclusive: the day after DATE_MAX).

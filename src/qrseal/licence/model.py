@@ -1,7 +1,9 @@
 """The driving-licence value (ISO/IEC 18013-5 names + China profile): an immutable
 :class:`Licence`, its warnings and derived values, and its two wire forms behind
 ``from_*``/``to_*`` (read by :mod:`qrseal.licence.wire`, written by :mod:`qrseal.licence.writers`). Section numbers (§)
-refer to ``licence-model.md``.
+refer to ``licence-model.md`` (the project's research notes, not shipped); the licence JSON
+this class reads and writes is specified in docs/format.md §5.4, its JSON Schema printed by
+``qrseal schema``.
 
 A :class:`Licence` is valid by construction: the constructor runs the validator of
 :mod:`qrseal.licence.rules` (every time-independent error rule of §3, compiled once from
@@ -35,6 +37,7 @@ Time: methods about a calendar day take a ``datetime.date`` named ``on``;
 
 from __future__ import annotations
 
+import re
 import warnings as _warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +55,7 @@ from .fields import (
     SELECTABLE_FIELDS,
     DocumentNumberType,
     FieldKind,
+    JsonView,
     LicenceField,
     PointsScheme,
     Problem,
@@ -75,6 +79,7 @@ __all__ = [
     "DomesticPrivilege",
     "DrivePermitted",
     "DrivingPrivilege",
+    "JsonView",
     "Licence",
     "LicenceField",
     "PointsScheme",
@@ -89,6 +94,11 @@ __all__ = [
 _MAX_NATIONAL_NAME: Final = ALLOW_LISTS["han_name"].max_length
 _LONG_NATIONAL_NAME: Final = 15
 _CJK_COMPATIBILITY: Final = ((0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+#: One search for a character of those ranges (a loop over the characters costs 100 µs a
+#: licence, and every issued and verified licence is asked for its warnings).
+_CJK_COMPATIBILITY_SEARCH: Final = re.compile(
+    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_COMPATIBILITY) + "]"
+).search
 _NATIONAL_KINDS: Final = (FieldKind.NAME, FieldKind.NATIONAL)
 _Privilege = TypeVar("_Privilege", DomesticPrivilege, DrivingPrivilege)
 # check_at runs for every credential verified: plain str names and the code as constants
@@ -185,7 +195,7 @@ class Licence:
             if spec.kind is FieldKind.NAME and text and len(text) > _LONG_NATIONAL_NAME:
                 yield name, P.NAME_LONG, f"longer than {_LONG_NATIONAL_NAME} code points"
             national = spec.kind in _NATIONAL_KINDS and text
-            if national and any(lo <= ord(c) <= hi for c in text for lo, hi in _CJK_COMPATIBILITY):
+            if national and _CJK_COMPATIBILITY_SEARCH(text):
                 yield name, P.CJK_COMPATIBILITY, "CJK compatibility ideograph (NFC may alter it)"
         full, family, given = self.full_name_national_character, *self._name_parts()
         # Dotted (transliterated) names are written given·family, Han names family+given.
@@ -278,6 +288,34 @@ class Licence:
             return DrivePermitted.NO
         return cn.status_verdict(self.status, status_table)
 
+    def signing_warnings(
+        self, on: date, *, until: date | None = None
+    ) -> tuple[LicenceProblem, ...]:
+        """What makes a credential of this licence signed on ``on`` (and valid until
+        ``until``) less useful than it looks: :meth:`warnings` (e.g. 12 or more points with
+        status ``A``) and what :meth:`drive_permitted`, the rule verifiers show, says on
+        ``on``: an expired document (``document_expired``), status letters that forbid
+        driving (``drive_not_permitted``) or need a look-up (``drive_check``), and a
+        document that expires before ``until`` (``expires_before_credential``).
+        Raises ``InvalidArgument`` for a non-date."""
+        found = list(self.warnings(on))
+        F, P = LicenceField, Problem
+        verdict, expiry = self.drive_permitted(on), self.expiry_date
+        if expiry is not None and self.is_expired(on):
+            message = f"expired on {expiry}: verifiers will show drive permitted: no"
+            found.append(LicenceProblem(F.EXPIRY_DATE, P.DOCUMENT_EXPIRED, message))
+        elif verdict is not DrivePermitted.YES:
+            letters = "".join(x for x, v in cn.letter_verdicts(self.status) if v is verdict)
+            what = "forbid driving" if verdict is DrivePermitted.NO else "mean: look it up"
+            code = P.DRIVE_NOT_PERMITTED if verdict is DrivePermitted.NO else P.DRIVE_CHECK
+            message = f"letters {letters} {what}: verifiers will show drive permitted: {verdict}"
+            found.append(LicenceProblem(F.STATUS, code, message))
+        later = until is not None and self.is_expired(require_date(until, "until"))
+        if later and expiry is not None and not self.is_expired(on):
+            message = f"expires on {expiry}, before the credential does ({until})"
+            found.append(LicenceProblem(F.EXPIRY_DATE, P.EXPIRES_BEFORE_CREDENTIAL, message))
+        return tuple(found)
+
     def age_on(self, on: date) -> int:
         """The holder's age in whole years on ``on``."""
         return cn.full_years(self.birth_date, require_date(on, "on"))
@@ -334,14 +372,21 @@ class Licence:
     # -- wire forms (qrseal.licence.wire) --
 
     @classmethod
-    def from_json(cls, obj: Mapping[str, object] | str) -> Licence:
+    def from_json(
+        cls, obj: Mapping[str, object] | str, *, view: JsonView = JsonView.RECORD
+    ) -> Licence:
         """Load, normalise and validate a unified-JSON licence (a mapping or JSON text).
 
-        Keys starting with ``_`` are comments and ignored. Normalises text (NFKC and single
-        spaces in Latin fields; NFC and U+00B7 middle dots in national-character names; ID
-        numbers without spaces or hyphens, upper-cased) and sorts classes into canonical
-        order. Raises only :class:`InvalidLicence`."""
-        return cls(**read_json(obj))
+        ``view`` decides which fields are required (docs/format.md §5.4): ``record`` (the
+        default) is what an issuer writes; ``qr`` also accepts the JSON of a verified
+        QR-view licence (``VerifiedLicence.to_json()["licence"]``), which lacks what the
+        QR leaves out. Keys starting with ``_`` are comments and ignored. Normalises text
+        (NFKC and single spaces in Latin fields; NFC and U+00B7 middle dots in
+        national-character names; ID numbers without spaces or hyphens, upper-cased) and
+        sorts classes into canonical order. Raises only :class:`InvalidLicence`, listing
+        every problem of the input (unknown fields with the nearest known name, enums
+        with their allowed values)."""
+        return cls(**read_json(obj, view=view, check=_CHECK))
 
     def to_json(self) -> dict[str, object]:
         """The unified JSON object (§4.2 names): None fields omitted except ``expiry_date``

@@ -6,15 +6,17 @@ restriction codes. Immutable values, valid by construction (the validator of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Final
 
 from .fields import CODE, DOMESTIC, DRIVING, FieldKind
 from .relations import driving_cross_problems
 from .rules import StructChecker, invalid
 
-__all__ = ["DomesticPrivilege", "DrivingPrivilege", "PrivilegeCode"]
+__all__ = ["ITEM_CHECKS", "DomesticPrivilege", "DrivingPrivilege", "PrivilegeCode"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,3 +74,10 @@ class DrivingPrivilege:
 
 
 _DRIVING_CHECK: Final = StructChecker(DRIVING, _WITH_CODES, driving_cross_problems)
+
+#: The validator of each list item type (to check what could be read of a broken item).
+ITEM_CHECKS: Final[Mapping[type, StructChecker]] = MappingProxyType({
+    PrivilegeCode: _CODE_CHECK,
+    DomesticPrivilege: _DOMESTIC_CHECK,
+    DrivingPrivilege: _DRIVING_CHECK,
+})  # fmt: skip

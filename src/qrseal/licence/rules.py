@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import Any, Final, NamedTuple, cast
 
 from ..errors import InvalidArgument, InvalidLicence, LicenceProblem
@@ -40,11 +40,15 @@ from .fields import (
 )
 
 __all__ = [
+    "FORMATS",
+    "MESSAGE_PROBLEMS",
     "PORTRAIT_MAGIC",
     "SIGNS",
     "Found",
     "Rule",
     "StructChecker",
+    "allowed_words",
+    "describe",
     "invalid",
     "join",
     "normalise_text",
@@ -148,7 +152,11 @@ def _vocabulary_rule(kind: FieldKind, words: frozenset[str], problem: Findings) 
     def check(value: Any) -> Findings:
         if type(value) is str and value in words:
             return _OK
-        return text(value) or problem
+        if found := text(value):
+            return found
+        if (upper := value.upper()) in words:  # "c1": the code in capitals is one
+            return tuple((code, f"{message}; did you mean {upper}?") for code, message in problem)
+        return problem
 
     return Rule(check, "type(x) is str and x in {words}", {"words": words})
 
@@ -236,14 +244,40 @@ _UN_SIGN: Final = re.compile("[A-Z]{1,3}")
 _ADMIN_NUMBER: Final = re.compile("[0-9]{12}")
 #: A valid status other than "A": known letters, A excluded (it stands alone).
 _STATUS_NOT_A: Final = re.compile(f"[{''.join(sorted(cn.STATUS_LETTERS - {'A'}))}]+")
+#: The format of each field that has one: its pattern (full match) and what it is, in
+#: words. The JSON Schema (:mod:`qrseal.licence.schema`) publishes the same patterns.
+FORMATS: Final[Mapping[str, tuple[re.Pattern[str], str]]] = MappingProxyType({
+    _F.NATIONALITY: (_ALPHA2, "an ISO 3166-1 alpha-2 code"),
+    _F.ISSUING_COUNTRY: (_ALPHA2, "an ISO 3166-1 alpha-2 code"),
+    _F.ISSUING_JURISDICTION: (_SUBDIVISION, "an ISO 3166-2 code"),
+    _F.UN_DISTINGUISHING_SIGN: (_UN_SIGN, "1-3 capital letters"),
+    _F.ADMINISTRATIVE_NUMBER: (_ADMIN_NUMBER, "12 digits"),
+    _F.STATUS: (
+        re.compile(rf"A|(?!.*(.).*\1){_STATUS_NOT_A.pattern}"),
+        "GA 581.5 status letters, each at most once; A stands alone",
+    ),
+})  # fmt: skip
+
+
+def allowed_words(words: Iterable[str], order: Iterable[str] = ()) -> str:
+    """``words`` for a message: in ``order`` where it names them, the rest sorted."""
+    wanted = set(words)
+    ordered = [w for w in order if w in wanted]
+    return " ".join(ordered + sorted(wanted - set(ordered)))
+
+
 #: JPEG, JPEG 2000 (JP2) and JPEG 2000 codestream signatures.
 PORTRAIT_MAGIC: Final = (b"\xff\xd8\xff", b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")
 #: The comparison signs of a restriction code (a warning names others).
 SIGNS: Final = frozenset({"=", "<", ">", "<=", ">="})
 
 
+def _format_rule(kind: FieldKind, name: str) -> Rule:
+    return _pattern_rule(kind, *FORMATS[name])
+
+
 def _un_sign_rule() -> Rule:
-    pattern = _pattern_rule(_K.CODE, _UN_SIGN, "1-3 capital letters").check
+    pattern = _format_rule(_K.CODE, _F.UN_DISTINGUISHING_SIGN).check
     rc: Findings = ((_P.UN_SIGN_RC, "RC is Taiwan; the PRC uses CHN"),)
 
     def check(value: Any) -> Findings:
@@ -253,7 +287,7 @@ def _un_sign_rule() -> Rule:
 
 
 def _admin_number_rule() -> Rule:
-    pattern = _pattern_rule(_K.LATIN_ID, _ADMIN_NUMBER, "12 digits").check
+    pattern = _format_rule(_K.LATIN_ID, _F.ADMINISTRATIVE_NUMBER).check
     region: Findings = ((_P.UNKNOWN_REGION, "unknown province prefix"),)
 
     def check(value: Any) -> Findings:
@@ -279,7 +313,7 @@ def _status_check(status: Any) -> Findings:
         return found
     out: list[tuple[Problem, str]] = []
     if unknown := "".join(sorted(set(status) - cn.STATUS_LETTERS)):
-        out.append((_P.UNKNOWN_STATUS, f"unknown letters {unknown}"))
+        out.append((_P.UNKNOWN_STATUS, f"unknown letters {unknown}; allowed: {_LETTERS}"))
     if len(set(status)) != len(status):
         out.append((_P.DUPLICATE, "a letter appears twice"))
     if "A" in status and len(status) > 1:
@@ -288,6 +322,7 @@ def _status_check(status: Any) -> Findings:
 
 
 _CODE_TEXT: Final = _text_rule(_K.CODE).check
+_LETTERS: Final = allowed_words(cn.STATUS_LETTERS)
 
 
 def _portrait_check(value: Any) -> Findings:
@@ -300,9 +335,9 @@ def _portrait_check(value: Any) -> Findings:
 
 #: Field rules that add a rule of their own to the kind's check.
 _FIELD_RULES: Final[Mapping[str, Rule]] = MappingProxyType({
-    _F.NATIONALITY: _pattern_rule(_K.CODE, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
-    _F.ISSUING_COUNTRY: _pattern_rule(_K.CODE, _ALPHA2, "an ISO 3166-1 alpha-2 code"),
-    _F.ISSUING_JURISDICTION: _pattern_rule(_K.CODE, _SUBDIVISION, "an ISO 3166-2 code"),
+    _F.NATIONALITY: _format_rule(_K.CODE, _F.NATIONALITY),
+    _F.ISSUING_COUNTRY: _format_rule(_K.CODE, _F.ISSUING_COUNTRY),
+    _F.ISSUING_JURISDICTION: _format_rule(_K.CODE, _F.ISSUING_JURISDICTION),
     _F.UN_DISTINGUISHING_SIGN: _un_sign_rule(),
     _F.ADMINISTRATIVE_NUMBER: _admin_number_rule(),
     _F.POINTS: Rule(_points_check, "type(x) is int and 0 <= x <= 255"),
@@ -310,10 +345,14 @@ _FIELD_RULES: Final[Mapping[str, Rule]] = MappingProxyType({
     _F.PORTRAIT: Rule(_portrait_check),
     # Privileges: the vocabularies (clean ASCII codes, so membership settles the text).
     "class_code": _vocabulary_rule(
-        _K.CODE, cn.CLASS_CODES, ((_P.UNKNOWN_CLASS, "not a 2022 class code"),)
+        _K.CODE,
+        cn.CLASS_CODES,
+        ((_P.UNKNOWN_CLASS, f"not a 2022 class code; allowed: {' '.join(cn.CLASS_ORDER)}"),),
     ),
     "vehicle_category_code": _vocabulary_rule(
-        _K.CODE, cn.ISO_CATEGORIES, ((_P.UNKNOWN_CATEGORY, "not in Annex B"),)
+        _K.CODE,
+        cn.ISO_CATEGORIES,
+        ((_P.UNKNOWN_CATEGORY, f"not in Annex B; allowed: {allowed_words(cn.ISO_CATEGORIES)}"),),
     ),
 })  # fmt: skip
 
@@ -398,6 +437,14 @@ class StructChecker:
         found += later
         return found + self._cross(obj, frozenset(unusable))
 
+    def partial_problems(self, values: Mapping[str, object]) -> list[Found]:
+        """Every finding on the fields present in ``values`` (constructor arguments of an
+        input that could not be read completely) and the rules relating them; absent
+        fields are unusable, not reported: their reader has named them already."""
+        fields = dict.fromkeys((name for name, _, _ in self._fields), None)
+        view = SimpleNamespace(**(fields | {k: v for k, v in values.items() if k in fields}))
+        return [found for found in self.all_problems(view) if found[1] is not _P.REQUIRED]
+
 
 # --- the error ---------------------------------------------------------------------------
 
@@ -419,9 +466,23 @@ def invalid(found: Iterable[Found | LicenceProblem], ordered: bool = False) -> I
             return FIELD_ORDER.get(top, len(FIELD_ORDER))
 
         problems.sort(key=position)
-    first, more = problems[0], f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    message = f"{first.field}: {first.message}{more}"
-    return InvalidLicence(message, field=first.field, problems=tuple(problems))
+    return InvalidLicence(describe(problems), field=problems[0].field, problems=tuple(problems))
+
+
+#: Problems a message spells out: every one of a hand-written record (it has 36 fields), a
+#: bounded text for hostile input. The error's ``problems`` always holds them all.
+MESSAGE_PROBLEMS: Final = 100
+
+
+def describe(problems: Sequence[LicenceProblem]) -> str:
+    """One line for one problem, else a count and every problem on a line of its own (the
+    first :data:`MESSAGE_PROBLEMS`)."""
+    lines = [f"{p.field}: {p.message}" for p in problems[:MESSAGE_PROBLEMS]]
+    if len(problems) == 1:
+        return lines[0]
+    if len(problems) > MESSAGE_PROBLEMS:
+        lines.append(f"... {len(problems) - MESSAGE_PROBLEMS} more in the error's problems")
+    return "\n  ".join((f"{len(problems)} problems:", *lines))
 
 
 def require_date(value: object, name: str) -> date:

@@ -22,7 +22,7 @@ from typing import Any, Final, NamedTuple, TypeVar
 
 import cbor2
 
-from ..errors import InvalidLicence, LicenceProblem
+from ..errors import InvalidArgument, InvalidLicence, LicenceProblem
 from . import china as cn
 from .fields import (
     CODE,
@@ -30,7 +30,7 @@ from .fields import (
     DATE_MIN,
     DOMESTIC,
     DRIVING,
-    JSON_REQUIRED,
+    JSON_VIEW_REQUIRED,
     LICENCE,
     LIST_KINDS,
     PROFILE_VERSIONS,
@@ -38,17 +38,28 @@ from .fields import (
     DocumentNumberType,
     FieldKind,
     FieldSpec,
+    JsonView,
     LicenceField,
-    NamedIntEnum,
     Problem,
     Profile,
     Struct,
+    json_values,
 )
-from .privileges import DomesticPrivilege, DrivingPrivilege, PrivilegeCode
+from .privileges import ITEM_CHECKS, DomesticPrivilege, DrivingPrivilege, PrivilegeCode
 from .relations import ID_TYPES
-from .rules import Found, invalid, join, normalise_text
+from .rules import Found, StructChecker, invalid, join, normalise_text
 
-__all__ = ["CBOR_EPOCH", "derived", "read_cbor", "read_json"]
+__all__ = [
+    "CBOR_EPOCH",
+    "JSON_DATE",
+    "JSON_DATE_FORMAT",
+    "JSON_TIME",
+    "JSON_TIME_FORMAT",
+    "derived",
+    "read_cbor",
+    "read_json",
+    "suggest",
+]
 
 _F, _K = LicenceField, FieldKind
 #: The epoch of tag 1 (times) and tag 100 (dates) in the compact form.
@@ -187,11 +198,32 @@ def _cbor_decoder(spec: FieldSpec) -> Decode:
     return _exactly(int)
 
 
-_JSON_DATE: Final = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_JSON_TIME: Final = re.compile(
+#: The JSON spellings of a date and a time (full match), as the JSON Schema states them.
+JSON_DATE: Final = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
+JSON_TIME: Final = re.compile(
     "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})"
 )
-_JSON_WHEN: Final = "must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
+JSON_DATE_FORMAT: Final = "YYYY-MM-DD"
+JSON_TIME_FORMAT: Final = "YYYY-MM-DDTHH:MM:SSZ (or an offset +HH:MM instead of Z)"
+_SUGGEST_CUTOFF: Final = 0.75
+_SUGGEST_MAX_LENGTH: Final = 64  # the longest field name has 36 characters
+
+
+def suggest(name: str, names: Iterable[str]) -> str | None:
+    """The known name ``name`` most likely misspells (difflib), if one is close enough;
+    None for a name far longer than any field name (no work for hostile input)."""
+    if len(name) > _SUGGEST_MAX_LENGTH:
+        return None
+    import difflib  # only for messages about bad input: not loaded by verifying
+
+    close = difflib.get_close_matches(name, list(names), n=1, cutoff=_SUGGEST_CUTOFF)
+    return close[0] if close else None
+
+
+def _allowed(values: tuple[str | int, ...]) -> str:
+    import json  # only for messages about bad input: not loaded by verifying
+
+    return ", ".join(json.dumps(v) for v in values)
 
 
 def _json_decoder(spec: FieldSpec, nullable: bool) -> Decode:
@@ -207,12 +239,16 @@ def _json_value_decoder(spec: FieldSpec) -> Decode:
     if kind in TEXT_KINDS:
         return lambda raw: normalise_text(kind, _typed(raw, str))
     if kind is _K.DATE or kind is _K.TIME:
-        pattern = _JSON_DATE if kind is _K.DATE else _JSON_TIME
+        pattern = JSON_DATE if kind is _K.DATE else JSON_TIME
+        spelling = JSON_DATE_FORMAT if kind is _K.DATE else JSON_TIME_FORMAT
+        what = f"must be a {'date' if kind is _K.DATE else 'time'} {spelling}"
 
         def when(raw: Any) -> Any:
-            text = _typed(raw, str)
+            if type(raw) is not str:
+                raise _Bad(Problem.WRONG_TYPE, f"{what}, not {type(raw).__name__}")
+            text = raw
             if not pattern.fullmatch(text):
-                raise _Bad(Problem.INVALID_VALUE, _JSON_WHEN)
+                raise _Bad(Problem.INVALID_VALUE, f"{what}, not {text!r:.40}")
             if kind is _K.DATE:
                 return _parsed(date.fromisoformat, text)
             return _parsed(lambda t: datetime.fromisoformat(t).astimezone(UTC), text)
@@ -220,14 +256,23 @@ def _json_value_decoder(spec: FieldSpec) -> Decode:
         return when
     if kind is _K.BYTES:
         return lambda raw: _parsed(lambda t: base64.b64decode(t, validate=True), _typed(raw, str))
-    if kind is _K.PROFILE:
-        return lambda raw: _parsed(Profile, _typed(raw, str))
     enum = spec.enum
-    if enum is not None and issubclass(enum, NamedIntEnum):
-        names = MappingProxyType({member.json_name: member for member in enum})
-        return lambda raw: _parsed(names.__getitem__, _typed(raw, str))
-    if enum is not None:
-        return lambda raw: _parsed(enum, _typed(raw, int))
+    if kind is _K.PROFILE or enum is not None:
+        # One lookup table from the JSON values the schema lists (json_values).
+        members: Iterable[Any] = Profile if kind is _K.PROFILE else enum or ()
+        table = MappingProxyType(dict(zip(json_values(spec), members, strict=True)))
+        wanted = type(next(iter(table)))
+        allowed = f"allowed: {_allowed(json_values(spec))}"
+
+        def lookup(raw: Any) -> Any:
+            if type(raw) is not wanted:
+                message = f"must be {wanted.__name__}, not {type(raw).__name__}; {allowed}"
+                raise _Bad(Problem.WRONG_TYPE, message)
+            if (member := table.get(raw)) is None:
+                raise _Bad(Problem.INVALID_VALUE, f"invalid value {raw!r:.40}; {allowed}")
+            return member
+
+        return lookup
     return lambda raw: _typed(raw, int)
 
 
@@ -297,6 +342,11 @@ def _members(enum: type[IntEnum] | None) -> dict[int, IntEnum]:
 
 
 _JSON: Final = _table(LICENCE, json=True)
+#: Required names in licence field order, per view (so "is required" lists read in order).
+_VIEW_REQUIRED: Final = MappingProxyType({
+    view: tuple(str(name) for name in LICENCE.specs if name in required)
+    for view, required in JSON_VIEW_REQUIRED.items()
+})  # fmt: skip
 _CBOR: Final = _table(LICENCE, json=False)
 
 
@@ -316,7 +366,10 @@ def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, 
         if entry is None:
             if not (is_json and isinstance(key, str) and key.startswith("_")):  # a comment
                 label = key if isinstance(key, str | int) else f"{key!r:.40}"
-                found.append((join(path, str(label)), Problem.UNKNOWN_FIELD, "unknown field"))
+                message = "unknown field"
+                if is_json and isinstance(key, str) and (near := suggest(key, map(str, entries))):
+                    message = f"unknown field; did you mean {near}?"
+                found.append((join(path, str(label)), Problem.UNKNOWN_FIELD, message))
             continue
         name, how, arg, decode, listed = entry
         # Inline, as this runs for every field a verifier reads: the shapes the encoder writes.
@@ -353,7 +406,7 @@ def _read_list(listed: _List, raw: object, path: str, found: _Problems) -> tuple
     for i, item in enumerate(raw):
         where, before = f"{path}[{i}]", len(found)
         values = _read(listed.table, item, where, found)
-        found += _missing(values, required, where)
+        found += _missing(values, required, where, found)
         if values is not None and len(found) == before:
             try:
                 items.append(listed.item(**values))
@@ -361,28 +414,62 @@ def _read_list(listed: _List, raw: object, path: str, found: _Problems) -> tuple
                 found += (
                     LicenceProblem(join(where, p.field), p.code, p.message) for p in exc.problems
                 )
+        elif values is not None:  # what could be read still meets its rules: report all
+            usable = _usable(values, found[before:], where)
+            partial = ITEM_CHECKS[listed.item].partial_problems(usable)
+            found += ((join(where, name), code, message) for name, code, message in partial)
     return tuple(items)
 
 
 def _missing(
-    values: Mapping[str, object] | None, required: Iterable[str], path: str
+    values: Mapping[str, object] | None, required: Iterable[str], path: str, found: _Problems
 ) -> list[Found]:
+    """Required fields absent from ``values``, except those present but unreadable (their
+    problem is reported already: "is required" would mislead)."""
     if values is None:
         return []  # already reported: not a mapping
     return [
-        (join(path, name), Problem.REQUIRED, "is required")
+        (where, Problem.REQUIRED, "is required")
         for name in required
-        if name not in values
+        if name not in values and (where := join(path, name)) not in _reported(found, path)
     ]
+
+
+def _field_of(problem: Found | LicenceProblem) -> str:
+    return problem.field if isinstance(problem, LicenceProblem) else problem[0]
+
+
+def _reported(found: _Problems, path: str) -> frozenset[str]:
+    """The fields directly inside ``path`` that a problem in ``found`` is about."""
+    prefix = f"{path}." if path else ""
+    return frozenset(
+        join(path, re.split(r"[.\[]", field[len(prefix) :], maxsplit=1)[0])
+        for problem in found
+        if (field := _field_of(problem)).startswith(prefix)
+    )
+
+
+def _usable(values: Mapping[str, Any], found: _Problems, path: str) -> dict[str, Any]:
+    """``values`` without the fields a problem was found in (a list that lost an item
+    would mislead the rules relating fields)."""
+    reported = _reported(found, path)
+    return {name: value for name, value in values.items() if join(path, name) not in reported}
 
 
 # --- entry points ------------------------------------------------------------------------
 
 
-def read_json(obj: Mapping[str, object] | str) -> dict[str, Any]:
+def read_json(
+    obj: Mapping[str, object] | str,
+    *,
+    view: JsonView = JsonView.RECORD,
+    check: StructChecker | None = None,
+) -> dict[str, Any]:
     """Constructor arguments from a unified-JSON licence (a mapping or JSON text), text
     normalised, ID numbers without spaces or hyphens and upper-cased, classes in
-    canonical order; raises only InvalidLicence."""
+    canonical order; raises InvalidLicence listing every problem: with ``check`` (the
+    licence validator), also those of the fields that could be read when others could
+    not. ``view`` decides the required fields (InvalidArgument for another value)."""
     if isinstance(obj, str):
         import json  # JSON input is not on the verify path; json costs start-up
 
@@ -392,8 +479,12 @@ def read_json(obj: Mapping[str, object] | str) -> dict[str, Any]:
             raise invalid([("$", Problem.MALFORMED_JSON, f"not JSON: {exc}")]) from exc
     found: _Problems = []
     values = _read(_JSON, obj, "", found)
-    found += _missing(values, JSON_REQUIRED, "")
+    if view not in _VIEW_REQUIRED:
+        raise InvalidArgument(f"view must be one of {', '.join(_VIEW_REQUIRED)}, not {view!r:.40}")
+    found += _missing(values, _VIEW_REQUIRED[view], "", found)
     if values is None or found:
+        if values is not None and check is not None:
+            found += check.partial_problems(_usable(values, found, ""))
         raise invalid(found, ordered=True)
     values.setdefault(_F.EXPIRY_DATE, None)
     if values[_F.DOCUMENT_NUMBER_TYPE] in ID_TYPES | {DocumentNumberType.CN_FOREIGN_PR_ID_2017}:
@@ -416,7 +507,7 @@ def read_cbor(obj: object) -> dict[str, Any]:
     for name, _, value in derived(values):
         values.setdefault(name, value)
     values.setdefault(_EXPIRY, None)
-    found += _missing(values, _REQUIRED, "")
+    found += _missing(values, _REQUIRED, "", found)
     if found:
         raise invalid(found, ordered=True)
     return values
