@@ -7,6 +7,7 @@ import zlib
 from datetime import timedelta
 from typing import Any
 
+import cbor2
 from vectorkit import (
     DEVICE,
     DEVICE_ED,
@@ -49,7 +50,7 @@ from qrseal.testing import (
     sample_licence,
 )
 from qrseal.trust.entries import KeyState
-from qrseal.wire.cose import Algorithm
+from qrseal.wire.cose import Algorithm, deterministic_dumps, sig_structure
 from qrseal.wire.presentation import encode_presentation
 from qrseal.wire.textcodec import pack
 
@@ -397,4 +398,21 @@ def dp1_cases() -> list[Vector]:
         policy={"replay_cache": True},
         accepted_before=[code],
     )
+    for name, protected, claims, description in (
+        ("malformed_cose", {1: -7, 4: DEVICE.kid}, {6: int(at.timestamp())},
+         "the proof's protected header carries a kid (it must be exactly {1: alg})"),
+        ("malformed_claims", {1: -7}, {3: "desk-1"}, "the proof's signed claims lack iat"),
+    ):  # fmt: skip
+        data = proof_presentation(bound.cose, protected, claims)
+        bad(name, name, description, pack(data, DP_FORMAT, compress=False), now=now)
     return cases
+
+
+def proof_presentation(
+    credential: bytes, protected: dict[int, object], claims: dict[int, object]
+) -> bytes:
+    """A presentation whose proof, signed by the test device key, has the given protected
+    header and claims (both deterministically encoded)."""
+    head, payload = deterministic_dumps(protected), deterministic_dumps(claims)
+    signature = DEVICE.sign(sig_structure(head, payload, credential))
+    return deterministic_dumps([credential, cbor2.CBORTag(18, [head, {}, payload, signature])])
