@@ -4,6 +4,7 @@ and one negative case per reason a verifier reaches from text, keys, time and po
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -409,7 +410,7 @@ def dp1_cases() -> list[Vector]:
 
 
 def proof_presentation(
-    credential: bytes, protected: dict[int, object], claims: dict[int, object]
+    credential: bytes, protected: Mapping[int, object], claims: Mapping[int, object]
 ) -> bytes:
     """A presentation whose proof, signed by the test device key, has the given protected
     header and claims (both deterministically encoded)."""
