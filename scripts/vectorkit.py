@@ -47,8 +47,6 @@ LAYOUT_VERSION = 1
 NOW = FIXED_NOW
 HOUR = timedelta(hours=1)
 STATUS_URI = "https://status.example.cn/dl/v1/0"
-STATUS_TYP = "application/statuslist+cwt"
-TRUST_LIST_TYP = "application/qrseal-trustlist+cbor"
 
 ISS = DeterministicSigner(make_private_key(Algorithm.ES256))
 ISS384 = DeterministicSigner(make_private_key(Algorithm.ES384))

@@ -13,7 +13,6 @@ from vectorkit import (
     OTHER_ROOT,
     ROOT512,
     ROOT_KEY,
-    STATUS_TYP,
     STATUS_URI,
     STRANGER,
     Vector,
@@ -28,7 +27,7 @@ from vectorkit import (
 )
 
 from qrseal.status.lists import StatusList
-from qrseal.status.token import verify_status_list
+from qrseal.status.token import STATUS_LIST_TYP, verify_status_list
 from qrseal.testing import (
     TEST_ISSUER,
 )
@@ -174,7 +173,7 @@ def status_list_cases() -> list[Vector]:
         "bits": good.status_list.bits,
         "statuses": [good.status_list.get(i) for i in range(len(good.status_list))],
     }
-    typ = {16: STATUS_TYP}
+    typ = {16: STATUS_LIST_TYP}
     big = zlib.compress(bytes(1024), 9)
     return [
         case(
