@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import re
 import sys
 import textwrap
@@ -21,9 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import cbor2
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from vectorkit import key_json
 
 from qrseal import Holder, Issuer, qr
 from qrseal.licence.model import ALL_FIELDS
@@ -31,12 +30,12 @@ from qrseal.licence.profile import DL_FORMAT, DP_FORMAT
 from qrseal.testing import (
     FIXED_NOW,
     TEST_ISSUER,
+    DeterministicSigner,
     make_device_key,
     make_private_key,
     sample_licences,
 )
-from qrseal.wire.cose import Algorithm, PublicKey, sig_structure
-from qrseal.wire.keys import LocalSigner, kid_for
+from qrseal.wire.cose import Algorithm, sig_structure
 from qrseal.wire.presentation import decode_presentation
 from qrseal.wire.textcodec import (
     TextEncoding,
@@ -51,36 +50,9 @@ from qrseal.wire.textcodec import (
 DOC = Path(__file__).resolve().parents[1] / "docs" / "format.md"
 
 
-class DeterministicSigner:
-    """A Signer using RFC 6979 deterministic ECDSA, so the example bytes are reproducible."""
-
-    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
-        self._key = key
-
-    @property
-    def algorithm(self) -> Algorithm:
-        return Algorithm.ES256
-
-    @property
-    def kid(self) -> bytes:
-        return kid_for(self._key)
-
-    @property
-    def public_key(self) -> PublicKey:
-        return self._key.public_key()
-
-    def sign(self, message: bytes) -> bytes:
-        der = self._key.sign(message, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-        r, s = decode_dss_signature(der)
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
-
-def _device(alg: Algorithm) -> DeterministicSigner | LocalSigner:
+def _device(alg: Algorithm) -> DeterministicSigner:
     """The test device key of ``alg``, signing deterministically."""
-    key = make_device_key(alg)
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return DeterministicSigner(key)
-    return LocalSigner(key)  # Ed25519 signatures are deterministic
+    return DeterministicSigner(make_device_key(alg))
 
 
 def _holder(index: int, alg: Algorithm) -> Holder:
@@ -92,10 +64,8 @@ def _holder(index: int, alg: Algorithm) -> Holder:
 
 
 def _issuer(fields: frozenset[str] | None = None) -> Issuer:
-    key = make_private_key(Algorithm.ES256)
-    if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise TypeError("the ES256 test key is an EC key")
-    return Issuer(signer=DeterministicSigner(key), issuer=TEST_ISSUER, fields=fields)
+    signer = DeterministicSigner(make_private_key(Algorithm.ES256))
+    return Issuer(signer=signer, issuer=TEST_ISSUER, fields=fields)
 
 
 def qr_bits(text: str) -> int:
@@ -179,10 +149,19 @@ def worked_example() -> str:
     licence_map = licence.to_cbor_map()
     text = credential.text
     _, recovered = unpack(text, (DL_FORMAT,))
+    issuer_key = key_json(DeterministicSigner(make_private_key(Algorithm.ES256)))
     parts = [
         f"Signed at `{FIXED_NOW.isoformat()}` with the deterministic ES256 test key "
         f"(`qrseal.testing.make_private_key()`, kid `{msg.kid.hex() if msg.kid else ''}`), "
-        "RFC 6979 deterministic ECDSA so that these bytes are reproducible.",
+        "RFC 6979 deterministic ECDSA so that these bytes are reproducible. A verifier trusts "
+        f"this public key for the issuer name `{TEST_ISSUER}` (the same key in "
+        "`vectors/dl1/valid-es256.json`):",
+        "",
+        "```",
+        issuer_key["pem"].rstrip("\n"),
+        "```",
+        "",
+        f"As a JWK: `{json.dumps(issuer_key['jwk'])}`",
         "",
         f"**1. Licence map** (claim {-65537}), {len(cbor2.dumps(licence_map))} bytes, in diagnostic notation:",
         "",

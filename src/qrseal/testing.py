@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from .errors import InvalidArgument
 from .holder import Holder
@@ -28,12 +29,13 @@ from .licence.model import Licence
 from .trust.store import TrustedKey, TrustStore
 from .verifier import Policy, Verifier
 from .wire.algorithms import ALGORITHMS
-from .wire.cose import Algorithm
-from .wire.keys import LocalSigner, PrivateKey
+from .wire.cose import Algorithm, PublicKey
+from .wire.keys import LocalSigner, PrivateKey, kid_for
 
 __all__ = [
     "FIXED_NOW",
     "TEST_ISSUER",
+    "DeterministicSigner",
     "make_device_key",
     "make_device_signer",
     "make_holder",
@@ -73,6 +75,52 @@ def _derive_key(alg: Algorithm, label: str) -> PrivateKey:
 def make_signer(alg: Algorithm = Algorithm.ES256, index: int = 0) -> LocalSigner:
     """A :class:`LocalSigner` over :func:`make_private_key`."""
     return LocalSigner(make_private_key(alg, index))
+
+
+class DeterministicSigner:
+    """A :class:`~qrseal.wire.keys.Signer` (and holder device signer) whose signatures are
+    reproducible: RFC 6979 deterministic ECDSA, and Ed25519, which is deterministic anyway.
+    The worked examples of docs/format.md and the conformance vectors (``vectors/``) are
+    signed with it, so regenerating them gives the same bytes.
+
+    >>> signer = DeterministicSigner(make_private_key())
+    >>> signer.sign(b"x") == signer.sign(b"x")
+    True
+    """
+
+    __slots__ = ("_algorithm", "_key", "_kid")
+
+    def __init__(self, private_key: PrivateKey) -> None:
+        self._key = private_key
+        self._algorithm = LocalSigner(private_key).algorithm  # the key's one algorithm
+        self._kid = kid_for(private_key)
+
+    @property
+    def algorithm(self) -> Algorithm:
+        return self._algorithm
+
+    @property
+    def kid(self) -> bytes:
+        return self._kid
+
+    @property
+    def public_key(self) -> PublicKey:
+        return self._key.public_key()
+
+    def sign(self, message: bytes) -> bytes:
+        key = self._key
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(message)  # EdDSA: deterministic by definition
+        entry = ALGORITHMS[self._algorithm]
+        if entry.hash is None:  # every EC entry of the registry has its hash
+            raise InvalidArgument(f"{self._algorithm!r} has no hash")
+        der = key.sign(message, ec.ECDSA(entry.hash, deterministic_signing=True))
+        r, s = decode_dss_signature(der)
+        size = entry.coordinate_size
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+    def __repr__(self) -> str:
+        return f"DeterministicSigner({self._algorithm.name}, kid={self._kid.hex()})"
 
 
 def make_device_key(alg: Algorithm = Algorithm.ES256, index: int = 0) -> PrivateKey:
