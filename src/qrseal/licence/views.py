@@ -1,0 +1,214 @@
+"""Disclosure views of a licence and the issuer's age attestations (docs/format.md §16).
+
+A *view* is a named set of data elements: the licence fields (their JSON names) plus the
+ISO/IEC 18013-5 age elements ``age_over_NN``, ``age_in_years`` and ``age_birth_year``. The
+issuer signs one credential per view (the mechanism chosen by measurement, §16.2); the
+holder shows the one a verifier needs, and the verifier learns exactly that view's elements
+and, from a signed bitmap, which other elements exist but were withheld.
+
+Age elements are computed here, by the issuer, from the birth date at the signing time, in
+China-local dates (licence dates are local): a verifier never computes them from a hidden
+birth date.
+
+>>> from qrseal.testing import FIXED_NOW, sample_licence
+>>> elements = view_elements(sample_licence(0), AGE, now=FIXED_NOW)
+>>> elements
+{118: True}
+>>> sorted(element_names(elements))
+['age_over_18']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Final
+
+from ..errors import InvalidArgument
+from . import china as cn
+from .fields import LICENCE, LicenceField
+from .model import Licence
+
+__all__ = [
+    "AGE",
+    "AGE_BIRTH_YEAR",
+    "AGE_IN_YEARS",
+    "AGE_OVER",
+    "DEFAULT_AGE_THRESHOLDS",
+    "FULL",
+    "RENTAL",
+    "VIEWS",
+    "View",
+    "age_elements",
+    "element_names",
+    "key_name",
+    "resolve_view",
+    "view_elements",
+]
+
+_F = LicenceField
+
+#: Compact-map keys of the age elements (after the licence keys 0-36): ``age_in_years``,
+#: ``age_birth_year``, and ``AGE_OVER + NN`` (100-199) for ``age_over_NN``, a bool: one
+#: top-level key each, so that a one-element age view costs 4 bytes of licence map.
+AGE_IN_YEARS: Final = 37
+AGE_BIRTH_YEAR: Final = 38
+AGE_OVER: Final = 100
+#: The thresholds an issuer attests by default (ISO/IEC 18013-5 allows any NN in 00-99).
+DEFAULT_AGE_THRESHOLDS: Final = (16, 18, 21, 60, 70)
+_AGE_OVER_NAME: Final = re.compile(r"age_over_([0-9]{2})")
+_AGE_NAMES: Final = MappingProxyType(
+    {"age_in_years": AGE_IN_YEARS, "age_birth_year": AGE_BIRTH_YEAR}
+)
+#: Element name -> compact key, every licence field and the two scalar age elements.
+ELEMENT_KEYS: Final[Mapping[str, int]] = MappingProxyType(
+    {**{str(name): spec.key for name, spec in LICENCE.specs.items()}, **_AGE_NAMES}
+)
+_KEY_NAMES: Final = MappingProxyType({key: name for name, key in ELEMENT_KEYS.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A named disclosure view: the element names it shows (licence fields by their JSON
+    names, ``age_over_NN``, ``age_in_years``, ``age_birth_year``).
+
+    Construction checks the names; raises ``InvalidArgument`` for an unknown element or an
+    empty view. ``profile`` always travels (it says how to read the rest)."""
+
+    name: str
+    elements: frozenset[str]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not re.fullmatch(r"[a-z0-9_]{1,16}", self.name):
+            raise InvalidArgument("a view name is 1-16 characters of a-z, 0-9 and _")
+        if not isinstance(self.elements, frozenset) or not self.elements:
+            raise InvalidArgument("a view names a non-empty frozenset of elements")
+        for element in self.elements:
+            if element not in ELEMENT_KEYS and not (
+                isinstance(element, str) and _AGE_OVER_NAME.fullmatch(element)
+            ):
+                raise InvalidArgument(f"unknown data element {element!r}")
+
+    @property
+    def age_over(self) -> tuple[int, ...]:
+        """The ``age_over_NN`` thresholds this view shows, ascending."""
+        return tuple(
+            sorted(int(m.group(1)) for e in self.elements if (m := _AGE_OVER_NAME.fullmatch(e)))
+        )
+
+
+_NAMES: Final = frozenset({
+    _F.FAMILY_NAME, _F.GIVEN_NAME, _F.FAMILY_NAME_NATIONAL_CHARACTER,
+    _F.GIVEN_NAME_NATIONAL_CHARACTER, _F.FULL_NAME_NATIONAL_CHARACTER,
+})  # fmt: skip
+#: Police: every licence element the QR carries, with the ISO-mandatory issuing authority
+#: and the portrait when the record has one (the address stays out: counterpart page).
+FULL: Final = View(
+    "full",
+    frozenset(
+        map(
+            str,
+            set(_F)
+            - {
+                _F.RESIDENT_ADDRESS,
+                _F.RESIDENT_ADDRESS_NATIONAL_CHARACTER,
+                _F.ISSUING_AUTHORITY_NATIONAL_CHARACTER,
+            },
+        )
+    ),
+)
+#: A car-rental desk: names, portrait, classes, validity, status and points; no ID number,
+#: birth date or address. The classes are the domestic ones (准驾车型): every ISO category
+#: derives from them (§5.1), and leaving the ISO list out keeps the view at QR version 14.
+RENTAL: Final = View(
+    "rental",
+    frozenset(
+        map(
+            str,
+            _NAMES
+            | {
+                _F.PROFILE, _F.PORTRAIT, _F.DOMESTIC_PRIVILEGES, _F.ISSUE_DATE,
+                _F.EXPIRY_DATE, _F.VALIDITY_TERM, _F.POINTS, _F.POINTS_SCHEME, _F.POINTS_AS_OF, _F.SCORING_CYCLE_END, _F.STATUS,
+                _F.SUSPENSION_END_DATE,
+            },
+        )
+    ),
+)  # fmt: skip
+#: A bar: one ``age_over_18`` attestation and nothing identifying.
+AGE: Final = View("age", frozenset({"age_over_18"}))
+#: The built-in views by name.
+VIEWS: Final[Mapping[str, View]] = MappingProxyType({v.name: v for v in (FULL, RENTAL, AGE)})
+
+
+def resolve_view(view: str | View) -> View:
+    """A :class:`View` from itself or a built-in name; ``age_over_NN`` names the one-element
+    age view for that threshold. Raises ``InvalidArgument`` for anything else."""
+    if isinstance(view, View):
+        return view
+    if isinstance(view, str):
+        if view in VIEWS:
+            return VIEWS[view]
+        if _AGE_OVER_NAME.fullmatch(view):
+            return View(view.replace("age_over_", "age"), frozenset({view}))
+    raise InvalidArgument(f"unknown view {view!r}: one of {sorted(VIEWS)}, age_over_NN or a View")
+
+
+def age_elements(
+    licence: Licence, *, now: datetime, thresholds: Iterable[int] = DEFAULT_AGE_THRESHOLDS
+) -> dict[int, object]:
+    """The age elements at ``now`` (the signing time), by compact key: age in whole years
+    on the China-local date, the birth year, and ``{NN: age >= NN}`` for each threshold.
+    Raises ``InvalidArgument`` for a naive ``now`` or a threshold outside 0-99."""
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise InvalidArgument("now must be a timezone-aware datetime")
+    marks = sorted(set(thresholds))
+    if any(isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= 99 for t in marks):
+        raise InvalidArgument("age thresholds are integers 0-99 (age_over_NN)")
+    age = cn.full_years(licence.birth_date, now.astimezone(cn.CN_UTC_OFFSET).date())
+    out: dict[int, object] = {AGE_IN_YEARS: age, AGE_BIRTH_YEAR: licence.birth_date.year}
+    out.update({AGE_OVER + t: age >= t for t in marks})
+    return out
+
+
+def record_elements(
+    licence: Licence, *, now: datetime, thresholds: Iterable[int] = DEFAULT_AGE_THRESHOLDS
+) -> dict[int, object]:
+    """Every element the issuer's record holds, by compact key: the whole licence map
+    (derivable values left out as usual) and the age elements."""
+    out: dict[int, object] = licence.to_cbor_map(frozenset(_F))
+    out.update(age_elements(licence, now=now, thresholds=thresholds))
+    return out
+
+
+def view_elements(
+    licence: Licence,
+    view: str | View,
+    *,
+    now: datetime,
+    thresholds: Iterable[int] = DEFAULT_AGE_THRESHOLDS,
+) -> dict[int, object]:
+    """The compact map a view's credential signs, keys ascending: the view's elements the
+    record holds (``profile`` whenever a licence field travels). An ``age_over_NN`` the
+    issuer does not attest is left out. Raises ``InvalidArgument`` for an unknown view."""
+    view = resolve_view(view)
+    record = record_elements(licence, now=now, thresholds=thresholds)
+    keys = {ELEMENT_KEYS[e] for e in view.elements if e in ELEMENT_KEYS}
+    if keys - set(_AGE_NAMES.values()):
+        keys.add(LICENCE.specs[_F.PROFILE].key)
+    keys.update(AGE_OVER + t for t in view.age_over)
+    return {k: record[k] for k in sorted(keys) if k in record}
+
+
+def key_name(key: int) -> str | None:
+    """The element name of a compact key, None for a key that names no element."""
+    if AGE_OVER <= key < AGE_OVER + 100:
+        return f"age_over_{key - AGE_OVER:02d}"
+    return _KEY_NAMES.get(key)
+
+
+def element_names(elements: Mapping[int, object]) -> frozenset[str]:
+    """The element names of a compact map; keys that name no element are skipped."""
+    return frozenset(name for key in elements if (name := key_name(key)) is not None)
