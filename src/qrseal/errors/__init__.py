@@ -89,6 +89,7 @@ from .input import (
 )
 from .presentation import (
     AudienceMismatch,
+    FieldsWithheld,
     HolderBindingInvalid,
     NonceMismatch,
     PresentationInFuture,
@@ -127,6 +128,7 @@ __all__ = [
     "CertificateUntrusted",
     "DataTooOld",
     "Expired",
+    "FieldsWithheld",
     "HolderBindingInvalid",
     "InputError",
     "InvalidArgument",

@@ -376,5 +376,14 @@ _CHECK: Final = StructChecker(
 )
 
 
+def check_fields(values: Mapping[str, object]) -> None:
+    """Validate the fields of a partial view (constructor arguments by name, as
+    :func:`~qrseal.licence.wire.read_cbor_fields` returns them) with each field's own rule
+    (§5.3 text allow-lists, formats, vocabularies); the rules relating fields need the
+    whole licence and do not run. Raises :class:`InvalidLicence`."""
+    if found := _CHECK.field_problems(values):
+        raise invalid(found, ordered=True)
+
+
 def _indexed(group: str, items: tuple[_Privilege, ...]) -> Iterator[tuple[str, _Privilege]]:
     return ((f"{group}[{i}]", item) for i, item in enumerate(items))

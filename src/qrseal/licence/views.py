@@ -25,24 +25,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 from ..errors import InvalidArgument
 from . import china as cn
-from .fields import LICENCE, LicenceField
-from .model import Licence
+from .fields import LICENCE, LicenceField, Problem
+from .model import Licence, check_fields
+from .rules import Found, invalid
+from .wire import read_cbor_fields
 
 __all__ = [
     "AGE",
     "AGE_BIRTH_YEAR",
     "AGE_IN_YEARS",
     "AGE_OVER",
+    "ALWAYS_PRESENT",
     "DEFAULT_AGE_THRESHOLDS",
     "FULL",
     "RENTAL",
     "VIEWS",
+    "Disclosure",
     "View",
     "age_elements",
+    "decode_disclosure",
     "element_names",
     "key_name",
     "resolve_view",
@@ -212,3 +217,84 @@ def key_name(key: int) -> str | None:
 def element_names(elements: Mapping[int, object]) -> frozenset[str]:
     """The element names of a compact map; keys that name no element are skipped."""
     return frozenset(name for key in elements if (name := key_name(key)) is not None)
+
+
+#: Elements every licence of the profile holds (the model's required fields and the
+#: derived country and UN sign): a verifier knows they exist, so a view that does not show
+#: one withholds it. Whether an optional element exists is not revealed (§16.3).
+ALWAYS_PRESENT: Final = frozenset(
+    str(name) for name in LICENCE.required | {_F.ISSUING_COUNTRY, _F.EXPIRY_DATE}
+) - {str(_F.PROFILE)}
+_LICENCE_KEYS: Final = frozenset(LICENCE.by_key)
+#: What travels or is restored with any licence field, and shows nothing by itself.
+_BOOKKEEPING: Final = frozenset({str(_F.PROFILE), str(_F.UN_DISTINGUISHING_SIGN)})
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosure:
+    """What a verified credential shows: ``elements`` by name (licence fields decoded as in
+    :class:`Licence`; ``age_in_years`` and ``age_birth_year`` ints; ``age_over_NN`` bools),
+    ``withheld`` (the elements every licence has that this view does not show), and
+    ``licence`` when every required field is there (a full view), else None."""
+
+    elements: Mapping[str, object]
+    withheld: frozenset[str]
+    licence: Licence | None
+
+    @property
+    def disclosed(self) -> frozenset[str]:
+        return frozenset(self.elements)
+
+
+def _age_problems(raw: Mapping[object, object], out: dict[str, object]) -> list[Found]:
+    found: list[Found] = []
+    for key, value in raw.items():
+        if type(key) is not int:
+            found.append((f"{key!r:.40}", Problem.UNKNOWN_FIELD, "unknown field"))
+            continue
+        if key in _LICENCE_KEYS:
+            continue
+        name = key_name(key)
+        if name is None:
+            found.append((str(key), Problem.UNKNOWN_FIELD, "unknown field"))
+        elif key >= AGE_OVER:
+            if type(value) is not bool:
+                found.append((name, Problem.WRONG_TYPE, "must be a bool"))
+            out[name] = value
+        elif type(value) is not int:
+            found.append((name, Problem.WRONG_TYPE, "must be an unsigned integer"))
+        elif not (0 <= value <= 199 if key == AGE_IN_YEARS else 1900 <= value <= 2999):
+            found.append((name, Problem.INVALID_VALUE, "out of range"))
+        else:
+            out[name] = value
+    return found
+
+
+def decode_disclosure(raw: object) -> Disclosure:
+    """Strictly decode the licence map of a verified credential, full or partial view.
+
+    A map holding every required licence field is a whole :class:`Licence` (validated with
+    every rule); any other map is a partial view, each shown field checked by its own rule.
+    Age elements are checked by type and range. Raises only :class:`InvalidLicence`
+    (unknown keys, wrong types, invalid values, an empty view)."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise invalid([("$", Problem.WRONG_TYPE, "must be a non-empty map")])
+    ages: dict[str, object] = {}
+    if found := _age_problems(raw, ages):
+        raise invalid(found)
+    fields = {k: v for k, v in raw.items() if k in _LICENCE_KEYS}
+    licence: Licence | None = None
+    values: dict[str, Any] = {}
+    if fields:
+        values = read_cbor_fields(fields)
+        if ALWAYS_PRESENT - {str(_F.EXPIRY_DATE)} <= set(values):
+            values.setdefault(str(_F.EXPIRY_DATE), None)
+            licence = Licence(**values)
+        else:
+            check_fields(values)
+    shown = {k: v for k, v in values.items() if v is not None}
+    if not ages and not set(shown) - _BOOKKEEPING:
+        raise invalid([("$", Problem.REQUIRED, "the view shows no element")])
+    long_term = values.get(str(_F.VALIDITY_TERM)) == 3
+    withheld = ALWAYS_PRESENT - set(shown) - ({str(_F.EXPIRY_DATE)} if long_term else set())
+    return Disclosure(MappingProxyType({**shown, **ages}), withheld, licence)

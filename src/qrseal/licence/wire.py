@@ -49,7 +49,7 @@ from .privileges import DomesticPrivilege, DrivingPrivilege, PrivilegeCode
 from .relations import ID_TYPES
 from .rules import Found, invalid, join, normalise_text
 
-__all__ = ["CBOR_EPOCH", "derived", "read_cbor", "read_json"]
+__all__ = ["CBOR_EPOCH", "derived", "read_cbor", "read_cbor_fields", "read_json"]
 
 _F, _K = LicenceField, FieldKind
 #: The epoch of tag 1 (times) and tag 100 (dates) in the compact form.
@@ -418,6 +418,20 @@ def read_cbor(obj: object) -> dict[str, Any]:
     found += _missing(values, _REQUIRED, "")
     if found:
         raise invalid(found, ordered=True)
+    return values
+
+
+def read_cbor_fields(obj: object) -> dict[str, Any]:
+    """Constructor arguments by name from the compact map of a partial view (§16): every
+    field decoded as :func:`read_cbor` decodes it, the derivable ones restored when what
+    they derive from is there, nothing required. Raises only InvalidLicence."""
+    found: _Problems = []
+    values = _read(_CBOR, obj, "", found)
+    if values is None or found:
+        raise invalid(found, ordered=True)
+    for name, _, value in derived(values):
+        if name != _SIGN or values:  # the UN sign is the profile's: shown with any field
+            values.setdefault(name, value)
     return values
 
 
