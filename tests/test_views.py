@@ -10,9 +10,11 @@ from pathlib import Path
 
 import cbor2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qrseal import Holder, Policy, Reason, Verifier
-from qrseal.errors import FieldsWithheld, InvalidArgument, InvalidLicence
+from qrseal.errors import FieldsWithheld, InvalidArgument, InvalidLicence, QrsealError
 from qrseal.issuer import Credential
 from qrseal.licence import china as cn
 from qrseal.licence.profile import DP_FORMAT, LICENCE_CLAIM
@@ -41,7 +43,7 @@ from qrseal.testing import (
 from qrseal.wire.cose import decode_sign1, encode_sign1
 from qrseal.wire.cwt import decode_claims
 from qrseal.wire.presentation import ReplayCache, encode_presentation
-from qrseal.wire.textcodec import pack, unpack
+from qrseal.wire.textcodec import numeric_encode, pack, unpack
 
 from .support import Cli, reason_of
 
@@ -367,3 +369,23 @@ def test_cli_issues_a_wallet_presents_a_view_and_verifies_it(tmp_path: Path, cli
     assert "birth_date" in report["withheld"]
     status, out = cli("verify", code, *trust, "--require-fields", "family_name", *now)
     assert status == 1 and "fields_withheld" in out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_view_code_raises_only_typed_errors(data: st.DataObject) -> None:
+    """Any byte of a live age-view presentation changed: verification raises a QrsealError,
+    or shows exactly the elements of the genuine code."""
+    original = _AGE_BYTES
+    position = data.draw(st.integers(0, len(original) - 1))
+    value = data.draw(st.integers(0, 255).filter(lambda b: b != original[position]))
+    mutated = original[:position] + bytes([value]) + original[position + 1 :]
+    code = "DP1:" + numeric_encode(mutated)
+    try:
+        result = make_verifier().verify(code, now=FIXED_NOW)
+    except QrsealError:
+        return
+    assert dict(result.elements) == {"age_over_18": True}
+
+
+_AGE_BYTES = unpack(_holder().present(now=FIXED_NOW, view="age"), (DP_FORMAT,))[1]

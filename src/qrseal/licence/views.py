@@ -226,20 +226,39 @@ ALWAYS_PRESENT: Final = frozenset(
     str(name) for name in LICENCE.required | {_F.ISSUING_COUNTRY, _F.EXPIRY_DATE}
 ) - {str(_F.PROFILE)}
 _LICENCE_KEYS: Final = frozenset(LICENCE.by_key)
+_FIELD_NAMES: Final = tuple(map(str, LICENCE.specs))
+_NOTHING: Final[Mapping[str, object]] = MappingProxyType({})
+#: Compact keys of the required fields a whole licence map carries (the derivable country
+#: and UN sign are restored, not sent).
+_REQUIRED_KEYS: Final = frozenset(LICENCE.specs[n].key for n in LICENCE.required) - {
+    LICENCE.specs[_F.ISSUING_COUNTRY].key,
+    LICENCE.specs[_F.UN_DISTINGUISHING_SIGN].key,
+}
 #: What travels or is restored with any licence field, and shows nothing by itself.
 _BOOKKEEPING: Final = frozenset({str(_F.PROFILE), str(_F.UN_DISTINGUISHING_SIGN)})
 
 
 @dataclass(frozen=True, slots=True)
 class Disclosure:
-    """What a verified credential shows: ``elements`` by name (licence fields decoded as in
-    :class:`Licence`; ``age_in_years`` and ``age_birth_year`` ints; ``age_over_NN`` bools),
-    ``withheld`` (the elements every licence has that this view does not show), and
-    ``licence`` when every required field is there (a full view), else None."""
+    """What a verified credential shows: ``licence`` when every required field is there (a
+    whole licence), else None; ``shown``, the other elements by name (a partial view's
+    fields decoded as in :class:`Licence`; ``age_in_years`` and ``age_birth_year`` ints;
+    ``age_over_NN`` bools); ``withheld``, the elements every licence has that were not
+    shown. :attr:`elements` joins the licence's fields and ``shown``."""
 
-    elements: Mapping[str, object]
-    withheld: frozenset[str]
     licence: Licence | None
+    shown: Mapping[str, object]
+    withheld: frozenset[str]
+
+    @property
+    def elements(self) -> Mapping[str, object]:
+        """Every element shown, by name (built when asked: a verifier that reads the
+        licence pays nothing for it)."""
+        if self.licence is None:
+            return self.shown
+        values = {n: v for n in _FIELD_NAMES if (v := getattr(self.licence, n)) is not None}
+        values.update(self.shown)
+        return MappingProxyType(values)
 
     @property
     def disclosed(self) -> frozenset[str]:
@@ -279,6 +298,10 @@ def decode_disclosure(raw: object) -> Disclosure:
     (unknown keys, wrong types, invalid values, an empty view)."""
     if not isinstance(raw, Mapping) or not raw:
         raise invalid([("$", Problem.WRONG_TYPE, "must be a non-empty map")])
+    keys = raw.keys()
+    if keys >= _REQUIRED_KEYS and all(type(k) is int and k < AGE_IN_YEARS for k in keys):
+        # The common case, a whole licence and nothing else: the licence's own decoder.
+        return Disclosure(Licence.from_cbor_map(raw), _NOTHING, frozenset())
     ages: dict[str, object] = {}
     if found := _age_problems(raw, ages):
         raise invalid(found)
@@ -290,11 +313,11 @@ def decode_disclosure(raw: object) -> Disclosure:
         if ALWAYS_PRESENT - {str(_F.EXPIRY_DATE)} <= set(values):
             values.setdefault(str(_F.EXPIRY_DATE), None)
             licence = Licence(**values)
-        else:
-            check_fields(values)
+            return Disclosure(licence, MappingProxyType(ages), frozenset())
+        check_fields(values)
     shown = {k: v for k, v in values.items() if v is not None}
     if not ages and not set(shown) - _BOOKKEEPING:
         raise invalid([("$", Problem.REQUIRED, "the view shows no element")])
     long_term = values.get(str(_F.VALIDITY_TERM)) == 3
     withheld = ALWAYS_PRESENT - set(shown) - ({str(_F.EXPIRY_DATE)} if long_term else set())
-    return Disclosure(MappingProxyType({**shown, **ages}), withheld, licence)
+    return Disclosure(None, MappingProxyType({**shown, **ages}), withheld)

@@ -206,11 +206,9 @@ def read_elements(namespaces: Mapping[str, Mapping[str, object]]) -> Disclosure:
         if isinstance(data.get("portrait"), bytes):
             data["portrait"] = base64.b64encode(data["portrait"]).decode("ascii")
         licence = Licence.from_json(data)
-        elements = {k: _decoded(v) for k, v in iso.items() if not k.startswith("age_")}
-        elements.update({k: getattr(licence, k) for k in names if hasattr(licence, k)})
-        elements.update({k: v for k, v in iso.items() if k.startswith("age_")})
-        return Disclosure(MappingProxyType(elements), frozenset(), licence)
+        ages = {k: v for k, v in iso.items() if k not in ISO_ELEMENTS}
+        return Disclosure(licence, MappingProxyType(ages), frozenset())
     if not names:
         raise InvalidLicence("the mdoc shows no element", field="$", problems=())
     elements = {k: _decoded(v) for k, v in {**iso, **cn}.items()}
-    return Disclosure(MappingProxyType(elements), ISO_MANDATORY - names, None)
+    return Disclosure(None, MappingProxyType(elements), ISO_MANDATORY - names)

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 import cbor2
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -101,9 +102,15 @@ def _certificates(sign1_headers: Mapping[object, object]) -> list[x509.Certifica
     if not ders or len(ders) != len(items):
         raise MalformedCose("issuerAuth carries no x5chain (label 33)")
     try:
-        return [x509.load_der_x509_certificate(d) for d in ders]
-    except ValueError as exc:
+        certificates = [x509.load_der_x509_certificate(d) for d in ders]
+        for cert in certificates:
+            # cryptography parses some fields only when first read: read them all here, so
+            # that a damaged certificate is CertificateInvalid, not a ValueError later.
+            _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key())
+            _ = (cert.not_valid_before_utc, cert.not_valid_after_utc, cert.signature)
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise CertificateInvalid(f"x5chain holds an unreadable certificate: {exc}") from exc
+    return certificates
 
 
 def _signer_key(
