@@ -64,7 +64,7 @@ from qrseal.testing import (
     sample_licences,
 )
 from qrseal.wire.cbor import deterministic_dumps, strict_loads
-from qrseal.wire.cose import encode_sign1, sig_structure
+from qrseal.wire.cose import Algorithm, encode_sign1, sig_structure
 from qrseal.wire.cwt import Claims, encode_claims, encode_cnf
 from qrseal.wire.keys import LocalSigner
 from qrseal.wire.presentation import encode_presentation
@@ -461,6 +461,19 @@ def measurement_table() -> str:
         for m in "abc"
         for v in VIEWS
     }
+    licence, device = sample_licences()[0], make_device_signer()
+    eddsa = mech_c(licence, AGE, make_signer(), make_device_signer(Algorithm.EDDSA))
+    short = Issuer(signer=make_signer(), issuer="CN-SC").sign(
+        licence, now=FIXED_NOW, holder_key=device.public_key, view=AGE
+    )
+    short_code = _live(short.cose, device)
+    lines.append("")
+    lines.append(
+        f"(c) `age` view of sample 1 with an Ed25519 device key: {len(eddsa)} bytes, version "
+        f"{qr.qr_version(_text(eddsa), qr.Ecc.M)}; with the ES256 device key and the "
+        f"five-character issuer name `CN-SC`: {len(short_code)} bytes, version "
+        f"{qr.qr_version(_text(short_code), qr.Ecc.M)}."
+    )
     lines.append("")
     lines.append(
         "Largest QR version per view (ECC M), (a) / (b) / (c): "

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qrseal import Holder, Policy, Reason, Verifier
+from qrseal import Holder, Issuer, Policy, Reason, Verifier
 from qrseal.errors import FieldsWithheld, InvalidArgument, InvalidLicence, QrsealError
 from qrseal.issuer import Credential
 from qrseal.licence import china as cn
@@ -389,3 +389,31 @@ def test_mutated_view_code_raises_only_typed_errors(data: st.DataObject) -> None
 
 
 _AGE_BYTES = unpack(_holder().present(now=FIXED_NOW, view="age"), (DP_FORMAT,))[1]
+
+
+def test_inspect_shows_the_elements_of_a_partial_view(cli: Cli) -> None:
+    """inspect (unverified) of a rental view lists its elements instead of failing on the
+    fields it withholds."""
+    code = _holder().present(now=FIXED_NOW, view="rental")
+    report = json.loads(cli.ok("inspect", code))
+    assert report["elements"]["family_name"] == sample_licence(0).family_name
+    assert "problem" not in report and "licence" not in report
+
+
+def test_trust_list_scope_of_a_view_that_withholds_the_jurisdiction() -> None:
+    """A provincial trust-list key cannot vouch for an age view (no jurisdiction shown): only
+    a country-level entry covers it; the full view is checked as before."""
+    from .trust.support import OLD, _entry, _list
+
+    device = make_device_signer()
+    wallet = Issuer(signer=OLD, issuer="CN-SC").sign_views(
+        sample_licence(0), now=FIXED_NOW, holder_key=device.public_key
+    )
+    holder = Holder(dict(wallet), device_signer=device)
+    later = FIXED_NOW + timedelta(seconds=10)
+    provincial = Verifier(_list(_entry(OLD, jurisdiction="CN-SC")).to_trust_store())
+    national = Verifier(_list(_entry(OLD, jurisdiction="CN")).to_trust_store())
+    age = holder.present(now=FIXED_NOW, view="age")
+    assert reason_of(lambda: provincial.verify(age, now=later)) is Reason.KEY_NOT_AUTHORISED
+    assert national.verify(age, now=later).elements == {"age_over_18": True}
+    assert provincial.verify(holder.present(now=FIXED_NOW, view="full"), now=later).licence

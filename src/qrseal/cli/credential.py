@@ -19,6 +19,7 @@ from ..issuer import Issuer
 from ..licence.model import Licence
 from ..licence.profile import DEFAULT_REFRESH
 from ..licence.views import DEFAULT_AGE_THRESHOLDS
+from ..licence.writers import write_json_fields
 from ..qr.render import Ecc, render_png, render_svg, render_terminal
 from ..status.lists import StatusClaimKey
 from ..status.reference import StatusReference, decode_status_claim
@@ -171,6 +172,8 @@ def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
         report["audience"] = info.audience
     if info.licence is not None:
         report["licence"] = info.licence.to_json()
+    elif info.elements is not None:  # a partial disclosure view
+        report["elements"] = write_json_fields(info.elements)
     if info.problem is not None:
         report["problem"] = info.problem.reason.value
     json.dump(report, out, ensure_ascii=False, indent=2)
