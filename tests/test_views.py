@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import cbor2
@@ -417,3 +417,14 @@ def test_trust_list_scope_of_a_view_that_withholds_the_jurisdiction() -> None:
     assert reason_of(lambda: provincial.verify(age, now=later)) is Reason.KEY_NOT_AUTHORISED
     assert national.verify(age, now=later).elements == {"age_over_18": True}
     assert provincial.verify(holder.present(now=FIXED_NOW, view="full"), now=later).licence
+
+
+def test_partial_view_dated_after_its_signing_is_invalid() -> None:
+    """A view showing an issue date after the credential's signing time fails as a whole
+    licence would (in_future), although the fields that relate to it are withheld."""
+    rental = view_elements(sample_licence(0), RENTAL, now=FIXED_NOW)
+    rental[4] = cbor2.CBORTag(100, (FIXED_NOW.date() - date(1970, 1, 1)).days + 10)
+    cose = _resign(_wallet()["rental"].cose, rental)
+    with pytest.raises(InvalidLicence) as info:
+        make_verifier().verify(_live(cose), now=FIXED_NOW)
+    assert info.value.field == "issue_date"

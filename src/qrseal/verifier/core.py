@@ -20,6 +20,7 @@ from ..errors import (
     MalformedCose,
     PresentationRequired,
 )
+from ..licence.model import check_fields_at
 from ..licence.profile import (
     DEVICE_ALGORITHMS,
     DP_FORMAT,
@@ -234,6 +235,8 @@ class Verifier:
         elements = disclosure.elements
         if licence is not None:
             licence.check_at(claims.issued_at)
+        else:  # the same rule on what a partial view shows
+            check_fields_at(elements, claims.issued_at)
         required = policy.required_fields
         if required is not None and not required <= disclosure.disclosed:
             missing = required - disclosure.disclosed
