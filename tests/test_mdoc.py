@@ -403,3 +403,28 @@ def test_mutated_mdoc_raises_only_typed_errors(data: st.DataObject) -> None:
 
 _MUTABLE = _mdoc(0, elements=("family_name", "age_over_18", "domestic_privileges"))
 _MUTABLE_RESULT = verify_mdoc(_MUTABLE, now=FIXED_NOW, authorities=_AUTHORITIES)
+
+
+_TRANSCRIPT = cbor2.dumps(cbor2.CBORTag(24, cbor2.dumps([None, None, ["qrseal test handover", 1]])))
+
+
+def test_device_signature_binds_the_response_to_the_session() -> None:
+    """A DeviceResponse signed by the MSO's device key over this session verifies; another
+    session, another device key or no device authentication is holder_binding_invalid."""
+    signed = _mdoc(0)
+    good = device_response(signed, device_signer=make_device_key(), session_transcript=_TRANSCRIPT)
+    (result,) = verify_device_response(
+        good, now=FIXED_NOW, authorities=_AUTHORITIES, session_transcript=_TRANSCRIPT
+    )
+    assert result.licence == sample_licence(0)
+    other = cbor2.dumps(cbor2.CBORTag(24, cbor2.dumps([None, None, "another session"])))
+    stolen = device_response(
+        signed, device_signer=make_device_key(index=1), session_transcript=_TRANSCRIPT
+    )
+    cases = ((good, other), (stolen, _TRANSCRIPT), (device_response(signed), _TRANSCRIPT))
+    for data, transcript in cases:
+        with pytest.raises(QrsealError) as info:
+            verify_device_response(
+                data, now=FIXED_NOW, authorities=_AUTHORITIES, session_transcript=transcript
+            )
+        assert info.value.reason is Reason.HOLDER_BINDING_INVALID

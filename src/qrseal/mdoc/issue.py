@@ -150,15 +150,63 @@ def to_mdoc(
     return cbor2.dumps({"nameSpaces": name_spaces, "issuerAuth": issuer_auth})
 
 
-def device_response(issuer_signed: bytes | Mapping[str, object]) -> bytes:
-    """A ``DeviceResponse`` carrying one mDL document with this ``IssuerSigned`` and no
-    device authentication (what a reader gets from a wallet that only relays the issuer's
-    data; :func:`~qrseal.mdoc.verify.verify_device_response` then checks the issuer side)."""
-    signed = cbor2.loads(issuer_signed) if isinstance(issuer_signed, bytes) else issuer_signed
-    return cbor2.dumps(
-        {
-            "version": "1.0",
-            "documents": [{"docType": MDL_DOCTYPE, "issuerSigned": signed}],
-            "status": 0,
-        }
+def device_authentication_bytes(
+    session_transcript: bytes, doc_type: str, device_name_spaces: bytes
+) -> bytes:
+    """``DeviceAuthenticationBytes`` (ISO/IEC 18013-5 §9.1.3.4): ``#6.24(bstr .cbor
+    ["DeviceAuthentication", SessionTranscript, DocType, DeviceNameSpacesBytes])`` built from
+    the bytes as they travel: ``session_transcript`` is the SessionTranscriptBytes
+    (``#6.24``), ``device_name_spaces`` the DeviceNameSpacesBytes (``#6.24``). Raises
+    ``InvalidArgument`` when either is not a ``#6.24`` byte string."""
+    parts = []
+    for what, data in (("session transcript", session_transcript),
+                       ("device namespaces", device_name_spaces)):  # fmt: skip
+        try:
+            item = cbor2.loads(data)
+        except (ValueError, cbor2.CBORDecodeError) as exc:
+            raise InvalidArgument(f"the {what} is not CBOR") from exc
+        if not isinstance(item, cbor2.CBORTag) or item.tag != _TAG24:
+            raise InvalidArgument(f"the {what} is not #6.24(bstr)")
+        if not isinstance(item.value, bytes):
+            raise InvalidArgument(f"the {what} is not #6.24(bstr)")
+        parts.append(item.value)
+    transcript = parts[0]
+    authentication = (
+        b"\x84"
+        + cbor2.dumps("DeviceAuthentication")
+        + transcript
+        + cbor2.dumps(doc_type)
+        + device_name_spaces
     )
+    return cbor2.dumps(cbor2.CBORTag(_TAG24, authentication))
+
+
+def device_response(
+    issuer_signed: bytes | Mapping[str, object],
+    *,
+    device_signer: Signer | PrivateKey | None = None,
+    session_transcript: bytes | None = None,
+) -> bytes:
+    """A ``DeviceResponse`` carrying one mDL document with this ``IssuerSigned``.
+
+    With ``device_signer`` (the device key the MSO names) and ``session_transcript`` (the
+    SessionTranscriptBytes of the reader's session), the document is device-authenticated
+    with a ``deviceSignature`` (ISO/IEC 18013-5 §9.1.3.6, no device-signed elements);
+    without them it carries the issuer's data only, and a reader can check the issuer side
+    alone. Raises ``InvalidArgument`` when only one of the two is given."""
+    if (device_signer is None) != (session_transcript is None):
+        raise InvalidArgument("device_signer and session_transcript go together")
+    signed = cbor2.loads(issuer_signed) if isinstance(issuer_signed, bytes) else issuer_signed
+    document: dict[str, object] = {"docType": MDL_DOCTYPE, "issuerSigned": signed}
+    if device_signer is not None and session_transcript is not None:
+        if not isinstance(device_signer, Signer):
+            device_signer = LocalSigner(device_signer)
+        names = cbor2.dumps(cbor2.CBORTag(_TAG24, cbor2.dumps({})))
+        payload = device_authentication_bytes(session_transcript, MDL_DOCTYPE, names)
+        protected = cbor2.dumps({1: int(device_signer.algorithm)})
+        signature = device_signer.sign(sig_structure(protected, payload))
+        document["deviceSigned"] = {
+            "nameSpaces": cbor2.loads(names),
+            "deviceAuth": {"deviceSignature": [protected, {}, None, signature]},
+        }
+    return cbor2.dumps({"version": "1.0", "documents": [document], "status": 0})

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..errors import (
+    AlgorithmNotAllowed,
     CertificateInvalid,
     CertificateUntrusted,
     Expired,
@@ -55,6 +56,7 @@ from ..wire.cose import PublicKey, decode_sign1, verify_sign1
 from ..wire.cwt import Claims, decode_cnf, decode_cose_key, encode_cnf, require_utc
 from ..wire.keys import kid_for
 from .elements import MDL_DOCTYPE, read_elements
+from .issue import device_authentication_bytes
 
 __all__ = ["MAX_MDOC_BYTES", "verify_device_response", "verify_mdoc"]
 
@@ -251,37 +253,47 @@ def _device_mac_key(
     return HKDF(hashes.SHA256(), 32, salt, b"EMacKey").derive(shared)
 
 
-def _check_device_mac(
+def _check_device_auth(
     document: Mapping[object, object],
     device_key: PublicKey,
-    reader_key: ec.EllipticCurvePrivateKey,
+    reader_key: ec.EllipticCurvePrivateKey | None,
     transcript_bytes: bytes,
     doc_type: str,
 ) -> None:
-    """ISO/IEC 18013-5 §9.1.3.5: the deviceMac over DeviceAuthenticationBytes."""
+    """ISO/IEC 18013-5 §9.1.3: the deviceSignature (COSE_Sign1) or deviceMac (COSE_Mac0,
+    needs the reader's ephemeral key) over DeviceAuthenticationBytes, detached."""
+    if "deviceSigned" not in document:
+        raise HolderBindingInvalid("the document carries no device authentication")
     device_signed = _map(document.get("deviceSigned"), "deviceSigned")
     names = device_signed.get("nameSpaces")
     _tag24(names, "DeviceNameSpacesBytes")
-    mac0 = _map(device_signed.get("deviceAuth"), "deviceAuth").get("deviceMac")
+    try:
+        payload = device_authentication_bytes(transcript_bytes, doc_type, cbor2.dumps(names))
+    except InvalidArgument as exc:
+        raise MalformedClaims(exc.message) from exc
+    auth = _map(device_signed.get("deviceAuth"), "deviceAuth")
+    if set(auth) == {"deviceSignature"}:
+        message = auth["deviceSignature"]
+        if not isinstance(message, list | tuple) or len(message) != 4 or message[2] is not None:
+            raise MalformedCose("deviceSignature is not a detached COSE_Sign1")
+        attached = [message[0], message[1], payload, message[3]]
+        msg = decode_sign1(cbor2.dumps(attached), require_tag=False)
+        try:
+            verify_sign1(msg, device_key, allowed=_ISSUER_ALGORITHMS)
+        except (SignatureInvalid, AlgorithmNotAllowed) as exc:
+            raise HolderBindingInvalid("the device signature does not verify") from exc
+        return
+    mac0 = auth.get("deviceMac") if set(auth) == {"deviceMac"} else None
     if not isinstance(mac0, list | tuple) or len(mac0) != 4:
-        raise HolderBindingInvalid("deviceAuth holds no deviceMac (COSE_Mac0)")
-    protected, _, payload, tag = mac0
-    if not isinstance(protected, bytes) or payload is not None or not isinstance(tag, bytes):
+        raise HolderBindingInvalid("deviceAuth holds neither a deviceSignature nor a deviceMac")
+    protected, _, detached, tag = mac0
+    if not isinstance(protected, bytes) or detached is not None or not isinstance(tag, bytes):
         raise MalformedCose("deviceMac is not a detached COSE_Mac0")
     if _map(strict_loads(protected), "deviceMac protected").get(1) != 5:
         raise HolderBindingInvalid("deviceMac is not HMAC 256/256 (alg 5)")
-    transcript = _tag24(strict_loads(transcript_bytes), "SessionTranscriptBytes")
-    # DeviceAuthentication = ["DeviceAuthentication", SessionTranscript, DocType,
-    # DeviceNameSpacesBytes], built from the bytes as received (no re-encoding).
-    authentication = (
-        b"\x84"
-        + cbor2.dumps("DeviceAuthentication")
-        + transcript
-        + cbor2.dumps(doc_type)
-        + cbor2.dumps(names)
-    )
-    authentication_bytes = cbor2.dumps(cbor2.CBORTag(_TAG24, authentication))
-    structure = cbor2.dumps(["MAC0", protected, b"", authentication_bytes])
+    if reader_key is None:
+        raise InvalidArgument("a deviceMac needs the reader's ephemeral key (reader_key=)")
+    structure = cbor2.dumps(["MAC0", protected, b"", payload])
     key = _device_mac_key(device_key, reader_key, transcript_bytes)
     expected = hmac.new(key, structure, hashlib.sha256).digest()
     if not hmac.compare_digest(expected, tag):
@@ -299,13 +311,15 @@ def verify_device_response(
     max_bytes: int = MAX_MDOC_BYTES,
 ) -> tuple[VerifiedLicence, ...]:
     """Verify every document of a ``DeviceResponse`` as :func:`verify_mdoc` does, and, when
-    ``session_transcript`` (the SessionTranscriptBytes) and the reader's ephemeral
-    ``reader_key`` are given, each document's device MAC (``holder_binding_invalid`` when it
-    does not verify). Without them the device side is not checked: the result then proves
-    the issuer's data only. Raises ``MalformedClaims`` for a response that is not
-    ``{version, documents, status}``, ``InvalidArgument`` for a transcript without a key."""
-    if (session_transcript is None) != (reader_key is None):
-        raise InvalidArgument("session_transcript and reader_key go together")
+    ``session_transcript`` (the SessionTranscriptBytes) is given, each document's device
+    authentication with the MSO's device key: a ``deviceSignature``, or a ``deviceMac``
+    (which also needs the reader's ephemeral ``reader_key``); ``holder_binding_invalid`` when
+    it does not verify or is missing. Without a transcript the device side is not checked:
+    the result then proves the issuer's data only. Raises ``MalformedClaims`` for a response
+    that is not ``{version, documents, status}``, ``InvalidArgument`` for a reader key
+    without a transcript, or a deviceMac without a reader key."""
+    if reader_key is not None and session_transcript is None:
+        raise InvalidArgument("reader_key needs session_transcript")
     response = _map(strict_loads(data, max_bytes=max_bytes), "DeviceResponse")
     documents = response.get("documents")
     if response.get("version") != "1.0" or not isinstance(documents, list | tuple):
@@ -326,8 +340,8 @@ def verify_device_response(
             doc_type=doc_type,
             max_bytes=max_bytes,
         )
-        if session_transcript is not None and reader_key is not None:
+        if session_transcript is not None:
             device_key = decode_cnf(verified.claims.extra[_CNF])
-            _check_device_mac(document, device_key, reader_key, session_transcript, doc_type)
+            _check_device_auth(document, device_key, reader_key, session_transcript, doc_type)
         results.append(verified)
     return tuple(results)
