@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import re
 import sys
@@ -369,6 +370,15 @@ def live_example() -> str:
     return "\n".join(lines)
 
 
+def views_measurement() -> str:
+    """The three selective-disclosure mechanisms on the samples (benchmarks/views_bench.py)."""
+    bench = DOC.parents[1] / "benchmarks"
+    if str(bench) not in sys.path:
+        sys.path.insert(0, str(bench))
+    module = importlib.import_module("views_bench")
+    return str(module.measurement_table())
+
+
 def decode_sign1_payload(cose: bytes) -> bytes:
     from qrseal.wire.cose import decode_sign1
 
@@ -381,6 +391,7 @@ SECTIONS = {
     "worked-example": worked_example,
     "live-measurement": live_measurement,
     "live-example": live_example,
+    "views-measurement": views_measurement,
 }
 
 

@@ -399,6 +399,19 @@ def dp1_cases() -> list[Vector]:
         policy={"replay_cache": True},
         accepted_before=[code],
     )
+    age_view = issuer().sign(sample_licence(0), now=NOW, holder_key=DEVICE.public_key, view="age")
+    cases.append(
+        credential(
+            "dp1/fields_withheld",
+            "the age view (age_over_NN only); the policy requires document_number",
+            Holder(age_view, device_signer=DEVICE).present(now=at),
+            expect_reason("fields_withheld"),
+            transport=transport_of(Holder(age_view, device_signer=DEVICE).present(now=at)),
+            cose=age_view.cose,
+            now=now,
+            policy={"required_fields": ["document_number"]},
+        )
+    )
     for name, protected, claims, description in (
         ("malformed_cose", {1: -7, 4: DEVICE.kid}, {6: int(at.timestamp())},
          "the proof's protected header carries a kid (it must be exactly {1: alg})"),

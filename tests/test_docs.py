@@ -43,6 +43,13 @@ def test_readme_trust_list_example_runs() -> None:
     assert lines == ["True", "True", "key_revoked", "trust_list_rollback"]
 
 
+def test_readme_views_example_runs() -> None:
+    """The README's views example shows an age attestation alone and a rental view without
+    the ID number."""
+    lines = _run_readme_block("### Disclosure views")
+    assert lines == ["{'age_over_18': True} True", "LI False"]
+
+
 def test_readme_status_example_runs() -> None:
     """The README's status example shows a valid, a suspended and a stale-accepted credential."""
     lines = _run_readme_block("### Status and data freshness")

@@ -114,6 +114,6 @@ def test_reason_codes_are_unchanged() -> None:
         "trust_list_missing", "storage_failed", "certificate_invalid",
         "certificate_untrusted", "revoked", "suspended", "status_unavailable",
         "status_list_invalid", "trust_list_sequence_jump", "ambiguous_image",
-        "structured_append", "validity_too_long",
+        "structured_append", "validity_too_long", "fields_withheld",
     }  # fmt: skip
     assert {reason.value for reason in Reason} == released

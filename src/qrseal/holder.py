@@ -16,6 +16,7 @@ device key.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -74,10 +75,26 @@ def _credential_bytes(credential: str | Credential) -> bytes:
     raise InvalidArgument("credential must be the credential text (DL1:...) or a Credential")
 
 
+def _bound_times(cose: bytes, public_key: PublicKey) -> tuple[datetime, datetime]:
+    """(iat, exp) of a credential after checking it names ``public_key`` in ``cnf``."""
+    claims = decode_claims(decode_sign1(cose, protected_labels=CREDENTIAL_HEADER_LABELS).payload)
+    cnf = claims.extra.get(_CNF)
+    if cnf is None:
+        raise HolderBindingInvalid(
+            "the credential is not bound to a device key (issue it with holder_key=)",
+            bound=False,
+        )
+    if decode_cnf(cnf) != public_key:
+        raise HolderBindingInvalid("the credential is bound to another device key")
+    return claims.issued_at, claims.expires_at
+
+
 class Holder:
     """A holder's wallet entry: one device-bound credential and the device key it names.
 
-    Construction checks the credential's structure and that its ``cnf`` claim names this
+    ``credential`` is one credential, or a wallet of several by view name (as
+    :meth:`~qrseal.issuer.Issuer.sign_views` returns them), all bound to this device.
+    Construction checks each credential's structure and that its ``cnf`` claim names this
     device's public key; it does NOT verify the issuer's signature (a wallet usually has no
     trust store; it received the credential from its issuer over an authenticated channel).
     ``device_signer`` is keyword-only (positional is deprecated). ``compress`` is passed to
@@ -89,11 +106,20 @@ class Holder:
     ``InvalidKey`` or ``InvalidArgument`` for an unusable device signer.
     """
 
-    __slots__ = ("_compress", "_cose", "_expires_at", "_issued_at", "_signer")
+    __slots__ = (
+        "_compress",
+        "_cose",
+        "_default",
+        "_expires_at",
+        "_issued_at",
+        "_signer",
+        "_times",
+        "_views",
+    )
 
     def __init__(
         self,
-        credential: str | Credential,
+        credential: str | Credential | Mapping[str, str | Credential],
         _device_signer: DeviceSigner | PrivateKey | None = None,
         /,
         *,
@@ -116,22 +142,22 @@ class Holder:
             check_key_algorithm(alg, public_key)
         except AlgorithmNotAllowed as exc:
             raise InvalidKey(exc.message) from exc
-        cose = _credential_bytes(credential)
-        claims = decode_claims(
-            decode_sign1(cose, protected_labels=CREDENTIAL_HEADER_LABELS).payload
-        )
-        cnf = claims.extra.get(_CNF)
-        if cnf is None:
-            raise HolderBindingInvalid(
-                "the credential is not bound to a device key (issue it with holder_key=)",
-                bound=False,
-            )
-        if decode_cnf(cnf) != public_key:
-            raise HolderBindingInvalid("the credential is bound to another device key")
-        self._cose = cose
+        if isinstance(credential, Mapping):
+            if not credential:
+                raise InvalidArgument("a Holder needs at least one credential")
+            if not all(isinstance(name, str) and name for name in credential):
+                raise InvalidArgument("views are named by non-empty strings")
+            named = {name: _credential_bytes(c) for name, c in credential.items()}
+        else:
+            named = {"": _credential_bytes(credential)}
+        times = {name: _bound_times(cose, public_key) for name, cose in named.items()}
+        default = "full" if "full" in named else next(iter(named))
+        self._views = named
+        self._times = times
+        self._default = default
+        self._cose = named[default]
         self._signer: DeviceSigner = device_signer
-        self._issued_at = claims.issued_at
-        self._expires_at = claims.expires_at
+        self._issued_at, self._expires_at = times[default]
         self._compress = compress
 
     @property
@@ -158,28 +184,50 @@ class Holder:
         driving school keeping a record. A verifier reports it as ``static``."""
         return pack(self._cose, DL_FORMAT, compress=False)
 
+    @property
+    def views(self) -> tuple[str, ...]:
+        """The names of the views this wallet holds (empty for a single credential)."""
+        return tuple(name for name in self._views if name)
+
     def present(
-        self, *, now: datetime, nonce: bytes | None = None, audience: str | None = None
+        self,
+        *,
+        now: datetime,
+        nonce: bytes | None = None,
+        audience: str | None = None,
+        view: str | None = None,
     ) -> str:
         """A fresh live code (``DP1:...``) signed by the device key at ``now``.
+
+        ``view`` picks the credential of that view from a wallet made of several
+        (``Holder({"full": ..., "rental": ..., "age": ...}, ...)``, as
+        :meth:`~qrseal.issuer.Issuer.sign_views` issues them); default: ``full`` if held,
+        else the first. A verifier sees only that view's elements (docs/format.md §17).
 
         ``nonce`` (8-64 bytes) is a challenge the verifier gave; ``audience`` (at most 64
         UTF-8 bytes) names the verifier the code is meant for. Regenerate every
         :data:`qrseal.licence.profile.DEFAULT_REFRESH` (30 s): verifiers accept a code for 60 s by
         default. Raises ``InvalidArgument`` (naive ``now``, bad nonce or audience),
         ``Expired`` when the credential has expired at ``now``, and whatever the device
-        signer raises.
+        signer raises; ``InvalidArgument`` for a view the wallet does not hold.
         """
         now = require_utc(now)
-        if now >= self._expires_at:
+        name = self._default if view is None else view
+        cose = self._views.get(name) if isinstance(name, str) and (view is None or name) else None
+        if cose is None:
+            raise InvalidArgument(
+                f"this wallet holds no view {view!r}; it holds {sorted(self.views)}"
+            )
+        expires_at = self._times[name][1]
+        if now >= expires_at:
             raise Expired(
                 "the credential has expired: fetch a fresh one from the issuer",
-                expired_at=self._expires_at,
+                expired_at=expires_at,
                 now=now,
             )
         signer = self._signer
         data = encode_presentation(
-            self._cose,
+            cose,
             alg=signer.algorithm,
             sign=signer.sign,
             presented_at=now,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,6 +10,7 @@ from .errors import InvalidArgument, LicenceNotIssuable, LicenceProblem
 from .licence.model import Licence
 from .licence.profile import DEFAULT_VALIDITY, DL_FORMAT, LICENCE_CLAIM, MAX_VALIDITY
 from .licence.rules import describe
+from .licence.views import DEFAULT_AGE_THRESHOLDS, View, resolve_view, view_elements
 from .status.lists import StatusClaimKey
 from .status.reference import StatusReference, encode_status_claim
 from .wire.cose import PublicKey, encode_sign1
@@ -104,8 +105,15 @@ class Issuer:
         cti: bytes | None = None,
         holder_key: PublicKey | None = None,
         status: StatusReference | None = None,
+        view: str | View | None = None,
+        age_thresholds: Iterable[int] = DEFAULT_AGE_THRESHOLDS,
     ) -> Credential:
         """Sign ``licence`` at ``now`` for ``valid_for``; return text and bytes.
+
+        ``view`` (a :class:`~qrseal.licence.views.View` or a built-in name: ``full``,
+        ``rental``, ``age``, ``age_over_NN``) signs only that view's elements, the age
+        elements computed here at ``now`` for the ``age_thresholds`` attested
+        (docs/format.md §17); without it the issuer's ``fields`` travel, as before.
 
         ``holder_key`` binds the credential to the holder's device public key (the ``cnf``
         claim, RFC 8747): only presentations signed by that key are then accepted as live
@@ -139,7 +147,14 @@ class Issuer:
         if warnings and self._strict:
             message = f"refused (strict): {describe(warnings)}"
             raise LicenceNotIssuable(message, field=warnings[0].field, problems=warnings)
-        extra: dict[int, object] = {LICENCE_CLAIM: _sorted_top(licence.to_cbor_map(self._fields))}
+        elements = (
+            licence.to_cbor_map(self._fields)
+            if view is None
+            else view_elements(licence, view, now=now, thresholds=age_thresholds)
+        )
+        if not elements:
+            raise InvalidArgument(f"the licence holds none of the elements of view {view!r}")
+        extra: dict[int, object] = {LICENCE_CLAIM: _sorted_top(elements)}
         if holder_key is not None:
             extra[_CNF] = encode_cnf(holder_key)  # built in deterministic key order
         if status is not None:
@@ -168,6 +183,40 @@ class Issuer:
             claims.expires_at.replace(microsecond=0),
             warnings,
         )
+
+    def sign_views(
+        self,
+        licence: Licence,
+        *,
+        now: datetime,
+        holder_key: PublicKey,
+        views: Iterable[str | View] = ("full", "rental", "age"),
+        valid_for: timedelta = DEFAULT_VALIDITY,
+        not_before: datetime | None = None,
+        status: StatusReference | None = None,
+        age_thresholds: Iterable[int] = DEFAULT_AGE_THRESHOLDS,
+    ) -> Mapping[str, Credential]:
+        """One credential per view, each bound to ``holder_key``, by view name: what a
+        holder's wallet keeps (:class:`~qrseal.holder.Holder` takes the mapping) to show
+        each verifier only the view it needs (docs/format.md §17). Raises as :meth:`sign`,
+        and ``InvalidArgument`` for two views of one name."""
+        thresholds = tuple(age_thresholds)
+        out: dict[str, Credential] = {}
+        for item in views:
+            resolved = resolve_view(item)
+            if resolved.name in out:
+                raise InvalidArgument(f"two views named {resolved.name!r}")
+            out[resolved.name] = self.sign(
+                licence,
+                now=now,
+                valid_for=valid_for,
+                not_before=not_before,
+                holder_key=holder_key,
+                status=status,
+                view=resolved,
+                age_thresholds=thresholds,
+            )
+        return out
 
     def issue(
         self,

@@ -85,6 +85,7 @@ def policy(spec: dict[str, Any] | None) -> Policy:
         max_data_age=None if age is None else timedelta(seconds=age),
         expected_nonce=None if nonce is None else bytes.fromhex(nonce),
         expected_audience=spec.get("expected_audience"),
+        required_fields=frozenset(spec["required_fields"]) if "required_fields" in spec else None,
     )
 
 

@@ -115,6 +115,25 @@ def parse_nonce(value: str) -> bytes:
     return nonce
 
 
+def parse_names(value: str) -> tuple[str, ...]:
+    """A comma-separated list of names (views or data elements), none empty."""
+    names = tuple(part.strip() for part in value.split(","))
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"an empty name in {value!r}")
+    return names
+
+
+def parse_thresholds(value: str) -> tuple[int, ...]:
+    """A comma-separated list of ages 0-99 (the age_over_NN an issuer attests)."""
+    try:
+        ages = tuple(int(part) for part in value.split(","))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of ages: {value!r}") from exc
+    if not all(0 <= age <= 99 for age in ages):
+        raise argparse.ArgumentTypeError("ages are 0-99")
+    return ages
+
+
 def add_now_option(parser: argparse.ArgumentParser) -> None:
     """``--now``: a fixed time instead of the clock, for reproducible runs and tests."""
     parser.add_argument(

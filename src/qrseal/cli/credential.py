@@ -20,10 +20,13 @@ from ..issuer import Issuer
 from ..licence.fields import JsonView
 from ..licence.model import Licence
 from ..licence.profile import DEFAULT_REFRESH
+from ..licence.views import DEFAULT_AGE_THRESHOLDS
+from ..licence.writers import write_json_fields
 from ..qr.render import Ecc, render_png, render_svg, render_terminal
 from ..status.lists import StatusClaimKey
 from ..status.reference import StatusReference, decode_status_claim
 from ..verifier import inspect_unverified
+from ..wire.algorithms import PublicKey
 from ..wire.cwt import Claim
 from ..wire.keys import load_private_key_pem, load_public_key_pem
 from .args import UsageError, credential_text, now_of, password_of, read_bytes
@@ -48,6 +51,8 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("--status-uri and --status-idx go together")
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
     issuer = Issuer(signer=key, issuer=args.issuer, strict=args.strict)
+    if args.views is not None or args.age_thresholds is not None:
+        return _issue_views(args, out, issuer, licence, holder_key, status)
     credential = issuer.sign(
         licence, now=now_of(args), valid_for=args.valid_for, holder_key=holder_key, status=status
     )
@@ -65,12 +70,54 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _issue_views(
+    args: argparse.Namespace,
+    out: TextIO,
+    issuer: Issuer,
+    licence: Licence,
+    holder_key: PublicKey | None,
+    status: StatusReference | None,
+) -> int:
+    """``issue --views``: one credential per view, printed as a JSON wallet {view: text}."""
+    if holder_key is None:
+        raise UsageError("--views issues live-only view credentials: give --holder-key")
+    if args.png or args.svg:
+        raise UsageError("--views prints a JSON wallet; draw each view with `present --view`")
+    wallet = issuer.sign_views(
+        licence,
+        now=now_of(args),
+        holder_key=holder_key,
+        views=args.views or ("full", "rental", "age"),
+        valid_for=args.valid_for,
+        status=status,
+        age_thresholds=args.age_thresholds or DEFAULT_AGE_THRESHOLDS,
+    )
+    json.dump({name: c.text for name, c in wallet.items()}, out, indent=2)
+    print(file=out)
+    return 0
+
+
+def _wallet_of(text: str) -> str | dict[str, str]:
+    """A credential text, or the {view: text} wallet ``issue --views`` printed."""
+    if not text.startswith("{"):
+        return text
+    try:
+        wallet = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"not a credential text nor a JSON wallet: {exc}") from exc
+    if not isinstance(wallet, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in wallet.items()
+    ):
+        raise UsageError("a JSON wallet maps view names to credential texts")
+    return wallet
+
+
 def run_present(args: argparse.Namespace, out: TextIO) -> int:
     """Print (or, with ``--watch``, draw and keep refreshing) a live code."""
     device_key = load_private_key_pem(read_bytes(args.device_key), password_of(args))
     if args.watch and args.now is not None and args.count is None:
         raise UsageError("with --now the clock is simulated: give --count to end --watch")
-    holder = Holder(credential_text(args), device_signer=device_key)
+    holder = Holder(_wallet_of(credential_text(args)), device_signer=device_key)
     interval = timedelta(seconds=args.watch) if args.watch else DEFAULT_REFRESH
     frames: int | None = args.count if args.count is not None else (None if args.watch else 1)
     # With --now the clock is simulated: frames are `interval` apart without waiting.
@@ -79,7 +126,7 @@ def run_present(args: argparse.Namespace, out: TextIO) -> int:
     try:
         while frames is None or frame < frames:
             now = start + frame * interval if start is not None else datetime.now(UTC)
-            code = holder.present(now=now, nonce=args.nonce, audience=args.audience)
+            code = holder.present(now=now, nonce=args.nonce, audience=args.audience, view=args.view)
             if args.png:
                 Path(args.png).write_bytes(render_png(code, ecc=Ecc.M, scale=args.scale))
             if args.watch:
@@ -134,6 +181,8 @@ def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
         report["audience"] = info.audience
     if info.licence is not None:
         report["licence"] = info.licence.to_json()
+    elif info.elements is not None:  # a partial disclosure view
+        report["elements"] = write_json_fields(info.elements)
     if info.problem is not None:
         report["problem"] = info.problem.reason.value
     json.dump(report, out, ensure_ascii=False, indent=2)

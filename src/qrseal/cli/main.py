@@ -31,8 +31,10 @@ from .args import (
     add_now_option,
     parse_duration,
     parse_index,
+    parse_names,
     parse_nonce,
     parse_positive_int,
+    parse_thresholds,
 )
 from .schema import add_schema_command
 from .status import add_max_entries_option, add_status_commands, run_status
@@ -113,6 +115,19 @@ def make_parser() -> argparse.ArgumentParser:
         help="refuse to sign a licence with warnings (printed to stderr either way): an "
         "expired document, status letters that forbid driving, 12 points with status A, ...",
     )
+    p.add_argument(
+        "--views",
+        type=parse_names,
+        metavar="NAME,...",
+        help="issue one credential per disclosure view (full, rental, age, age_over_NN), "
+        "printed as a JSON wallet {view: text}; needs --holder-key",
+    )
+    p.add_argument(
+        "--age-thresholds",
+        type=parse_thresholds,
+        metavar="NN,...",
+        help="the age_over_NN the issuer attests (default 16,18,21,60,70)",
+    )
     p.add_argument("--png", help="also write the QR code as PNG")
     p.add_argument("--svg", help="also write the QR code as SVG")
     p.add_argument("--ecc", choices=[e.value for e in Ecc], default="M")
@@ -175,6 +190,12 @@ def make_parser() -> argparse.ArgumentParser:
         "the issuer's own limit)",
     )
     p.add_argument(
+        "--require-fields",
+        type=parse_names,
+        metavar="NAME,...",
+        help="refuse a code whose disclosure view does not show these data elements",
+    )
+    p.add_argument(
         "--require-live",
         action="store_true",
         help="accept only live codes (DP1); refuse static credentials and screenshots of them "
@@ -206,8 +227,11 @@ def make_parser() -> argparse.ArgumentParser:
     add_now_option(p)
 
     p = sub.add_parser("present", help="show a fresh live code (DP1) signed by the device key")
-    p.add_argument("text", nargs="?", help="the device-bound credential text (DL1:...)")
-    p.add_argument("--file", help="read the credential text from a file")
+    p.add_argument(
+        "text", nargs="?", help="the device-bound credential text (DL1:...) or a JSON wallet"
+    )
+    p.add_argument("--file", help="read the credential text (or JSON wallet) from a file")
+    p.add_argument("--view", help="the disclosure view to show, from a JSON wallet (issue --views)")
     p.add_argument("--device-key", required=True, help="the holder device private key PEM")
     p.add_argument("--password-env", help="env variable holding the device key's password")
     p.add_argument("--nonce", type=parse_nonce, help="a verifier's challenge (hex) to include")

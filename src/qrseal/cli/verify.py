@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TextIO
 
 from ..errors import QrsealError
+from ..licence.writers import write_json_fields
 from ..status.snapshots import StatusResult
 from ..verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier
 from ..wire.keys import load_public_key_pem
@@ -66,6 +67,7 @@ def run_verify(args: argparse.Namespace, out: TextIO) -> int:
         status_unavailable=STATUS_POLICIES[args.status_unavailable],
         require_status=args.require_status,
         max_validity=args.max_validity,
+        required_fields=None if args.require_fields is None else frozenset(args.require_fields),
     )
     if args.require_status and not args.status:
         raise UsageError("--require-status needs --status DIR")
@@ -125,8 +127,37 @@ def _status_row(status: StatusResult) -> str:
     return f"{status.meaning.value} (snapshot of {_age(status.snapshot_age)}{stale})"
 
 
+def _shown_as(verified: VerifiedLicence) -> tuple[str, str]:
+    if verified.presentation is PresentationKind.LIVE and verified.presentation_age is not None:
+        seconds = int(verified.presentation_age.total_seconds())
+        when = f"{seconds} s ago" if seconds >= 0 else f"{-seconds} s ahead of this clock"
+        return ("shown as", f"LIVE code, signed by the holder's device key {when} (亮码)")
+    bound = ", device-bound" if verified.holder_bound else ""
+    return ("shown as", f"STATIC credential{bound}: a screenshot or copy would look the same")
+
+
+def _view_summary(verified: VerifiedLicence) -> str:
+    """The verdict for a partial disclosure view: each shown element, then what is withheld."""
+    rows = [_shown_as(verified)]
+    for name, value in write_json_fields(verified.elements).items():
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        rows.append((name, shown))
+    rows.append(("withheld", ", ".join(sorted(verified.withheld)) or "-"))
+    rows.append(
+        ("issuer", f"{verified.issuer} (kid {verified.kid.hex()}, {verified.algorithm.name})")
+    )
+    if verified.status is not None:
+        rows.append(("status list", _status_row(verified.status)))
+    width = max(11, *(len(label) + 1 for label, _ in rows))
+    lines = ["VALID  disclosure view of an electronic driving licence, signature verified offline"]
+    lines += [f"  {label:<{width}}{value}" for label, value in rows]
+    return "\n".join(lines)
+
+
 def summary(verified: VerifiedLicence) -> str:
-    """A human-readable verdict for a verified licence."""
+    """A human-readable verdict for a verified licence (or the view of one it shows)."""
+    if verified.is_partial:
+        return _view_summary(verified)
     lic = verified.licence
     today = verified.verified_at.date()
     national = lic.full_name_national_character or (
@@ -164,18 +195,7 @@ def summary(verified: VerifiedLicence) -> str:
             f"signed {verified.issued_at:%Y-%m-%d %H:%MZ}, valid until {verified.expires_at:%Y-%m-%d %H:%MZ}",
         )
     )
-    if verified.presentation is PresentationKind.LIVE and verified.presentation_age is not None:
-        seconds = int(verified.presentation_age.total_seconds())
-        when = f"{seconds} s ago" if seconds >= 0 else f"{-seconds} s ahead of this clock"
-        rows.insert(
-            0,
-            ("shown as", f"LIVE code, signed by the holder's device key {when} (亮码)"),
-        )
-    else:
-        bound = ", device-bound" if verified.holder_bound else ""
-        rows.insert(
-            0, ("shown as", f"STATIC credential{bound}: a screenshot or copy would look the same")
-        )
+    rows.insert(0, _shown_as(verified))
     warnings = verified.warnings()
     lines = ["VALID  electronic driving licence, signature verified offline"]
     lines += [f"  {label:<11}{value}" for label, value in rows]

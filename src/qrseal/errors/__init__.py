@@ -90,6 +90,7 @@ from .input import (
 )
 from .presentation import (
     AudienceMismatch,
+    FieldsWithheld,
     HolderBindingInvalid,
     NonceMismatch,
     PresentationInFuture,
@@ -128,6 +129,7 @@ __all__ = [
     "CertificateUntrusted",
     "DataTooOld",
     "Expired",
+    "FieldsWithheld",
     "HolderBindingInvalid",
     "InputError",
     "InvalidArgument",

@@ -82,6 +82,8 @@ class Reason(StrEnum):
     STRUCTURED_APPEND = "structured_append"
     # issue 9: verifier policy
     VALIDITY_TOO_LONG = "validity_too_long"
+    # issue 13: disclosure views
+    FIELDS_WITHHELD = "fields_withheld"
 
 
 class QrsealError(Exception):

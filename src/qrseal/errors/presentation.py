@@ -9,6 +9,7 @@ from .base import PresentationError, Reason
 
 __all__ = [
     "AudienceMismatch",
+    "FieldsWithheld",
     "HolderBindingInvalid",
     "NonceMismatch",
     "PresentationInFuture",
@@ -93,3 +94,15 @@ class PresentationReplayed(PresentationError):
     def __init__(self, message: str, *, presented_at: datetime) -> None:
         super().__init__(message)
         self.presented_at = presented_at
+
+
+class FieldsWithheld(PresentationError):
+    """The code shows a view without elements the verifier needs: its policy requires them
+    (``Policy(required_fields=...)``), or the caller asked for the whole licence of a
+    partial view. ``missing`` names the elements that were not disclosed."""
+
+    reason = Reason.FIELDS_WITHHELD
+
+    def __init__(self, message: str, *, missing: frozenset[str]) -> None:
+        super().__init__(message)
+        self.missing = missing

@@ -39,10 +39,10 @@ from __future__ import annotations
 
 import re
 import warnings as _warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from ..errors import InvalidArgument, LicenceProblem
 from . import china as cn
@@ -337,35 +337,7 @@ class Licence:
         if at is not None:
             _deprecated("at", "now")
             now = at
-        instant = now if isinstance(now, datetime) else None
-        if instant is None:
-            today = require_date(now, "now")
-        elif instant.utcoffset() is None:
-            raise InvalidArgument("check_at needs a timezone-aware datetime")
-        else:
-            try:
-                today = instant.astimezone(cn.CN_UTC_OFFSET).date()
-            except OverflowError as exc:
-                raise InvalidArgument("check_at time is out of range") from exc
-        found: list[Found] = []
-        for name, day in ((_BIRTH, self.birth_date), (_FIRST, self.first_issue_date)):
-            if day > today:
-                found.append((name, _IN_FUTURE, f"after {today}"))
-        if self.issue_date > today:
-            found.append((_ISSUED, _IN_FUTURE, f"after {today}"))
-        groups: tuple[tuple[str, tuple[DomesticPrivilege | DrivingPrivilege, ...]], ...] = (
-            (_DOMESTIC, self.domestic_privileges),
-            (_DRIVING, self.driving_privileges),
-        )
-        for group, privileges in groups:
-            for i, privilege in enumerate(privileges):
-                if privilege.issue_date is not None and privilege.issue_date > today:
-                    found.append((f"{group}[{i}].issue_date", _IN_FUTURE, f"after {today}"))
-        for name, moment in ((_CAPTURED, self.portrait_capture_date), (_AS_OF, self.points_as_of)):
-            if moment is None:
-                continue
-            if moment > instant if instant else moment.astimezone(cn.CN_UTC_OFFSET).date() > today:
-                found.append((name, _IN_FUTURE, f"after {now}"))
+        found = _future_problems(lambda name: getattr(self, name), now)
         if found:
             raise invalid(found)
 
@@ -419,6 +391,53 @@ _CHECK: Final = StructChecker(
     {FieldKind.DOMESTIC: DomesticPrivilege, FieldKind.DRIVING: DrivingPrivilege},
     licence_cross_problems,
 )
+
+
+def _future_problems(get: Callable[[str], Any], now: date | datetime | None) -> list[Found]:
+    """The ``in_future`` findings of :meth:`Licence.check_at`, on the fields ``get`` gives
+    (None for a field a partial view does not show)."""
+    instant = now if isinstance(now, datetime) else None
+    if instant is None:
+        today = require_date(now, "now")
+    elif instant.utcoffset() is None:
+        raise InvalidArgument("check_at needs a timezone-aware datetime")
+    else:
+        try:
+            today = instant.astimezone(cn.CN_UTC_OFFSET).date()
+        except OverflowError as exc:
+            raise InvalidArgument("check_at time is out of range") from exc
+    found: list[Found] = []
+    for name in (_BIRTH, _FIRST, _ISSUED):
+        day = get(name)
+        if day is not None and day > today:
+            found.append((name, _IN_FUTURE, f"after {today}"))
+    for group in (_DOMESTIC, _DRIVING):
+        for i, privilege in enumerate(get(group) or ()):
+            if privilege.issue_date is not None and privilege.issue_date > today:
+                found.append((f"{group}[{i}].issue_date", _IN_FUTURE, f"after {today}"))
+    for name in (_CAPTURED, _AS_OF):
+        moment = get(name)
+        if moment is None:
+            continue
+        if moment > instant if instant else moment.astimezone(cn.CN_UTC_OFFSET).date() > today:
+            found.append((name, _IN_FUTURE, f"after {now}"))
+    return found
+
+
+def check_fields_at(values: Mapping[str, object], now: datetime) -> None:
+    """:meth:`Licence.check_at` on the fields of a partial view (those it shows): raises
+    :class:`InvalidLicence` (``in_future``) for a date or time after ``now``."""
+    if found := _future_problems(values.get, now):
+        raise invalid(found)
+
+
+def check_fields(values: Mapping[str, object]) -> None:
+    """Validate the fields of a partial view (constructor arguments by name, as
+    :func:`~qrseal.licence.wire.read_cbor_fields` returns them) with each field's own rule
+    (§5.3 text allow-lists, formats, vocabularies); the rules relating fields need the
+    whole licence and do not run. Raises :class:`InvalidLicence`."""
+    if found := _CHECK.field_problems(values):
+        raise invalid(found, ordered=True)
 
 
 def _indexed(group: str, items: tuple[_Privilege, ...]) -> Iterator[tuple[str, _Privilege]]:

@@ -418,6 +418,19 @@ class StructChecker:
         exec("\n".join(lines), env)  # noqa: S102
         return cast(Callable[[object], list[Found]], env["problems"])
 
+    def field_problems(self, values: Mapping[str, object]) -> list[Found]:
+        """The findings of each field's own check on the fields ``values`` holds, and
+        nothing about absent or related fields: the check of a partial view (§17), which
+        shows some fields and withholds the rest."""
+        found: list[Found] = []
+        later: list[Found] = []
+        for name, _, check in self._fields:
+            value = values.get(name)
+            if value is not None and (findings := check(value)):
+                for code, message in findings:
+                    (later if code in _RULE_CODES else found).append((name, code, message))
+        return found + later
+
     def all_problems(self, obj: object) -> list[Found]:
         """Every finding on ``obj``: each field by itself, then the rules relating fields
         that passed their own checks; ``[]`` when ``obj`` is valid."""

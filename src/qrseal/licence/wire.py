@@ -57,6 +57,7 @@ __all__ = [
     "JSON_TIME_FORMAT",
     "derived",
     "read_cbor",
+    "read_cbor_fields",
     "read_json",
     "suggest",
 ]
@@ -510,6 +511,20 @@ def read_cbor(obj: object) -> dict[str, Any]:
     found += _missing(values, _REQUIRED, "", found)
     if found:
         raise invalid(found, ordered=True)
+    return values
+
+
+def read_cbor_fields(obj: object) -> dict[str, Any]:
+    """Constructor arguments by name from the compact map of a partial view (§17): every
+    field decoded as :func:`read_cbor` decodes it, the derivable ones restored when what
+    they derive from is there, nothing required. Raises only InvalidLicence."""
+    found: _Problems = []
+    values = _read(_CBOR, obj, "", found)
+    if values is None or found:
+        raise invalid(found, ordered=True)
+    for name, _, value in derived(values):
+        if name != _SIGN or values:  # the UN sign is the profile's: shown with any field
+            values.setdefault(name, value)
     return values
 
 

@@ -7,10 +7,10 @@ Reached through ``Licence.to_json``/``to_cbor_map``.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from enum import IntEnum
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import Any, Final
 
 import cbor2
@@ -33,7 +33,7 @@ from .fields import (
 from .privileges import DomesticPrivilege, DrivingPrivilege
 from .wire import CBOR_EPOCH, derived
 
-__all__ = ["write_cbor", "write_json"]
+__all__ = ["write_cbor", "write_json", "write_json_fields"]
 
 _K = FieldKind
 _EPOCH: Final = CBOR_EPOCH
@@ -81,6 +81,15 @@ def _write_json(struct: Struct, obj: object) -> dict[str, object]:
 def write_json(licence: object) -> dict[str, object]:
     """``Licence.to_json``: None fields omitted except ``expiry_date``."""
     return _write_json(LICENCE, licence)
+
+
+def write_json_fields(values: Mapping[str, object]) -> dict[str, object]:
+    """The unified JSON of some fields (a partial view, §17), by name, in field order;
+    other names (age elements) are copied as they are."""
+    whole = SimpleNamespace(**{str(name): values.get(name) for name in LICENCE.specs})
+    out = {name: value for name, value in _write_json(LICENCE, whole).items() if name in values}
+    out.update({name: value for name, value in values.items() if name not in LICENCE.specs})
+    return out
 
 
 def _cbor_date_tag(day: date) -> cbor2.CBORTag:

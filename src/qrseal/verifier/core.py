@@ -11,6 +11,7 @@ from ..errors import (
     AlgorithmNotAllowed,
     AmbiguousImage,
     DataTooOld,
+    FieldsWithheld,
     HolderBindingInvalid,
     InvalidArgument,
     IssuerMismatch,
@@ -19,12 +20,13 @@ from ..errors import (
     MalformedCose,
     PresentationRequired,
 )
-from ..licence.model import Licence
+from ..licence.model import check_fields_at
 from ..licence.profile import (
     DEVICE_ALGORITHMS,
     DP_FORMAT,
     LICENCE_CLAIM,
 )
+from ..licence.views import decode_disclosure
 from ..status.check import StatusChecker
 from ..status.snapshots import StatusSnapshots
 from ..trust.entries import DRIVING_LICENCE, check_entry_scope, check_entry_state
@@ -55,6 +57,11 @@ from .policy import Policy
 from .result import VerifiedLicence
 
 _CNF = int(Claim.CNF)
+_JURISDICTION, _DOMESTIC, _POINTS_AS_OF = (
+    "issuing_jurisdiction",
+    "domestic_privileges",
+    "points_as_of",
+)
 _KID = int(HeaderLabel.KID)
 
 
@@ -222,25 +229,41 @@ class Verifier:
         raw = claims.extra.get(LICENCE_CLAIM)
         if raw is None:
             raise MalformedClaims(f"the licence claim ({LICENCE_CLAIM}) is missing")
-        licence = Licence.from_cbor_map(raw)
-        licence.check_at(claims.issued_at)
+        # A whole licence, or the elements of one view (docs/format.md §17).
+        disclosure = decode_disclosure(raw)
+        licence = disclosure.licence
+        elements = disclosure.elements
+        if licence is not None:
+            licence.check_at(claims.issued_at)
+        else:  # the same rule on what a partial view shows
+            check_fields_at(elements, claims.issued_at)
+        required = policy.required_fields
+        if required is not None and not required <= disclosure.disclosed:
+            missing = required - disclosure.disclosed
+            raise FieldsWithheld(
+                f"the code does not show {', '.join(sorted(missing))}", missing=missing
+            )
         if entry is not None:  # may this key sign for this jurisdiction and these classes?
+            # A view that withholds the jurisdiction passes only a country-level entry.
+            jurisdiction = elements.get(_JURISDICTION)
+            privileges = elements.get(_DOMESTIC, ())
             check_entry_scope(
                 entry,
-                jurisdiction=licence.issuing_jurisdiction,
+                jurisdiction=jurisdiction if isinstance(jurisdiction, str) else None,
                 credential_type=DRIVING_LICENCE,
-                classes=[p.class_code for p in licence.domestic_privileges]
-                if entry.classes
+                classes=[p.class_code for p in privileges]
+                if entry.classes and isinstance(privileges, tuple)
                 else (),
             )
-        as_of = licence.points_as_of or claims.issued_at
+        as_of_value = elements.get(_POINTS_AS_OF)
+        as_of = as_of_value if isinstance(as_of_value, datetime) else claims.issued_at
         age = now - as_of
         if policy.max_data_age is not None and age > policy.max_data_age:
             raise DataTooOld("licence data is older than the policy allows", as_of=as_of, now=now)
         checker = self._status
         status = None if checker is None else checker.check(claims, now)
         return VerifiedLicence(
-            licence=licence,
+            disclosure=disclosure,
             issuer=claims.issuer,
             kid=key.kid,
             algorithm=alg,

@@ -23,6 +23,7 @@ from ..licence.profile import (
     DP_FORMAT,
     LICENCE_CLAIM,
 )
+from ..licence.views import decode_disclosure
 from ..wire.algorithms import Algorithm
 from ..wire.cose import (
     Sign1,
@@ -91,6 +92,8 @@ class UnverifiedCredential:
     presented_at: datetime | None = None
     nonce: bytes | None = None
     audience: str | None = None
+    #: The elements of a disclosure view (docs/format.md §17), whole licence or partial.
+    elements: Mapping[str, object] | None = None
 
 
 def inspect_unverified(text: str | bytes, *, policy: Policy | None = None) -> UnverifiedCredential:
@@ -125,12 +128,14 @@ def inspect_unverified(text: str | bytes, *, policy: Policy | None = None) -> Un
         problem = problem or exc
     claims: Claims | None = None
     licence: Licence | None = None
+    elements: Mapping[str, object] | None = None
     try:
         claims = decode_claims(msg.payload)
         raw = claims.extra.get(LICENCE_CLAIM)
         if raw is None:
             raise MalformedClaims("licence claim missing")
-        licence = Licence.from_cbor_map(raw)
+        disclosure = decode_disclosure(raw)
+        licence, elements = disclosure.licence, disclosure.elements
     except QrsealError as exc:
         problem = problem or exc
     return UnverifiedCredential(
@@ -147,4 +152,5 @@ def inspect_unverified(text: str | bytes, *, policy: Policy | None = None) -> Un
         None if proof is None else proof.presented_at,
         None if proof is None else proof.nonce,
         None if proof is None else proof.audience,
+        elements,
     )

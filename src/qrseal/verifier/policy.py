@@ -15,6 +15,7 @@ from ..licence.profile import (
     DEFAULT_MAX_PRESENTATION_SKEW,
     MAX_VALIDITY,
 )
+from ..licence.views import View
 from ..status.snapshots import WhenUnavailable
 from ..wire.algorithms import Algorithm
 from ..wire.cose import (
@@ -59,6 +60,11 @@ class Policy:
     (the default: reject, ``status_unavailable``) or ``WhenUnavailable.WARN`` (accept, with
     a warning in the result). A list that says revoked or suspended is obeyed even when
     stale. ``require_status`` also rejects credentials that carry no status reference.
+
+    Disclosure views (docs/format.md §17): ``required_fields`` (element names: licence
+    fields, ``age_over_NN``, ``age_in_years``, ``age_birth_year``) refuses a code whose view
+    does not show every one of them (``fields_withheld``); None (the default) accepts any
+    view, and the result says what was shown and withheld.
     """
 
     allowed_algorithms: frozenset[Algorithm] = DEFAULT_ALGORITHMS
@@ -75,6 +81,7 @@ class Policy:
     status_unavailable: WhenUnavailable = WhenUnavailable.REJECT
     require_status: bool = False
     max_validity: timedelta = MAX_VALIDITY  # issue 9: verifier policy
+    required_fields: frozenset[str] | None = None  # issue 13: disclosure views
 
     def __post_init__(self) -> None:
         require_leeway(self.clock_skew, "clock_skew")
@@ -94,6 +101,8 @@ class Policy:
             raise InvalidArgument("max_status_age must not be negative")
         if not isinstance(self.status_unavailable, WhenUnavailable):
             raise InvalidArgument("status_unavailable must be a WhenUnavailable value")
+        if self.required_fields is not None:
+            View("required", self.required_fields)  # checks the element names
 
     @property
     def live_required(self) -> bool:

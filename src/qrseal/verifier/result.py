@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
+    FieldsWithheld,
     LicenceProblem,
 )
 from ..licence.model import Licence
+from ..licence.views import Disclosure
+from ..licence.writers import write_json_fields
 from ..status.check import status_json, status_warning
 from ..status.snapshots import StatusResult
 from ..wire.algorithms import Algorithm
@@ -45,7 +49,7 @@ class VerifiedLicence:
     ``status_unavailable`` entry in :meth:`warnings`.
     """
 
-    licence: Licence
+    disclosure: Disclosure
     issuer: str
     kid: bytes
     algorithm: Algorithm
@@ -58,6 +62,41 @@ class VerifiedLicence:
     # One field, not five: the static path builds this object on every call.
     live: LivePresentation | None = None
     status: StatusResult | None = None
+
+    @property
+    def licence(self) -> Licence:
+        """The whole licence. Raises ``FieldsWithheld`` (``missing``: the required fields not
+        shown) for a code that shows a partial view (docs/format.md §17): read
+        :attr:`elements` then, or require the fields in the policy."""
+        licence = self.disclosure.licence
+        if licence is None:
+            raise FieldsWithheld(
+                "the code shows a partial view, not the whole licence",
+                missing=self.disclosure.withheld,
+            )
+        return licence
+
+    @property
+    def elements(self) -> Mapping[str, object]:
+        """The data elements the code shows, by name (licence fields as in
+        :class:`Licence`, ``age_over_NN`` bools, ``age_in_years``, ``age_birth_year``)."""
+        return self.disclosure.elements
+
+    @property
+    def disclosed(self) -> frozenset[str]:
+        """The names of the elements the code shows."""
+        return self.disclosure.disclosed
+
+    @property
+    def withheld(self) -> frozenset[str]:
+        """The elements every licence holds that this code does not show (empty for a whole
+        licence). Whether optional elements exist is not revealed."""
+        return self.disclosure.withheld
+
+    @property
+    def is_partial(self) -> bool:
+        """Whether the code shows a partial view rather than the whole licence."""
+        return self.disclosure.licence is None
 
     @property
     def presentation(self) -> PresentationKind:
@@ -84,7 +123,8 @@ class VerifiedLicence:
         """Non-fatal findings about the licence data at verification time, and a
         ``status_unavailable`` finding (field ``credential_status``) when the credential was
         accepted without a fresh status snapshot."""
-        found = self.licence.warnings(self.verified_at.date())
+        licence = self.disclosure.licence
+        found = () if licence is None else licence.warnings(self.verified_at.date())
         status = self.status
         if status is not None and status.stale:
             found = (*found, status_warning(status))
@@ -111,8 +151,14 @@ class VerifiedLicence:
             ),
             "holder_bound": self.holder_bound,
             "status": None if self.status is None else status_json(self.status),
-            "drive_permitted": self.licence.drive_permitted(today).value,
-            "licence": self.licence.to_json(),
+            "drive_permitted": None
+            if self.is_partial
+            else self.licence.drive_permitted(today).value,
+            "licence": write_json_fields(self.elements)
+            if self.is_partial
+            else self.licence.to_json(),
+            "disclosed": sorted(self.disclosed),
+            "withheld": sorted(self.withheld),
             "warnings": [
                 {"field": w.field, "code": w.code, "message": w.message} for w in self.warnings()
             ],
