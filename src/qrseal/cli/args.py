@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
-from ..licence.profile import DEFAULT_ALGORITHMS, DEVICE_ALGORITHMS
+from ..licence.profile import DEVICE_ALGORITHMS, ISSUER_ALGORITHMS
 from ..status.snapshots import WhenUnavailable
 from ..wire.algorithms import ALGORITHMS
 from ..wire.presentation import MAX_NONCE_BYTES, MIN_NONCE_BYTES
@@ -32,7 +32,8 @@ __all__ = [
     "read_bytes",
 ]
 
-ALGS: Final = {spec.name: alg for alg, spec in ALGORITHMS.items() if alg in DEFAULT_ALGORITHMS}
+#: The algorithms of ``keygen --alg`` and ``verify --allow-alg`` (the issuer algorithms).
+ALGS: Final = {spec.name: alg for alg, spec in ALGORITHMS.items() if alg in ISSUER_ALGORITHMS}
 #: The algorithms a holder device key may use (``device-keygen --alg``).
 DEVICE_ALGS: Final = {
     spec.name: alg for alg, spec in ALGORITHMS.items() if alg in DEVICE_ALGORITHMS
