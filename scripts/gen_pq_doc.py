@@ -124,7 +124,8 @@ def _scan_lines() -> list[str]:
     lines = [
         f"Screen photos (benchmarks/scan_corpus.py `photo_of_screen`, {data['per_cell']} images "
         f"per severity, seed {data['seed']}; the code drawn at {data['module_px']} px per "
-        "module before the photo; read = the pipeline `qr.scan` returned exactly the text; "
+        "module before the photo; read = the scanning pipeline (`qr.scan_report`) returned "
+        "exactly the text of every symbol; "
         f"times on this project's 2-core machine, command `{data['command']}`):",
         "",
         "| code | QR symbols (version-ECC) | photo frame | mild | moderate | severe "
