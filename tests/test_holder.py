@@ -51,6 +51,7 @@ from qrseal.testing import (
     make_private_key,
     make_trust_store,
     make_verifier,
+    make_verifier_all,
     sample_licence,
     sample_licence_json,
 )
@@ -69,7 +70,8 @@ from tests.support import Cli
 from tests.support import reason_of as _reason
 
 ROOT = Path(__file__).resolve().parents[1]
-DEVICE_ALGS = [Algorithm.ES256, Algorithm.EDDSA]
+DEVICE_ALGS = [Algorithm.ES256, Algorithm.EDDSA, Algorithm.SM2]
+
 NOW_TEXT = "2026-11-25T09:00:00Z"
 LATER = FIXED_NOW + timedelta(seconds=10)
 
@@ -110,20 +112,22 @@ def _forge(
 
 
 @pytest.mark.parametrize("device_alg", DEVICE_ALGS, ids=[a.name for a in DEVICE_ALGS])
-@pytest.mark.parametrize("issuer_alg", [Algorithm.ES256, Algorithm.EDDSA], ids=["ES256", "EdDSA"])
+@pytest.mark.parametrize(
+    "issuer_alg", [Algorithm.ES256, Algorithm.EDDSA, Algorithm.SM2], ids=["ES256", "EdDSA", "SM2"]
+)
 def test_live_and_static_round_trip(device_alg: Algorithm, issuer_alg: Algorithm) -> None:
     """A bound credential verifies as live when presented and as static when shown as DL1."""
     holder = make_holder(1, device_alg=device_alg, issuer_alg=issuer_alg)
     code = holder.present(now=FIXED_NOW)
     assert code.startswith("DP1:")
-    live = make_verifier().verify(code, now=LATER)
+    live = make_verifier_all().verify(code, now=LATER)
     assert live.presentation is PresentationKind.LIVE and live.presentation.value == "live"
     assert live.presented_at == FIXED_NOW and live.presentation_age == timedelta(seconds=10)
     assert live.live is not None and live.holder_bound
     assert live.live.device_key == make_device_key(device_alg).public_key()
     assert live.algorithm is issuer_alg
     assert live.licence.to_cbor_map() == sample_licence(1).to_cbor_map()
-    static = make_verifier().verify(holder.static_text(), now=LATER)
+    static = make_verifier_all().verify(holder.static_text(), now=LATER)
     assert static.presentation is PresentationKind.STATIC
     assert static.presented_at is None and static.presentation_age is None
     assert static.holder_bound and static.live is None
@@ -796,7 +800,8 @@ def test_qr_round_trip_through_the_scanner(device_alg: Algorithm) -> None:
     image = qr.render_image(code, scale=4)
     scanned = qr.scan(image)
     assert scanned[0].text == code
-    assert make_verifier().verify_image(image, now=LATER).presentation is PresentationKind.LIVE
+    verifier = make_verifier_all()
+    assert verifier.verify_image(image, now=LATER).presentation is PresentationKind.LIVE
 
 
 def test_terminal_rendering_scans() -> None:

@@ -33,6 +33,7 @@ from qrseal.testing import (
     make_signer,
     make_trust_store,
     make_verifier,
+    make_verifier_all,
     sample_licence,
     sample_licences,
 )
@@ -42,7 +43,7 @@ from qrseal.wire.keys import LocalSigner
 from qrseal.wire.textcodec import TextFormat, pack, unpack
 from tests.support import reason_of as _reason
 
-ALGS = [Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA]
+ALGS = [Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA, Algorithm.SM2, Algorithm.ML_DSA_44]
 
 
 def _forge(
@@ -81,13 +82,30 @@ def test_round_trip_every_sample_every_algorithm(alg: Algorithm, index: int) -> 
     licence = sample_licence(index)
     text = make_issuer(alg).issue(licence, now=FIXED_NOW)
     assert text.startswith("DL1:")
-    result = make_verifier().verify(text, now=FIXED_NOW + timedelta(minutes=5))
+    result = make_verifier_all().verify(text, now=FIXED_NOW + timedelta(minutes=5))
     assert result.algorithm is alg
     assert result.issuer == TEST_ISSUER
     assert result.licence.to_cbor_map() == licence.to_cbor_map()
     assert result.licence.document_number == licence.document_number
     assert result.expires_at - result.issued_at == timedelta(hours=72)
     assert result.data_age == FIXED_NOW + timedelta(minutes=5) - (licence.points_as_of or FIXED_NOW)
+
+
+@pytest.mark.parametrize("alg", [Algorithm.SM2, Algorithm.ML_DSA_44], ids=["SM2", "ML-DSA-44"])
+def test_opt_in_algorithm_refused_by_default_policy(alg: Algorithm) -> None:
+    """A verifier whose policy does not allow SM2 (or ML-DSA-44) refuses such a credential with
+    algorithm_not_allowed even though it trusts the key; allowing it accepts it."""
+    text = make_issuer(alg).issue(sample_licence(0), now=FIXED_NOW)
+    assert _reason(lambda: make_verifier_all(Policy()).verify(text, now=FIXED_NOW)) is (
+        Reason.ALGORITHM_NOT_ALLOWED
+    )
+    only_sm2 = make_verifier_all(Policy(allowed_algorithms=frozenset({Algorithm.SM2})))
+    if alg is Algorithm.SM2:
+        assert only_sm2.verify(text, now=FIXED_NOW).algorithm is alg
+    else:
+        assert _reason(lambda: only_sm2.verify(text, now=FIXED_NOW)) is (
+            Reason.ALGORITHM_NOT_ALLOWED
+        )
 
 
 def test_verified_result_serialises() -> None:

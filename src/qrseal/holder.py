@@ -60,10 +60,10 @@ class DeviceSigner(Protocol):
 
 
 def generate_device_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
-    """A fresh device key: P-256 (ES256, the default: what phone secure elements hold) or
-    Ed25519 (EdDSA). Raises ``InvalidArgument`` for any other algorithm."""
+    """A fresh device key: P-256 (ES256, the default: what phone secure elements hold),
+    Ed25519 (EdDSA) or SM2. Raises ``InvalidArgument`` for any other algorithm."""
     if alg not in DEVICE_ALGORITHMS:
-        raise InvalidArgument(f"a device key is ES256 or EdDSA, not {alg!r}")
+        raise InvalidArgument(f"a device key is ES256, EdDSA or SM2, not {alg!r}")
     return generate_private_key(alg)
 
 
@@ -136,7 +136,7 @@ class Holder:
             device_signer = LocalSigner(device_signer)
         alg = device_signer.algorithm
         if alg not in DEVICE_ALGORITHMS:
-            raise InvalidKey(f"a device key signs with ES256 or EdDSA, not {alg!r}")
+            raise InvalidKey(f"a device key signs with ES256, EdDSA or SM2, not {alg!r}")
         public_key = device_signer.public_key
         try:
             check_key_algorithm(alg, public_key)

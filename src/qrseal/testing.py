@@ -19,18 +19,21 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, Final
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from .errors import InvalidArgument
 from .holder import Holder
 from .issuer import Issuer
 from .licence.model import Licence
+from .licence.profile import DEVICE_ALGORITHMS, ISSUER_ALGORITHMS
 from .trust.store import TrustedKey, TrustStore
 from .verifier import Policy, Verifier
 from .wire.algorithms import ALGORITHMS
 from .wire.cose import Algorithm, PublicKey
 from .wire.keys import LocalSigner, PrivateKey, kid_for
+from .wire.sm2 import N as SM2_ORDER
+from .wire.sm2 import Sm2PrivateKey
 
 __all__ = [
     "FIXED_NOW",
@@ -44,6 +47,7 @@ __all__ = [
     "make_signer",
     "make_trust_store",
     "make_verifier",
+    "make_verifier_all",
     "sample_licence",
     "sample_licence_json",
     "sample_licences",
@@ -64,6 +68,10 @@ def _derive_key(alg: Algorithm, label: str) -> PrivateKey:
     seed = hashlib.sha512(label.encode()).digest()
     if alg is Algorithm.EDDSA:
         return ed25519.Ed25519PrivateKey.from_private_bytes(seed[:32])
+    if alg is Algorithm.ML_DSA_44:
+        return mldsa.MLDSA44PrivateKey.from_seed_bytes(seed[:32])
+    if alg is Algorithm.SM2:
+        return Sm2PrivateKey.derive(int.from_bytes(seed, "big") % (SM2_ORDER - 2) + 1)
     curve = ALGORITHMS[alg].curve if alg in ALGORITHMS else None
     if curve is None:
         raise InvalidArgument(f"no test key for {alg!r}")
@@ -124,10 +132,10 @@ class DeterministicSigner:
 
 
 def make_device_key(alg: Algorithm = Algorithm.ES256, index: int = 0) -> PrivateKey:
-    """A deterministic holder device key (ES256 or EdDSA), distinct from every issuer test
-    key: the same ``(alg, index)`` always gives the same key."""
-    if alg not in (Algorithm.ES256, Algorithm.EDDSA):
-        raise InvalidArgument(f"a device key is ES256 or EdDSA, not {alg!r}")
+    """A deterministic holder device key (ES256, EdDSA or SM2), distinct from every issuer
+    test key: the same ``(alg, index)`` always gives the same key."""
+    if alg not in DEVICE_ALGORITHMS:
+        raise InvalidArgument(f"a device key is ES256, EdDSA or SM2, not {alg!r}")
     return _derive_key(alg, f"qrseal test device key {alg.name} {index}")
 
 
@@ -171,8 +179,17 @@ def make_trust_store(
 
 
 def make_verifier(policy: Policy | None = None) -> Verifier:
-    """A :class:`Verifier` trusting the test keys of every algorithm."""
+    """A :class:`Verifier` trusting the test keys of the default algorithms (ES256, ES384,
+    EdDSA); :func:`make_verifier_all` also trusts and allows SM2 and ML-DSA-44."""
     return Verifier(make_trust_store(), policy)
+
+
+def make_verifier_all(policy: Policy | None = None) -> Verifier:
+    """A :class:`Verifier` trusting the test keys of every issuer algorithm, SM2 and
+    ML-DSA-44 included, under ``policy`` (default: one that allows all of them)."""
+    if policy is None:
+        policy = Policy(allowed_algorithms=ISSUER_ALGORITHMS)
+    return Verifier(make_trust_store(tuple(sorted(ISSUER_ALGORITHMS))), policy)
 
 
 def sample_licence_json(index: int) -> dict[str, Any]:

@@ -76,12 +76,22 @@ def test_draft_status_list_token_rejected_under_another_key() -> None:
     assert info.value.reason is Reason.SIGNATURE_INVALID
 
 
-@pytest.mark.parametrize("alg", [Algorithm.ES256, Algorithm.EDDSA])
+@pytest.mark.parametrize(
+    "alg", [Algorithm.ES256, Algorithm.EDDSA, Algorithm.SM2, Algorithm.ML_DSA_44]
+)
 def test_sign_and_verify_round_trip(alg: Algorithm) -> None:
-    """A signed list verifies into an equal, read-only list with every claim as signed."""
+    """A signed list verifies into an equal, read-only list with every claim as signed
+    (SM2 and ML-DSA-44 when the verifier allows them; refused by the default set)."""
     status_list = sample_list()
     token, signer = signed(status_list, signer=make_signer(alg), issuer="CN-TEST")
-    verified = verify_status_list(token, keys=keys_of(signer), now=NOW + HOUR, expected_uri=URI)
+    allowed = DEFAULT_STATUS_ALGORITHMS | {alg}
+    verified = verify_status_list(
+        token, keys=keys_of(signer), now=NOW + HOUR, expected_uri=URI, allowed=allowed
+    )
+    if alg not in DEFAULT_STATUS_ALGORITHMS:
+        with pytest.raises(QrsealError) as refused:
+            verify_status_list(token, keys=keys_of(signer), now=NOW + HOUR, expected_uri=URI)
+        assert refused.value.reason is Reason.ALGORITHM_NOT_ALLOWED
     assert verified.status_list == status_list and verified.status_list.readonly
     assert (verified.uri, verified.issuer, verified.kid, verified.algorithm) == (
         URI,

@@ -6,20 +6,24 @@ from datetime import timedelta
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from qrseal.errors import (
     QrsealError,
     Reason,
 )
+from qrseal.testing import make_private_key
 from qrseal.trust.lists import (
     Freshness,
     PinnedRoot,
     VerifiedTrustList,
+    decode_trust_list,
     encode_trust_list,
     load_trust_list,
     sign_trust_list,
     verify_trust_list,
 )
+from qrseal.wire.cose import Algorithm
 from qrseal.wire.keys import (
     PrivateKey,
     kid_for,
@@ -167,3 +171,39 @@ def test_roots_sharing_a_kid_are_each_tried_and_the_one_that_verified_is_named()
         with pytest.raises(QrsealError) as info:
             load_trust_list(token, root=roots)
         assert info.value.reason is Reason.SIGNATURE_INVALID
+
+
+@pytest.mark.parametrize("root_alg", [Algorithm.SM2, Algorithm.ML_DSA_44], ids=["SM2", "ML-DSA-44"])
+def test_sm2_and_ml_dsa_roots_and_entries(root_alg: Algorithm) -> None:
+    """A list signed by an SM2 (or ML-DSA-44) root, listing SM2 and ML-DSA-44 issuer keys,
+    verifies; its entries give back the same keys; another root of that algorithm refuses it."""
+    root = make_private_key(root_alg, 120)
+    sm2_key, mldsa_key = (
+        make_private_key(Algorithm.SM2, 121),
+        make_private_key(Algorithm.ML_DSA_44, 122),
+    )
+    token = sign_trust_list(_list(_entry(sm2_key), _entry(mldsa_key)), signer=root)
+    tl = verify_trust_list(token, root=root.public_key(), now=NOW)
+    assert [e.public_key for e in tl.entries] == [sm2_key.public_key(), mldsa_key.public_key()]
+    assert [e.algorithm for e in tl.entries] == [Algorithm.SM2, Algorithm.ML_DSA_44]
+    other = make_private_key(root_alg, 123).public_key()
+    assert _reason(lambda: verify_trust_list(token, root=other, now=NOW)) in (
+        Reason.UNKNOWN_KEY,
+        Reason.SIGNATURE_INVALID,
+    )
+
+
+def test_sm2_entry_off_the_curve_is_refused_at_load() -> None:
+    """An SM2 entry whose point is not on the SM2 curve (a P-256 point under the SM2 OID) is
+    malformed_trust_list when the list is decoded."""
+    sm2_key = make_private_key(Algorithm.SM2, 124)
+    p256_point = OLD.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    good = encode_trust_list(_list(_entry(sm2_key)))
+    spki = sm2_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    forged = good.replace(spki, spki[:-64] + p256_point[1:])
+    assert forged != good
+    assert _reason(lambda: decode_trust_list(forged)) is Reason.MALFORMED_TRUST_LIST

@@ -115,5 +115,24 @@ def test_parse_algorithm_refuses_anything_but_a_known_int(value: object) -> None
 
 
 def test_parse_algorithm_reads_known_ids() -> None:
-    """-7, -35, -36 and -8 are ES256, ES384, ES512 and EdDSA."""
-    assert [parse_algorithm(v) for v in (-7, -35, -36, -8)] == list(Algorithm)
+    """-7, -35, -36 and -8 are ES256, ES384, ES512 and EdDSA; -48 is ML-DSA-44 (RFC 9964) and
+    -65537 (private use) SM2."""
+    assert [parse_algorithm(v) for v in (-7, -35, -36, -8, -48, -65537)] == list(Algorithm)
+
+
+def test_registry_entries_of_sm2_and_ml_dsa() -> None:
+    """SM2 is EC2 with crv -65537 and 64-byte r || s; ML-DSA-44 is AKP with 2,420-byte
+    signatures; neither is an ECDSA entry of cryptography's."""
+    sm2_entry, mldsa_entry = ALGORITHMS[Algorithm.SM2], ALGORITHMS[Algorithm.ML_DSA_44]
+    assert (sm2_entry.key_type, sm2_entry.cose_crv, sm2_entry.signature_length) == (
+        KeyType.EC2,
+        CoseCurve.SM2,
+        64,
+    )
+    assert (mldsa_entry.key_type, mldsa_entry.cose_crv, mldsa_entry.signature_length) == (
+        KeyType.AKP,
+        None,
+        2420,
+    )
+    assert sm2_entry.ecdsa is None and mldsa_entry.ecdsa is None
+    assert (int(KeyType.AKP), int(CoseCurve.SM2)) == (7, -65537)

@@ -170,7 +170,15 @@ def test_sig_structure_matches_vectors() -> None:
 
 
 @pytest.mark.parametrize(
-    "alg", [Algorithm.ES256, Algorithm.ES384, Algorithm.ES512, Algorithm.EDDSA]
+    "alg",
+    [
+        Algorithm.ES256,
+        Algorithm.ES384,
+        Algorithm.ES512,
+        Algorithm.EDDSA,
+        Algorithm.SM2,
+        Algorithm.ML_DSA_44,
+    ],
 )
 def test_sign_then_verify_round_trip(alg: Algorithm) -> None:
     """encode_sign1 output decodes and verifies with the signer's public key, alg and kid protected."""

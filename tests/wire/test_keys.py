@@ -12,7 +12,14 @@ from qrseal.errors import AlgorithmNotAllowed, InvalidKey
 from qrseal.wire import keys
 from qrseal.wire.cose import Algorithm
 
-ALGS = [Algorithm.ES256, Algorithm.ES384, Algorithm.ES512, Algorithm.EDDSA]
+ALGS = [
+    Algorithm.ES256,
+    Algorithm.ES384,
+    Algorithm.ES512,
+    Algorithm.EDDSA,
+    Algorithm.SM2,
+    Algorithm.ML_DSA_44,
+]
 
 
 @pytest.mark.parametrize("alg", ALGS)

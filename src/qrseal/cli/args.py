@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
-from ..licence.profile import DEFAULT_ALGORITHMS, DEVICE_ALGORITHMS
+from ..licence.profile import DEFAULT_ALGORITHMS, DEVICE_ALGORITHMS, ISSUER_ALGORITHMS
 from ..status.snapshots import WhenUnavailable
-from ..wire.algorithms import ALGORITHMS
+from ..wire.algorithms import ALGORITHMS, Algorithm
 from ..wire.presentation import MAX_NONCE_BYTES, MIN_NONCE_BYTES
 
 __all__ = [
@@ -19,7 +19,9 @@ __all__ = [
     "DEVICE_ALGS",
     "STATUS_POLICIES",
     "UsageError",
+    "add_allow_alg_option",
     "add_now_option",
+    "allowed_of",
     "credential_text",
     "now_of",
     "parse_duration",
@@ -32,7 +34,8 @@ __all__ = [
     "read_bytes",
 ]
 
-ALGS: Final = {spec.name: alg for alg, spec in ALGORITHMS.items() if alg in DEFAULT_ALGORITHMS}
+#: The algorithms of ``keygen --alg`` and ``verify --allow-alg`` (the issuer algorithms).
+ALGS: Final = {spec.name: alg for alg, spec in ALGORITHMS.items() if alg in ISSUER_ALGORITHMS}
 #: The algorithms a holder device key may use (``device-keygen --alg``).
 DEVICE_ALGS: Final = {
     spec.name: alg for alg, spec in ALGORITHMS.items() if alg in DEVICE_ALGORITHMS
@@ -40,6 +43,24 @@ DEVICE_ALGS: Final = {
 #: ``verify --status-unavailable``.
 STATUS_POLICIES: Final = {policy.value: policy for policy in WhenUnavailable}  # reject, warn
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def add_allow_alg_option(parser: argparse.ArgumentParser) -> None:
+    """``--allow-alg NAME`` (repeatable): accept an opt-in algorithm (SM2, ML-DSA-44) besides
+    the defaults (ES256, ES384, EdDSA)."""
+    parser.add_argument(
+        "--allow-alg",
+        action="append",
+        default=[],
+        choices=sorted(set(ALGS) - {ALGORITHMS[a].name for a in DEFAULT_ALGORITHMS}),
+        help="also accept signatures with this algorithm (repeatable; default: ES256, ES384, "
+        "EdDSA)",
+    )
+
+
+def allowed_of(args: argparse.Namespace) -> frozenset[Algorithm]:
+    """The algorithms a verifying command accepts: the defaults plus ``--allow-alg``."""
+    return DEFAULT_ALGORITHMS | {ALGS[name] for name in args.allow_alg}
 
 
 class UsageError(Exception):

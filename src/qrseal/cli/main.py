@@ -28,6 +28,7 @@ from .args import (
     DEVICE_ALGS,
     STATUS_POLICIES,
     UsageError,
+    add_allow_alg_option,
     add_now_option,
     parse_duration,
     parse_index,
@@ -138,6 +139,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="credential text (DL1:...)")
     p.add_argument("--file", help="read the credential text from a file")
     p.add_argument("--image", help="read the credential from a QR image (photo or screenshot)")
+    add_allow_alg_option(p)
     p.add_argument(
         "--trust",
         action="append",

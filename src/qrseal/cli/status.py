@@ -41,12 +41,18 @@ from ..status.lists import (
 )
 from ..status.reference import StatusReference
 from ..status.snapshots import DEFAULT_MEANINGS, StatusSnapshots, WhenUnavailable, signer_issuer
-from ..status.token import VerifiedStatusList, sign_status_list, verify_status_list
+from ..status.token import (
+    DEFAULT_STATUS_ALGORITHMS,
+    VerifiedStatusList,
+    sign_status_list,
+    verify_status_list,
+)
 from ..trust.store import TrustStore
+from ..wire.algorithms import Algorithm
 from ..wire.cose import PublicKey
 from ..wire.keys import LocalSigner, load_private_key_pem, load_public_key_pem
 from .args import UsageError as _UsageError
-from .args import add_now_option
+from .args import add_allow_alg_option, add_now_option, allowed_of
 from .args import now_of as _now
 from .args import parse_duration_or_zero as _parse_duration
 from .args import password_of as _password
@@ -192,6 +198,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
         expected_uri=args.uri,
         expiry_grace=args.expiry_grace,
         max_entries=args.max_entries,
+        allowed=allowed_of(args),
     )
     snapshots = StatusSnapshots([verified], expiry_grace=args.expiry_grace)
     lookups: dict[int, int] = {}
@@ -222,6 +229,7 @@ def status_snapshots_from_dir(
     expiry_grace: timedelta = timedelta(0),
     max_entries: int = DEFAULT_MAX_ENTRIES,
     errors: TextIO | None = None,
+    allowed: frozenset[Algorithm] = DEFAULT_STATUS_ALGORITHMS,
 ) -> StatusSnapshots:
     """The Status List Tokens in ``directory`` as :class:`StatusSnapshots` (``qrseal verify
     --status DIR``): :func:`qrseal.status.files.snapshots_from_dir`, each token left out
@@ -242,6 +250,7 @@ def status_snapshots_from_dir(
         expiry_grace=expiry_grace,
         max_entries=max_entries,
         on_skip=report,
+        allowed=allowed,
     )
 
 
@@ -358,6 +367,7 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     p.add_argument("token", help="Status List Token file")
     p.add_argument("--key", action="append", default=[], help="issuer public key PEM (repeatable)")
     p.add_argument("--uri", help="require this URI (the token's sub)")
+    add_allow_alg_option(p)
     p.add_argument(
         "--index", type=int, action="append", default=[], help="print this entry (repeatable)"
     )

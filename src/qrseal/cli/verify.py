@@ -20,7 +20,14 @@ from ..status.snapshots import StatusResult
 from ..verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier
 from ..wire.keys import load_public_key_pem
 from ..wire.presentation import PresentationKind
-from .args import STATUS_POLICIES, UsageError, credential_text, now_of, read_bytes
+from .args import (
+    STATUS_POLICIES,
+    UsageError,
+    allowed_of,
+    credential_text,
+    now_of,
+    read_bytes,
+)
 from .status import status_snapshots_from_dir
 from .trust import trust_store_from_files
 
@@ -68,6 +75,7 @@ def run_verify(args: argparse.Namespace, out: TextIO) -> int:
         require_status=args.require_status,
         max_validity=args.max_validity,
         required_fields=None if args.require_fields is None else frozenset(args.require_fields),
+        allowed_algorithms=allowed_of(args),
     )
     if args.require_status and not args.status:
         raise UsageError("--require-status needs --status DIR")
@@ -82,6 +90,7 @@ def run_verify(args: argparse.Namespace, out: TextIO) -> int:
                 now=now,
                 max_entries=args.max_status_entries,
                 errors=sys.stderr,
+                allowed=policy.allowed_algorithms,
             )
             if args.status
             else None

@@ -20,6 +20,7 @@ __all__ = [
     "DEVICE_ALGORITHMS",
     "DL_FORMAT",
     "DP_FORMAT",
+    "ISSUER_ALGORITHMS",
     "LICENCE_CLAIM",
     "MAX_VALIDITY",
 ]
@@ -42,6 +43,10 @@ DP_FORMAT: Final = TextFormat("DP", 1, TextEncoding.NUMERIC)
 
 #: Algorithms a verifier accepts unless its policy says otherwise.
 DEFAULT_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA})
+#: Algorithms an issuer may sign with: the defaults plus the two a verifier opts into with
+#: ``Policy(allowed_algorithms=DEFAULT_ALGORITHMS | {...})``: SM2 (national deployments,
+#: GB/T 32918) and ML-DSA-44 (post-quantum, FIPS 204; docs/format.md).
+ISSUER_ALGORITHMS: Final = DEFAULT_ALGORITHMS | {Algorithm.SM2, Algorithm.ML_DSA_44}
 
 #: How long a credential is valid by default. Points and status change, so a credential
 #: is short-lived; 72 h lets a holder who is offline over a weekend still show it.
@@ -50,8 +55,10 @@ DEFAULT_VALIDITY: Final = timedelta(hours=72)
 MAX_VALIDITY: Final = timedelta(days=366)
 
 #: Device (holder) key algorithms: P-256 and Ed25519, the keys phone secure elements hold
-#: (Secure Enclave and StrongBox offer P-256). One algorithm per key type.
-DEVICE_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.EDDSA})
+#: (Secure Enclave and StrongBox offer P-256), and SM2 (the secure elements of phones sold
+#: in China offer it). One algorithm per key type. ML-DSA-44 is not one: a 2,420-byte
+#: signature in every live code would not fit beside the credential.
+DEVICE_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.EDDSA, Algorithm.SM2})
 #: How often a holder app regenerates its live code. Half the default maximum age, so a
 #: code shown at the end of its refresh period still has half its window left.
 DEFAULT_REFRESH: Final = timedelta(seconds=30)

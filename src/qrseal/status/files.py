@@ -17,10 +17,10 @@ from typing import Final
 
 from ..errors import QrsealError, StorageFailed, TooLarge
 from ..trust.store import TrustStore
-from ..wire.cose import HeaderLabel, decode_sign1
+from ..wire.cose import Algorithm, HeaderLabel, decode_sign1
 from .lists import DEFAULT_MAX_ENTRIES
 from .snapshots import StatusSnapshots
-from .token import STATUS_LIST_TYP, token_cap, verify_status_list
+from .token import DEFAULT_STATUS_ALGORITHMS, STATUS_LIST_TYP, token_cap, verify_status_list
 
 __all__ = ["OnSkip", "is_status_token", "snapshots_from_dir"]
 
@@ -53,6 +53,7 @@ def snapshots_from_dir(
     expiry_grace: timedelta = _ZERO,
     max_entries: int = DEFAULT_MAX_ENTRIES,
     on_skip: OnSkip | None = None,
+    allowed: frozenset[Algorithm] = DEFAULT_STATUS_ALGORITHMS,
 ) -> StatusSnapshots:
     """The Status List Tokens in ``directory`` as :class:`StatusSnapshots`, each verified
     with the keys of ``trust`` (:meth:`~qrseal.trust.store.TrustStore.status_key_resolver`)
@@ -65,7 +66,8 @@ def snapshots_from_dir(
     :func:`~qrseal.status.token.token_cap` of ``max_entries``) or cannot be read is left out
     and passed to ``on_skip`` (an unreadable file as ``StorageFailed``): the credentials it
     covers then have no snapshot, and the verifier's policy decides. Raises
-    ``StorageFailed`` when the folder itself cannot be read.
+    ``StorageFailed`` when the folder itself cannot be read. ``allowed``: the algorithms a
+    token may be signed with (a verifier passes its policy's).
     """
     folder = Path(directory)
     resolver = trust.status_key_resolver()
@@ -99,6 +101,7 @@ def snapshots_from_dir(
                 expiry_grace=expiry_grace,
                 max_bytes=cap,
                 max_entries=max_entries,
+                allowed=allowed,
             )
             del data
             snapshots = snapshots.with_list(verified)

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final, cast
+from typing import Final
 
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
-from ..errors import AlgorithmNotAllowed, MalformedTrustList
+from ..errors import AlgorithmNotAllowed, InvalidKey, MalformedTrustList
+from ..wire import sm2
 from ..wire.cose import Algorithm, PublicKey, check_key_algorithm
+from ..wire.keys import load_public_key_der
 
 __all__ = ["SPKI_FORMS", "canonical_form", "load_spki", "spki_of"]
 
 
 def spki_of(key: PublicKey) -> bytes:
-    """The key's DER SubjectPublicKeyInfo as cryptography writes it (one encoding per key,
-    so equal bytes mean equal keys)."""
+    """The key's DER SubjectPublicKeyInfo as cryptography (and, for SM2, OpenSSL 3) writes
+    it (one encoding per key, so equal bytes mean equal keys)."""
     return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -33,12 +34,11 @@ def load_spki(spki: bytes, alg: Algorithm, where: str = "") -> PublicKey:
     """Parse ``spki`` as a key that fits ``alg``; raises ``MalformedTrustList`` (``where``
     prefixes the message, e.g. ``"entry 3: "``)."""
     try:
-        key = serialization.load_der_public_key(spki)
-        # Ensures the key is an EC key on alg's curve or an EdDSA key: a PublicKey.
+        key = load_public_key_der(spki)
         check_key_algorithm(alg, key)
-    except (ValueError, TypeError, UnsupportedAlgorithm, AlgorithmNotAllowed) as exc:
+    except (InvalidKey, AlgorithmNotAllowed) as exc:
         raise MalformedTrustList(f"{where}key does not fit {alg.name}: {exc}") from exc
-    return cast(PublicKey, key)
+    return key
 
 
 # SubjectPublicKeyInfo (RFC 5480 §2, RFC 8410 §4) in the one DER form cryptography writes:
@@ -83,6 +83,12 @@ SPKI_FORMS: Final[Mapping[int, tuple[SpkiForm, ...]]] = MappingProxyType(
                     16,
                 ),
             ),
+        ),
+        # SM2 (GB/T 32918.5; a = p - 3 as for the NIST curves), in OpenSSL 3's form.
+        Algorithm.SM2: ((sm2.SPKI_PREFIX, sm2.SPKI_LENGTH, sm2.P, sm2.B),),
+        # ML-DSA-44 (LAMPS SPKI: OID 2.16.840.1.101.3.4.3.17, 1,312 key bytes): any bytes.
+        Algorithm.ML_DSA_44: (
+            (bytes.fromhex("30820532300b06096086480165030403110382052100"), 1334, 0, 0),
         ),
         # Ed25519 and Ed448: OpenSSL takes any 32 / 57 key bytes, as this does.
         Algorithm.EDDSA: (

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
-
 from ..errors import InvalidArgument, MalformedTrustList, UnknownKey
+from ..wire.algorithms import PUBLIC_KEY_TYPES
 from ..wire.cose import (
     Algorithm,
     HeaderLabel,
@@ -46,9 +45,13 @@ __all__ = [
 
 #: Protected ``typ`` (COSE label 16) of a signed trust list.
 TRUST_LIST_TYPE: Final = "application/qrseal-trustlist+cbor"
-#: Algorithms a root may sign a trust list with.
-TRUST_LIST_ALGORITHMS: Final = frozenset({Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA})
-_PUBLIC_TYPES: Final = (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
+#: Algorithms a root may sign a trust list with. SM2 and ML-DSA-44 are here (unlike in a
+#: verifier's default policy) because a root is pinned by the app: pinning an SM2 or ML-DSA-44
+#: root is the opt-in, and the key decides the algorithm.
+TRUST_LIST_ALGORITHMS: Final = frozenset(
+    {Algorithm.ES256, Algorithm.ES384, Algorithm.EDDSA, Algorithm.SM2, Algorithm.ML_DSA_44}
+)
+_PUBLIC_TYPES: Final = PUBLIC_KEY_TYPES
 
 #: Pinned root key(s): a bare key is a root without a window (docs/format.md §14.7).
 Roots = PublicKey | PinnedRoot | Sequence[PublicKey | PinnedRoot]

@@ -24,8 +24,6 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
-
 from ..errors import (
     AlgorithmNotAllowed,
     InvalidArgument,
@@ -33,6 +31,7 @@ from ..errors import (
     KeyNotValidAtTime,
     TrustListExpired,
 )
+from ..wire.algorithms import PUBLIC_KEY_TYPES
 from ..wire.cose import Algorithm, PublicKey
 from ..wire.cwt import require_utc
 from ..wire.keys import key_identity, kid_for, load_public_key_pem
@@ -43,7 +42,7 @@ __all__ = ["ListValidity", "PinnedRoot", "TrustStore", "TrustedKey"]
 
 _SECOND = timedelta(seconds=1)
 _EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
-_PUBLIC_TYPES: Final = (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)
+_PUBLIC_TYPES: Final = PUBLIC_KEY_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +64,9 @@ class PinnedRoot:
 
     def __post_init__(self) -> None:
         if not isinstance(self.public_key, _PUBLIC_TYPES):
-            raise InvalidArgument("a pinned root is an EC, Ed25519 or Ed448 public key")
+            raise InvalidArgument(
+                "a pinned root is an EC, Ed25519, Ed448, SM2 or ML-DSA-44 public key"
+            )
         for name in ("not_before", "not_after"):
             value = getattr(self, name)
             if value is not None:

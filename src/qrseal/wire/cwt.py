@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Final
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from ..errors import (
     Expired,
@@ -30,8 +30,9 @@ from ..errors import (
     TooLarge,
     ValidityTooLong,
 )
-from .algorithms import ALGORITHMS, Algorithm, PublicKey
+from .algorithms import ALGORITHMS, PRIVATE_KEY_TYPES, Algorithm, PublicKey
 from .cbor import deterministic_order, dumps_in_order, sort_key, strict_loads
+from .sm2 import Sm2PublicKey
 
 __all__ = [
     "MAX_NUMERIC_DATE",
@@ -274,13 +275,15 @@ class CoseKeyParam(IntEnum):
     Y = -3
 
 
-# The two holder-key algorithms and their COSE_Key (kty, crv), from the registry.
+# The holder-key algorithms and their COSE_Key (kty, crv), from the registry.
 _ES256: Final = ALGORITHMS[Algorithm.ES256]
 _EDDSA: Final = ALGORITHMS[Algorithm.EDDSA]
+_SM2: Final = ALGORITHMS[Algorithm.SM2]
 _KTY_OKP: Final = int(_EDDSA.key_type)
 _KTY_EC2: Final = int(_ES256.key_type)
-_CRV_P256: Final = int(_ES256.cose_crv)
-_CRV_ED25519: Final = int(_EDDSA.cose_crv)
+_CRV_P256: Final = int(_ES256.cose_crv or 0)
+_CRV_ED25519: Final = int(_EDDSA.cose_crv or 0)
+_CRV_SM2: Final = int(_SM2.cose_crv or 0)
 _CNF: Final = int(Claim.CNF)
 _CNF_COSE_KEY: Final = 1  # RFC 8747 §3.1: the confirmation method "COSE_Key"
 _KTY, _KID, _ALG, _CRV, _X, _Y = (int(p) for p in CoseKeyParam)
@@ -308,18 +311,15 @@ def _weak_ed25519(raw: bytes) -> bool:
 
 
 def encode_cose_key(public_key: PublicKey) -> dict[int, object]:
-    """The compact COSE_Key of a P-256 or Ed25519 public key, in deterministic key order.
+    """The compact COSE_Key of a P-256, SM2 or Ed25519 public key, in deterministic key order.
 
     Ed25519: ``{1: 1 (OKP), -1: 6 (Ed25519), -2: x}``; P-256: ``{1: 2 (EC2), -1: 1 (P-256),
     -2: x, -3: sign bit of y}`` with point compression (RFC 9053 §7.1.1), 33 bytes shorter
-    than the uncompressed point. No ``alg``: qrseal uses one algorithm per key type. Raises
+    than the uncompressed point; SM2 the same with ``-1: -65537`` (docs/format.md "SM2"). No ``alg``: qrseal uses one algorithm per key type. Raises
     ``InvalidArgument`` for a private key (only the public half ever leaves the device) and
     ``InvalidKey`` for any other key type or curve, or a small-order Ed25519 key.
     """
-    if isinstance(
-        public_key,
-        ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey,
-    ):
+    if isinstance(public_key, PRIVATE_KEY_TYPES):
         raise InvalidArgument(
             "a holder key must be a public key (the private half stays on the device)"
         )
@@ -336,14 +336,22 @@ def encode_cose_key(public_key: PublicKey) -> dict[int, object]:
             serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
         )
         return {_KTY: _KTY_EC2, _CRV: _CRV_P256, _X: point[1:], _Y: point[0] == 3}
-    raise InvalidKey(f"a holder key must be P-256 or Ed25519, not {type(public_key).__name__}")
+    if isinstance(public_key, Sm2PublicKey):
+        return {
+            _KTY: _KTY_EC2,
+            _CRV: _CRV_SM2,
+            _X: public_key.x.to_bytes(32, "big"),
+            _Y: bool(public_key.y & 1),
+        }
+    raise InvalidKey(f"a holder key must be P-256, SM2 or Ed25519, not {type(public_key).__name__}")
 
 
 def decode_cose_key(value: object) -> PublicKey:
-    """Decode a COSE_Key holding a P-256 (compressed or uncompressed) or Ed25519 public key.
+    """Decode a COSE_Key holding a P-256 or SM2 (compressed or uncompressed) or Ed25519
+    public key.
 
     Accepts the labels kty, crv, x (and y for EC2) plus an optional ``kid`` (ignored) and an
-    optional ``alg`` that must be the key type's one algorithm (ES256, EdDSA). Raises
+    optional ``alg`` that must be the key type's one algorithm (ES256, SM2, EdDSA). Raises
     ``MalformedClaims`` for anything else, including a point not on the curve and an Ed25519
     key of small order (under which anyone can sign) or with a non-canonical encoding.
     """
@@ -354,8 +362,10 @@ def decode_cose_key(value: object) -> PublicKey:
         labels, alg = _OKP_LABELS, int(Algorithm.EDDSA)
     elif kty == _KTY_EC2 and crv == _CRV_P256 and type(kty) is int and type(crv) is int:
         labels, alg = _EC2_LABELS, int(Algorithm.ES256)
+    elif kty == _KTY_EC2 and crv == _CRV_SM2 and type(kty) is int and type(crv) is int:
+        labels, alg = _EC2_LABELS, int(Algorithm.SM2)
     else:
-        raise MalformedClaims("COSE_Key is not an Ed25519 (OKP) or P-256 (EC2) key")
+        raise MalformedClaims("COSE_Key is not an Ed25519 (OKP), P-256 or SM2 (EC2) key")
     if not set(value) <= labels:
         raise MalformedClaims("COSE_Key has labels qrseal does not use")
     if _ALG in value and (type(value[_ALG]) is not int or value[_ALG] != alg):
@@ -376,8 +386,10 @@ def decode_cose_key(value: object) -> PublicKey:
             point = b"\x04" + x + y
         else:
             raise MalformedClaims("COSE_Key y is neither a sign bit nor 32 bytes")
+        if crv == _CRV_SM2:
+            return Sm2PublicKey.from_encoded_point(point)
         return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
-    except ValueError as exc:  # not a point on the curve
+    except (ValueError, InvalidKey) as exc:  # not a point on the curve
         raise MalformedClaims("COSE_Key is not a valid public key") from exc
 
 

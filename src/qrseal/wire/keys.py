@@ -12,11 +12,14 @@ from typing import Final, Protocol, runtime_checkable
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa
 
 from ..errors import InvalidArgument, InvalidKey
+from . import sm2
 from .algorithms import (
     ALGORITHMS,
+    PRIVATE_KEY_TYPES,
+    PUBLIC_KEY_TYPES,
     Algorithm,
     PrivateKey,
     PublicKey,
@@ -36,6 +39,7 @@ __all__ = [
     "key_identity",
     "kid_for",
     "load_private_key_pem",
+    "load_public_key_der",
     "load_public_key_pem",
     "private_key_to_pem",
     "public_key_to_pem",
@@ -65,6 +69,10 @@ def generate_private_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
     entry = ALGORITHMS.get(alg)
     if entry is None:
         raise InvalidArgument(f"unsupported algorithm {alg!r}")
+    if alg is Algorithm.SM2:
+        return sm2.Sm2PrivateKey.generate()
+    if alg is Algorithm.ML_DSA_44:
+        return mldsa.MLDSA44PrivateKey.generate()
     if entry.curve is None:
         return ed25519.Ed25519PrivateKey.generate()
     return ec.generate_private_key(entry.curve)
@@ -81,9 +89,7 @@ def key_identity(
 
 
 def _public(key: PrivateKey | PublicKey) -> PublicKey:
-    if isinstance(
-        key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
-    ):
+    if isinstance(key, PRIVATE_KEY_TYPES):
         return key.public_key()
     return key
 
@@ -99,7 +105,8 @@ def kid_for(key: PrivateKey | PublicKey) -> bytes:
 
 
 def private_key_to_pem(key: PrivateKey, password: bytes | None = None) -> bytes:
-    """PKCS#8 PEM, encrypted with the best available scheme when ``password`` is given."""
+    """PKCS#8 PEM, encrypted with the best available scheme when ``password`` is given
+    (SM2 keys: unencrypted only, ``InvalidArgument`` otherwise)."""
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(password)
         if password
@@ -119,14 +126,18 @@ def public_key_to_pem(key: PrivateKey | PublicKey) -> bytes:
 
 def load_private_key_pem(data: bytes, password: bytes | None = None) -> PrivateKey:
     """Load a PKCS#8 (or traditional) PEM private key. Raises ``InvalidKey`` for a wrong
-    password, a corrupt file or an unsupported key type."""
+    password, a corrupt file or an unsupported key type. SM2 keys (which ``cryptography``
+    cannot read) are read in OpenSSL 3's unencrypted PKCS#8 form."""
+    der = sm2.pem_der(data, "PRIVATE KEY")
+    if der is not None and sm2.is_sm2_der(der):
+        if password:
+            raise InvalidKey("an SM2 key file is unencrypted; no password applies")
+        return sm2.load_pkcs8(der)
     try:
         key = serialization.load_pem_private_key(data, password=password)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise InvalidKey(f"cannot load private key: {exc}") from exc
-    if not isinstance(
-        key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
-    ):
+    if not isinstance(key, PRIVATE_KEY_TYPES):
         raise InvalidKey(f"unsupported private key type {type(key).__name__}")
     algorithm_for_key(key)
     return key
@@ -134,13 +145,30 @@ def load_private_key_pem(data: bytes, password: bytes | None = None) -> PrivateK
 
 def load_public_key_pem(data: bytes) -> PublicKey:
     """Load an SPKI PEM public key. Raises ``InvalidKey``."""
+    der = sm2.pem_der(data, "PUBLIC KEY")
+    if der is not None and sm2.is_sm2_der(der):
+        return sm2.load_spki(der)
+    return _load_public_with_cryptography(data, pem=True)
+
+
+def load_public_key_der(der: bytes) -> PublicKey:
+    """Load a DER SubjectPublicKeyInfo (SM2 included). Raises ``InvalidKey``."""
+    if sm2.is_sm2_der(der):
+        return sm2.load_spki(der)
+    return _load_public_with_cryptography(der, pem=False)
+
+
+def _load_public_with_cryptography(data: bytes, *, pem: bool) -> PublicKey:
+    """Load a non-SM2 SPKI through ``cryptography``. Raises ``InvalidKey``."""
     try:
-        key = serialization.load_pem_public_key(data)
+        key = (
+            serialization.load_pem_public_key(data)
+            if pem
+            else serialization.load_der_public_key(data)
+        )
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise InvalidKey(f"cannot load public key: {exc}") from exc
-    if not isinstance(
-        key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
-    ):
+    if not isinstance(key, PUBLIC_KEY_TYPES):
         raise InvalidKey(f"unsupported public key type {type(key).__name__}")
     algorithm_for_key(key)
     return key
