@@ -34,6 +34,7 @@ from .args import (
     parse_nonce,
     parse_positive_int,
 )
+from .batch import add_batch_commands, run_batch
 from .signing import add_pin_option, add_signer_options, parse_pkcs11_uri
 from .status import add_max_entries_option, add_status_commands, run_status
 from .trust import add_trust_commands, run_trust
@@ -245,6 +246,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     add_trust_commands(sub)
     add_status_commands(sub)
+    add_batch_commands(sub)
     return parser
 
 
@@ -287,6 +289,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             return run_trust(args, out)
         case "status":
             return run_status(args, out)
+        case "batch":
+            return run_batch(args, out)
     raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
 
 
