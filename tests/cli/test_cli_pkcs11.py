@@ -3,11 +3,13 @@ then issue, trust sign and status publish with it; the PIN never on the command 
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
 
+from qrseal.cli.signing import parse_pkcs11_uri
 from qrseal.wire.keys import kid_for, load_public_key_pem
 from tests.hsm import SoftHsm
 from tests.support import Cli
@@ -70,3 +72,26 @@ def test_the_pin_never_comes_from_the_command_line(
     code, _ = cli("issue", licence_file, "--pkcs11", softhsm.uri("x"), "--issuer", "CN-SC",
                   "--pin-env", "WRONG_PIN")  # fmt: skip
     assert code == 1
+
+
+def test_pkcs11_uris_parse_by_rfc_7512() -> None:
+    """Token, object label, percent-encoded id and module path are read; a URI without a
+    module, token or key, of another type, or with a PIN is refused."""
+    uri = parse_pkcs11_uri("pkcs11:token=My%20HSM;id=%01%ff;type=private?module-path=/lib/p.so")
+    assert (uri.module, uri.token, uri.label, uri.key_id) == (
+        "/lib/p.so",
+        "My HSM",
+        None,
+        b"\x01\xff",
+    )
+    for bad in (
+        "pkcs11:token=t;object=k",
+        "pkcs11:object=k?module-path=/m.so",
+        "pkcs11:token=t?module-path=/m.so",
+        "pkcs11:token=t;object=k;type=public?module-path=/m.so",
+        "pkcs11:token=t;object=k?module-path=/m.so&pin-source=file:/pin",
+        "pkcs11:token=t;token=u;object=k?module-path=/m.so",
+        "file:token=t;object=k?module-path=/m.so",
+    ):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_pkcs11_uri(bad)

@@ -81,7 +81,8 @@ class ChunkResult:
     rejected: int
 
 
-_CACHE: dict[int, Issuer] = {}  # the last settings' issuer, per process (see module doc)
+# The last settings' issuer, per process (see module doc), by (key or Signer's id, issuer).
+_CACHE: dict[tuple[object, str], Issuer] = {}
 
 
 def _signer(key: bytes | TokenKey | Signer) -> Signer | PrivateKey:
@@ -99,8 +100,8 @@ def _signer(key: bytes | TokenKey | Signer) -> Signer | PrivateKey:
 
 
 def _issuer(settings: IssueSettings) -> Issuer:
-    ident = hash((id(settings.key) if isinstance(settings.key, Signer) else settings.key,
-                  settings.issuer))  # fmt: skip
+    key = settings.key
+    ident = (id(key) if isinstance(key, Signer) else key, settings.issuer)
     issuer = _CACHE.get(ident)
     if issuer is None:
         for old in _CACHE.values():
@@ -108,7 +109,7 @@ def _issuer(settings: IssueSettings) -> Issuer:
             if callable(close):
                 close()
         _CACHE.clear()
-        issuer = Issuer(signer=_signer(settings.key), issuer=settings.issuer)
+        issuer = Issuer(signer=_signer(key), issuer=settings.issuer)
         _CACHE[ident] = issuer
     return issuer
 

@@ -56,9 +56,9 @@ class Pkcs11Uri:
     key_id: bytes | None
 
 
-def _attributes(part: str, allowed: frozenset[str], uri: str) -> dict[str, str]:
+def _attributes(part: str, separator: str, allowed: frozenset[str], uri: str) -> dict[str, str]:
     found: dict[str, str] = {}
-    for item in filter(None, part.split(";" if allowed is _PATH_ATTRS else "&")):
+    for item in filter(None, part.split(separator)):
         name, sep, value = item.partition("=")
         if not sep or name in found:
             raise argparse.ArgumentTypeError(f"bad or repeated attribute {name!r} in {uri!r}")
@@ -78,8 +78,8 @@ def parse_pkcs11_uri(value: str) -> Pkcs11Uri:
     if scheme != "pkcs11":
         raise argparse.ArgumentTypeError(f"not a pkcs11: URI: {value!r}")
     path, _, query = rest.partition("?")
-    attrs = _attributes(path, _PATH_ATTRS, value)
-    attrs.update(_attributes(query, _QUERY_ATTRS, value))
+    attrs = _attributes(path, ";", _PATH_ATTRS, value)  # RFC 7512: path attributes by ";"
+    attrs.update(_attributes(query, "&", _QUERY_ATTRS, value))  # query attributes by "&"
     if attrs.get("type", "private") != "private":
         raise argparse.ArgumentTypeError("the URI must name the private key (type=private)")
     try:

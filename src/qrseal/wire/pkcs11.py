@@ -275,8 +275,8 @@ def generate_token_key(
     alg: Algorithm = Algorithm.ES256,
 ) -> PublicKey:
     """Generate a key pair for ``alg`` inside the token, stored under ``label`` with the
-    kid as ``CKA_ID``, the private half sensitive and not extractable. Returns the public
-    key. Raises ``InvalidArgument`` (the label is taken, an algorithm without a token
+    kid as ``CKA_ID`` (where the token allows the edit), the private half sensitive and not
+    extractable. Returns the public key. Raises ``InvalidArgument`` (the label is taken, an algorithm without a token
     mechanism), the token errors of :func:`open_signer`, or ``TokenFailed``."""
     spec = ALGORITHMS.get(alg)
     if spec is None:
@@ -312,8 +312,11 @@ def generate_token_key(
         )
         public = _public_key(public_obj)
         kid = kid_for(public)
-        public_obj[Attribute.ID] = kid
-        private_obj[Attribute.ID] = kid
+        try:  # the kid as CKA_ID, so the key can be found by it; some tokens refuse the edit
+            public_obj[Attribute.ID] = kid
+            private_obj[Attribute.ID] = kid
+        except (p11.AttributeReadOnly, p11.AttributeValueInvalid, p11.TemplateInconsistent):
+            pass  # still found by its label
         return public
     except p11.PKCS11Error as exc:
         raise TokenFailed(f"the token did not generate the key: {exc}") from exc
