@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from qrseal.testing import sample_licence_json
+from tests.hsm import SoftHsm, make_softhsm
 from tests.support import Cli
 
 
@@ -32,3 +33,9 @@ def licence_file(tmp_path: Path) -> Path:
     path = tmp_path / "licence.json"
     path.write_text(json.dumps(sample_licence_json(0), ensure_ascii=False), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> SoftHsm:
+    """A fresh SoftHSM2 token for this test session (skipped off CI when not installed)."""
+    return make_softhsm(tmp_path_factory.mktemp("softhsm"))

@@ -115,5 +115,8 @@ def test_reason_codes_are_unchanged() -> None:
         "certificate_untrusted", "revoked", "suspended", "status_unavailable",
         "status_list_invalid", "trust_list_sequence_jump", "ambiguous_image",
         "structured_append", "validity_too_long", "fields_withheld",
+        # issue 14
+        "token_unavailable", "token_login_failed", "token_key_not_found", "token_failed",
+        "malformed_record", "batch_mismatch",
     }  # fmt: skip
     assert {reason.value for reason in Reason} == released

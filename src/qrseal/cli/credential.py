@@ -30,6 +30,7 @@ from ..wire.algorithms import PublicKey
 from ..wire.cwt import Claim
 from ..wire.keys import load_private_key_pem, load_public_key_pem
 from .args import UsageError, credential_text, now_of, password_of, read_bytes
+from .signing import open_signer_of
 
 __all__ = ["run_inspect", "run_issue", "run_present"]
 
@@ -38,7 +39,6 @@ _STATUS_CLAIM = int(StatusClaimKey.STATUS)
 
 def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     """Sign a licence JSON file; print the credential text (and draw it on request)."""
-    key = load_private_key_pem(read_bytes(args.key), password_of(args))
     holder_key = load_public_key_pem(read_bytes(args.holder_key)) if args.holder_key else None
     try:
         record = read_bytes(args.licence).decode("utf-8")
@@ -50,12 +50,17 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     if (args.status_uri is None) != (args.status_idx is None):
         raise UsageError("--status-uri and --status-idx go together")
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
-    issuer = Issuer(signer=key, issuer=args.issuer, strict=args.strict)
-    if args.views is not None or args.age_thresholds is not None:
-        return _issue_views(args, out, issuer, licence, holder_key, status)
-    credential = issuer.sign(
-        licence, now=now_of(args), valid_for=args.valid_for, holder_key=holder_key, status=status
-    )
+    with open_signer_of(args) as signer:
+        issuer = Issuer(signer=signer, issuer=args.issuer, strict=args.strict)
+        if args.views is not None or args.age_thresholds is not None:
+            return _issue_views(args, out, issuer, licence, holder_key, status)
+        credential = issuer.sign(
+            licence,
+            now=now_of(args),
+            valid_for=args.valid_for,
+            holder_key=holder_key,
+            status=status,
+        )
     for warning in credential.warnings:
         print(
             f"qrseal: warning: {warning.field}: {warning.message} ({warning.code})", file=sys.stderr

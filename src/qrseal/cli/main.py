@@ -37,7 +37,9 @@ from .args import (
     parse_positive_int,
     parse_thresholds,
 )
+from .batch import add_batch_commands, run_batch
 from .schema import add_schema_command
+from .signing import add_pin_option, add_signer_options, parse_pkcs11_uri
 from .status import add_max_entries_option, add_status_commands, run_status
 from .trust import add_trust_commands, run_trust
 
@@ -61,13 +63,22 @@ def make_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("keygen", help="generate an issuer key pair")
+    p = sub.add_parser("keygen", help="generate an issuer key pair (in a file or a token)")
     p.add_argument("--alg", choices=sorted(ALGS), default="ES256")
-    p.add_argument("--out", required=True, help="private key PEM (PKCS#8) to write")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", help="private key PEM (PKCS#8) to write")
+    where.add_argument(
+        "--pkcs11",
+        type=parse_pkcs11_uri,
+        metavar="URI",
+        help="generate the key pair inside this PKCS#11 token, labelled by the URI's object "
+        "(the private key never leaves it; needs --pub)",
+    )
     p.add_argument("--pub", help="public key PEM to write (default: OUT with .pub.pem)")
     p.add_argument(
         "--password-env", help="encrypt the private key with the password in this env variable"
     )
+    add_pin_option(p)
 
     p = sub.add_parser("device-keygen", help="generate a holder device key pair (for live codes)")
     p.add_argument("--alg", choices=sorted(DEVICE_ALGS), default="ES256")
@@ -86,8 +97,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="record: what an issuer writes (default); qr: the licence of a verified "
         "credential (verify --json), signed again",
     )
-    p.add_argument("--key", required=True, help="issuer private key PEM")
-    p.add_argument("--password-env", help="env variable holding the key's password")
+    add_signer_options(p, key_help="issuer private key PEM")
     p.add_argument(
         "--issuer", required=True, help="issuer name (CWT iss), as verifiers' trust stores know it"
     )
@@ -277,6 +287,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_trust_commands(sub)
     add_status_commands(sub)
     add_schema_command(sub)
+    add_batch_commands(sub)
     return parser
 
 
@@ -323,6 +334,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             from .schema import run_schema
 
             return run_schema(args, out)
+        case "batch":
+            return run_batch(args, out)
     raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
 
 

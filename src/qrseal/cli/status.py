@@ -50,13 +50,13 @@ from ..status.token import (
 from ..trust.store import TrustStore
 from ..wire.algorithms import Algorithm
 from ..wire.cose import PublicKey
-from ..wire.keys import LocalSigner, load_private_key_pem, load_public_key_pem
+from ..wire.keys import load_public_key_pem
 from .args import UsageError as _UsageError
 from .args import add_allow_alg_option, add_now_option, allowed_of
 from .args import now_of as _now
 from .args import parse_duration_or_zero as _parse_duration
-from .args import password_of as _password
 from .args import read_bytes as _read
+from .signing import add_signer_options, open_signer_of
 
 __all__ = [
     "add_max_entries_option",
@@ -158,17 +158,17 @@ def _cmd_set(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     status_list = _own_list(args.list)
-    signer = LocalSigner(load_private_key_pem(_read(args.key), _password(args)))
-    token = sign_status_list(
-        status_list,
-        signer=signer,
-        uri=args.uri,
-        now=_now(args),
-        ttl=args.ttl or None,
-        valid_for=args.valid_for or None,
-        issuer=args.issuer,
-        compression=_compression(args.compression, status_list),
-    )
+    with open_signer_of(args) as signer:
+        token = sign_status_list(
+            status_list,
+            signer=signer,
+            uri=args.uri,
+            now=_now(args),
+            ttl=args.ttl or None,
+            valid_for=args.valid_for or None,
+            issuer=args.issuer,
+            compression=_compression(args.compression, status_list),
+        )
     _write_atomic(args.out, token)
     print(
         f"{args.out}: {len(token)} bytes, {len(status_list)} entries x {status_list.bits} bits, "
@@ -340,8 +340,7 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
 
     p = sub.add_parser("publish", help="sign a list file as a Status List Token")
     p.add_argument("list", help="status list file")
-    p.add_argument("--key", required=True, help="issuer private key PEM")
-    p.add_argument("--password-env", help="env variable holding the key's password")
+    add_signer_options(p, key_help="issuer private key PEM")
     p.add_argument("--uri", required=True, help="the list's URI (the token's sub)")
     p.add_argument("--out", required=True, help="token file to write")
     p.add_argument("--issuer", help="issuer name (CWT iss), optional")

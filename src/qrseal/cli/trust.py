@@ -27,7 +27,6 @@ from ..trust.signed import generate_root_key, load_trust_list, sign_trust_list, 
 from ..trust.store import TrustStore
 from ..wire.keys import (
     kid_for,
-    load_private_key_pem,
     load_public_key_pem,
     private_key_to_pem,
     public_key_to_pem,
@@ -40,6 +39,7 @@ from .args import parse_duration as _parse_duration
 from .args import parse_time as _parse_time
 from .args import password_of as _password
 from .args import read_bytes as _read
+from .signing import add_signer_options, open_signer_of
 
 __all__ = ["add_trust_commands", "run_trust", "trust_store_from_files"]
 
@@ -161,11 +161,12 @@ def _cmd_revoke(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_sign(args: argparse.Namespace, out: TextIO) -> int:
     draft = _load_draft(args.draft)
-    key = load_private_key_pem(_read(args.key), _password(args))
     tl = draft.next_version(
         now=_now(args), next_update_in=args.next_update, valid_for=args.valid_for
     )
-    write_atomic(args.out, sign_trust_list(tl, signer=key))
+    with open_signer_of(args) as signer:
+        token = sign_trust_list(tl, signer=signer)
+    write_atomic(args.out, token)
     _save_draft(args.draft, tl)
     print(f"signed {tl.list_id} #{tl.sequence} ({len(tl.entries)} keys) -> {args.out}", file=out)
     return 0
@@ -273,11 +274,14 @@ def add_trust_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
 
     p = sub.add_parser("sign", help="sign the draft as the next version (sequence + 1)")
     p.add_argument("--draft", required=True)
-    p.add_argument("--key", required=True, help="root private key PEM")
+    add_signer_options(
+        p,
+        key_help="root private key PEM",
+        key_noun="root key",
+    )
     p.add_argument("--out", required=True, help="signed trust list to write")
     p.add_argument("--next-update", type=_parse_duration, default=timedelta(days=1))
     p.add_argument("--valid-for", type=_parse_duration, default=timedelta(days=7))
-    p.add_argument("--password-env", help="env variable holding the root key's password")
     add_now_option(p)
     p.set_defaults(trust_handler=_cmd_sign)
 

@@ -18,7 +18,7 @@ InputError         the input cannot be read as what it claims to be: ``too_large
                    ``malformed_claims``, ``malformed_trust_list``, ``status_list_invalid``
                    (those eight are also :class:`Malformed`), ``invalid_licence``,
                    ``no_qr_found``, ``invalid_image``, ``ambiguous_image``,
-                   ``structured_append``
+                   ``structured_append``, ``malformed_record`` (a batch input record)
 TrustError         the signer is not trusted for this credential: ``unknown_key``,
                    ``algorithm_not_allowed``, ``signature_invalid``, ``key_not_valid_at_time``,
                    ``issuer_mismatch``, ``key_revoked``, ``key_not_authorised``,
@@ -36,7 +36,9 @@ TrustListError     the held or offered trust list cannot be used: ``trust_list_r
                    ``trust_list_expired``, ``trust_list_mismatch``, ``trust_list_missing``,
                    ``trust_list_sequence_jump``
 SetupError         the caller's own set-up, not the input: ``invalid_argument``,
-                   ``invalid_key``, ``storage_failed``
+                   ``invalid_key``, ``storage_failed``, ``token_unavailable``,
+                   ``token_login_failed``, ``token_key_not_found``, ``token_failed``
+                   (PKCS#11 tokens), ``batch_mismatch`` (a batch resumed on other input)
 ================== ==========================================================================
 
 Each family and its leaves live in a module of this package (``base`` holds :class:`Reason`,
@@ -79,6 +81,7 @@ from .input import (
     MalformedClaims,
     MalformedCompression,
     MalformedCose,
+    MalformedRecord,
     MalformedText,
     MalformedTrustList,
     NoQrFound,
@@ -98,7 +101,16 @@ from .presentation import (
     PresentationRequired,
     StalePresentation,
 )
-from .setup import InvalidArgument, InvalidKey, StorageFailed
+from .setup import (
+    BatchMismatch,
+    InvalidArgument,
+    InvalidKey,
+    StorageFailed,
+    TokenFailed,
+    TokenKeyNotFound,
+    TokenLoginFailed,
+    TokenUnavailable,
+)
 from .status import Revoked, StatusUnavailable, Suspended
 from .trust import (
     AlgorithmNotAllowed,
@@ -125,6 +137,7 @@ __all__ = [
     "AlgorithmNotAllowed",
     "AmbiguousImage",
     "AudienceMismatch",
+    "BatchMismatch",
     "CertificateInvalid",
     "CertificateUntrusted",
     "DataTooOld",
@@ -148,6 +161,7 @@ __all__ = [
     "MalformedClaims",
     "MalformedCompression",
     "MalformedCose",
+    "MalformedRecord",
     "MalformedText",
     "MalformedTrustList",
     "NoQrFound",
@@ -169,6 +183,10 @@ __all__ = [
     "StorageFailed",
     "StructuredAppend",
     "Suspended",
+    "TokenFailed",
+    "TokenKeyNotFound",
+    "TokenLoginFailed",
+    "TokenUnavailable",
     "TooLarge",
     "TrustError",
     "TrustListError",

@@ -84,6 +84,14 @@ class Reason(StrEnum):
     VALIDITY_TOO_LONG = "validity_too_long"
     # issue 13: disclosure views
     FIELDS_WITHHELD = "fields_withheld"
+    # issue 14: PKCS#11 tokens (ruff's S105 takes "token" names for passwords)
+    TOKEN_UNAVAILABLE = "token_unavailable"  # noqa: S105
+    TOKEN_LOGIN_FAILED = "token_login_failed"  # noqa: S105
+    TOKEN_KEY_NOT_FOUND = "token_key_not_found"  # noqa: S105
+    TOKEN_FAILED = "token_failed"  # noqa: S105
+    # issue 14: batch issuance
+    MALFORMED_RECORD = "malformed_record"
+    BATCH_MISMATCH = "batch_mismatch"
 
 
 class QrsealError(Exception):

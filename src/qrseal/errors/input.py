@@ -17,6 +17,7 @@ __all__ = [
     "MalformedClaims",
     "MalformedCompression",
     "MalformedCose",
+    "MalformedRecord",
     "MalformedText",
     "MalformedTrustList",
     "NoQrFound",
@@ -182,3 +183,14 @@ class StructuredAppend(InputError):
     mode 0011): its text is not a whole message. qrseal codes are single symbols."""
 
     reason = Reason.STRUCTURED_APPEND
+
+
+class MalformedRecord(InputError):
+    """A batch input record is not one object with a text ``id`` and a ``licence`` (a
+    line that is not JSON, a CSV row of the wrong shape)."""
+
+    reason = Reason.MALFORMED_RECORD
+
+    def __init__(self, message: str, *, line: int) -> None:
+        super().__init__(message)
+        self.line = line
