@@ -70,6 +70,8 @@ _RAW_TAGS: Final = MappingProxyType(
 # The initial bytes of the three float encodings (RFC 8949 §3.3): when none occurs anywhere
 # in the data, the decoded item holds no float (and no time that was a float in tag 1).
 _FLOAT_HEAD: Final = re.compile(b"[\xf9-\xfb]")
+# The initial bytes of the shortest-form bignum tags (2 and 3).
+_BIGNUM_HEADS: Final = re.compile(b"[\xc2\xc3]")
 #: The message of every ``MalformedCbor`` for an encoding that is not deterministic.
 DETERMINISTIC_RULE: Final = (
     "not deterministically encoded (RFC 8949 §4.2.1: shortest heads, sorted keys, "
@@ -126,6 +128,33 @@ def strict_loads(
             limit=max_bytes,
             actual=len(data),
         )
+    try:
+        if deterministic and not raw_tags and _BIGNUM_HEADS.search(data) is None:
+            # One C call, no stream and no semantic decoders: with no 0xC2/0xC3 byte there is
+            # no shortest-form bignum tag, a longer head for tags 2 and 3 re-encodes
+            # differently, and so do trailing bytes (the check below refuses both).
+            value = cbor2.loads(
+                data,
+                object_hook=_check_map,
+                max_depth=max_depth,
+                allow_indefinite=False,
+                allow_duplicate_keys=False,
+            )
+        else:
+            value = _decode_stream(data, max_depth, raw_tags, deterministic)
+    except (cbor2.CBORDecodeError, RecursionError, MemoryError, ValueError, OverflowError) as exc:
+        if isinstance(exc, _OutOfOrder) or isinstance(exc.__cause__, _OutOfOrder):
+            raise MalformedCbor(DETERMINISTIC_RULE) from exc
+        raise MalformedCbor(f"not strictly valid CBOR: {exc}") from exc
+    # The map order was checked during the decode (object_hook); the rest of the rule here.
+    if deterministic and not (_same_encoding(value, data) and _no_float(value, data)):
+        raise MalformedCbor(DETERMINISTIC_RULE)
+    return value
+
+
+def _decode_stream(data: bytes, max_depth: int, raw_tags: bool, deterministic: bool) -> object:
+    """The general decode: tags kept raw or bignums refused by semantic decoders, and
+    trailing bytes found by the stream position."""
     stream = io.BytesIO(data)
     decoder = cbor2.CBORDecoder(
         stream,
@@ -136,17 +165,9 @@ def strict_loads(
         allow_indefinite=False,
         allow_duplicate_keys=False,
     )
-    try:
-        value = decoder.decode()
-    except (cbor2.CBORDecodeError, RecursionError, MemoryError, ValueError, OverflowError) as exc:
-        if isinstance(exc, _OutOfOrder) or isinstance(exc.__cause__, _OutOfOrder):
-            raise MalformedCbor(DETERMINISTIC_RULE) from exc
-        raise MalformedCbor(f"not strictly valid CBOR: {exc}") from exc
+    value = decoder.decode()
     if stream.tell() != len(data):
         raise MalformedCbor(f"{len(data) - stream.tell()} trailing bytes after the CBOR item")
-    # The map order was checked during the decode (object_hook); the rest of the rule here.
-    if deterministic and not (_same_encoding(value, data) and _no_float(value, data)):
-        raise MalformedCbor(DETERMINISTIC_RULE)
     return value
 
 

@@ -126,6 +126,9 @@ class Sign1:
 
 
 _EMPTY_HEADER: Final[Mapping[object, object]] = MappingProxyType({})
+_EMPTY_MAP: Final = cbor2.frozendict()  # what cbor2 makes of an empty map inside a tag
+# Tag 18 and the head of a four-element array: how every COSE_Sign1 starts.
+_SIGN1_ARRAY_HEAD: Final = _SIGN1_HEAD + b"\x84"
 _MAP_TYPES: Final = (dict, cbor2.frozendict)
 
 
@@ -161,6 +164,50 @@ def _deterministic_sign1(item: object, data: bytes) -> bool:
         ):
             return data == _SIGN1_HEAD + cbor2.dumps([body[0], {}, body[2], body[3]])
     return is_deterministic(item, data)
+
+
+def _bstr_at(data: bytes, pos: int) -> tuple[bytes, int] | None:
+    """The byte string whose shortest-form head starts at ``pos`` and the position after
+    it; None for anything else (another type, a longer head, a head past 65535 bytes)."""
+    head = data[pos] if pos < len(data) else 0
+    if not 0x40 <= head <= 0x59:
+        return None
+    if head < 0x58:
+        start, size = pos + 1, head - 0x40
+    elif head == 0x58:
+        start, size = pos + 2, data[pos + 1] if pos + 1 < len(data) else 0
+        if size < 24:
+            return None
+    else:
+        start, size = pos + 3, int.from_bytes(data[pos + 1 : pos + 3], "big")
+        if size < 256:
+            return None
+    end = start + size
+    return (data[start:end], end) if end <= len(data) else None
+
+
+def _canonical_sign1(data: bytes, max_bytes: int) -> tuple[bytes, object, bytes, bytes] | None:
+    """The elements of ``data`` when it is exactly the deterministic encoding of tag 18 over
+    ``[bstr, {}, bstr, bstr]`` (what every issuer writes), read in place; None otherwise.
+
+    Accepts exactly the byte strings that :func:`strict_loads` decodes and
+    :func:`_deterministic_sign1` accepts in that shape, without building a decoder: the
+    heads are read by hand, each must be the shortest, and nothing may follow the
+    signature. Raises ``TooLarge`` as :func:`strict_loads` does, first."""
+    if len(data) > max_bytes:
+        strict_loads(data, max_bytes=max_bytes)  # raises TooLarge: one place words it
+    if data[:2] != _SIGN1_ARRAY_HEAD:
+        return None
+    protected = _bstr_at(data, 2)
+    if protected is None or data[protected[1] : protected[1] + 1] != b"\xa0":
+        return None
+    payload = _bstr_at(data, protected[1] + 1)
+    if payload is None:
+        return None
+    signature = _bstr_at(data, payload[1])
+    if signature is None or signature[1] != len(data):
+        return None
+    return protected[0], _EMPTY_MAP, payload[0], signature[0]
 
 
 @functools.lru_cache(maxsize=256)
@@ -201,15 +248,17 @@ def decode_sign1(
     Raises ``TooLarge``, ``MalformedCbor``, ``MalformedCose`` or ``UnknownCriticalHeader``.
     """
     strict = protected_labels is not None
-    item = strict_loads(data, max_bytes=max_bytes)
-    if strict and not _deterministic_sign1(item, data):
-        raise MalformedCbor(DETERMINISTIC_RULE)
-    if isinstance(item, cbor2.CBORTag):
-        if item.tag != COSE_SIGN1_TAG:
-            raise MalformedCose(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
-        item = item.value
-    elif require_tag:
-        raise MalformedCose("COSE_Sign1 tag 18 is missing")
+    item: object = _canonical_sign1(data, max_bytes) if strict and require_tag else None
+    if item is None:  # not the one shape read in place: the general strict decoder decides
+        item = strict_loads(data, max_bytes=max_bytes)
+        if strict and not _deterministic_sign1(item, data):
+            raise MalformedCbor(DETERMINISTIC_RULE)
+        if isinstance(item, cbor2.CBORTag):
+            if item.tag != COSE_SIGN1_TAG:
+                raise MalformedCose(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
+            item = item.value
+        elif require_tag:
+            raise MalformedCose("COSE_Sign1 tag 18 is missing")
     # cbor2 hands tag contents over as immutable containers (tuple, frozendict).
     if not isinstance(item, list | tuple) or len(item) != 4:
         raise MalformedCose("COSE_Sign1 is not an array of four elements")
