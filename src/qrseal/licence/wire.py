@@ -426,7 +426,7 @@ def read_cbor(obj: object) -> dict[str, Any]:
     for name, _, value in derived(values):
         values.setdefault(name, value)
     values.setdefault(_EXPIRY, None)
-    if not _REQUIRED_SET <= values.keys():
+    if not values.keys() >= _REQUIRED_SET:
         found += _missing(values, _REQUIRED, "")
     if found:
         raise invalid(found, ordered=True)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import cbor2
 
@@ -67,11 +67,14 @@ _NO_BIGNUMS: Final = MappingProxyType(dict.fromkeys(_BIGNUM_TAGS, _refuse_bignum
 _RAW_TAGS: Final = MappingProxyType(
     {**{tag: _raw_tag(tag) for tag in _BUILTIN_TAGS}, **_NO_BIGNUMS}
 )
-# The initial bytes of the three float encodings (RFC 8949 §3.3): when none occurs anywhere
-# in the data, the decoded item holds no float (and no time that was a float in tag 1).
-_FLOAT_HEAD: Final = re.compile(b"[\xf9-\xfb]")
-# The initial bytes of the shortest-form bignum tags (2 and 3).
-_BIGNUM_HEADS: Final = re.compile(b"[\xc2\xc3]")
+# How cbor2 writes a float (RFC 8949 §3.3): a double, or a half for NaN and the infinities.
+# In data that re-encodes to itself (checked first) with no such bytes anywhere, the
+# decoded item holds no float (and no time that was a float in tag 1).
+_FLOAT_HEAD: Final = re.compile(b"\xfb|\xf9[\x7c\x7e\xfc]\x00")
+# How cbor2 writes an integer beyond 64 bits: tag 2 or 3 over at least 9 bytes. In data that
+# re-encodes to itself with no such bytes anywhere, no bignum (tags 2 and 3) occurs: a tag
+# 2 or 3 over anything else re-encodes differently.
+_BIGNUM_ITEM: Final = re.compile(b"[\xc2\xc3][\x49-\x59]")
 #: The message of every ``MalformedCbor`` for an encoding that is not deterministic.
 DETERMINISTIC_RULE: Final = (
     "not deterministically encoded (RFC 8949 §4.2.1: shortest heads, sorted keys, "
@@ -89,7 +92,13 @@ def _unknown_tag(tag: cbor2.CBORTag, immutable: bool) -> cbor2.CBORTag:
 
 def _check_map(mapping: Mapping[object, object], immutable: bool) -> Mapping[object, object]:
     # cbor2's object_hook: called by the C decoder for every map, right after decoding it.
-    if not _keys_in_order(list(mapping)):
+    keys: list[Any] = [*mapping]
+    try:  # the usual map first: unsigned int keys ascending
+        if keys == sorted(keys) and set(map(type, keys)) <= _INT_ONLY and keys[:1] >= [0]:
+            return mapping
+    except TypeError:  # keys of types that do not compare (int and text): the general rule
+        pass
+    if not _keys_in_order(keys):
         raise _OutOfOrder("map keys are not in deterministic order")
     return mapping
 
@@ -129,10 +138,10 @@ def strict_loads(
             actual=len(data),
         )
     try:
-        if deterministic and not raw_tags and _BIGNUM_HEADS.search(data) is None:
-            # One C call, no stream and no semantic decoders: with no 0xC2/0xC3 byte there is
-            # no shortest-form bignum tag, a longer head for tags 2 and 3 re-encodes
-            # differently, and so do trailing bytes (the check below refuses both).
+        if deterministic and not raw_tags and _BIGNUM_ITEM.search(data) is None:
+            # One C call, no stream and no semantic decoders: the data must re-encode to
+            # itself (checked below), so it holds no bignum (see _BIGNUM_ITEM), and trailing
+            # bytes are refused there too.
             value = cbor2.loads(
                 data,
                 object_hook=_check_map,

@@ -166,9 +166,9 @@ def _deterministic_sign1(item: object, data: bytes) -> bool:
     return is_deterministic(item, data)
 
 
-def _bstr_at(data: bytes, pos: int) -> tuple[bytes, int] | None:
-    """The byte string whose shortest-form head starts at ``pos`` and the position after
-    it; None for anything else (another type, a longer head, a head past 65535 bytes)."""
+def read_bstr(data: bytes, pos: int) -> tuple[bytes, int] | None:
+    """The CBOR byte string whose shortest-form head starts at ``pos`` and the position after
+    it; None for anything else (another type, a longer head, a length past 65535)."""
     head = data[pos] if pos < len(data) else 0
     if not 0x40 <= head <= 0x59:
         return None
@@ -186,25 +186,24 @@ def _bstr_at(data: bytes, pos: int) -> tuple[bytes, int] | None:
     return (data[start:end], end) if end <= len(data) else None
 
 
-def _canonical_sign1(data: bytes, max_bytes: int) -> tuple[bytes, object, bytes, bytes] | None:
-    """The elements of ``data`` when it is exactly the deterministic encoding of tag 18 over
-    ``[bstr, {}, bstr, bstr]`` (what every issuer writes), read in place; None otherwise.
+def read_canonical_sign1(data: bytes, start: int = 0) -> tuple[bytes, object, bytes, bytes] | None:
+    """The four elements of ``data[start:]`` when it is exactly the deterministic encoding
+    of tag 18 over ``[bstr, {}, bstr, bstr]`` (what every issuer writes), read in place;
+    None for anything else, which the caller then hands to the general strict decoder.
 
-    Accepts exactly the byte strings that :func:`strict_loads` decodes and
-    :func:`_deterministic_sign1` accepts in that shape, without building a decoder: the
-    heads are read by hand, each must be the shortest, and nothing may follow the
-    signature. Raises ``TooLarge`` as :func:`strict_loads` does, first."""
-    if len(data) > max_bytes:
-        strict_loads(data, max_bytes=max_bytes)  # raises TooLarge: one place words it
-    if data[:2] != _SIGN1_ARRAY_HEAD:
+    Accepts exactly the byte strings that :func:`strict_loads` decodes into that shape and
+    :func:`~qrseal.wire.cbor.is_deterministic` accepts, without building a decoder: each
+    head is read by hand and must be the shortest, and nothing may follow the signature.
+    The unprotected map is returned as cbor2 returns it (an empty ``frozendict``)."""
+    if data[start : start + 2] != _SIGN1_ARRAY_HEAD:
         return None
-    protected = _bstr_at(data, 2)
+    protected = read_bstr(data, start + 2)
     if protected is None or data[protected[1] : protected[1] + 1] != b"\xa0":
         return None
-    payload = _bstr_at(data, protected[1] + 1)
+    payload = read_bstr(data, protected[1] + 1)
     if payload is None:
         return None
-    signature = _bstr_at(data, payload[1])
+    signature = read_bstr(data, payload[1])
     if signature is None or signature[1] != len(data):
         return None
     return protected[0], _EMPTY_MAP, payload[0], signature[0]
@@ -248,7 +247,9 @@ def decode_sign1(
     Raises ``TooLarge``, ``MalformedCbor``, ``MalformedCose`` or ``UnknownCriticalHeader``.
     """
     strict = protected_labels is not None
-    item: object = _canonical_sign1(data, max_bytes) if strict and require_tag else None
+    item: object = None
+    if strict and require_tag and len(data) <= max_bytes:
+        item = read_canonical_sign1(data)
     if item is None:  # not the one shape read in place: the general strict decoder decides
         item = strict_loads(data, max_bytes=max_bytes)
         if strict and not _deterministic_sign1(item, data):
@@ -364,6 +365,7 @@ def verify_with_candidates(
     algorithm_of: Callable[[_K], Algorithm | None] | None = None,
     allowed: frozenset[Algorithm] | None = None,
     external_aad: bytes = b"",
+    verifier_of: Callable[[_K, Algorithm], Callable[[bytes, bytes], None]] | None = None,
 ) -> tuple[_K, Algorithm]:
     """Verify ``msg`` under the first of ``candidates`` whose key verifies it ("try every
     key with this kid"); return that candidate and the algorithm.
@@ -372,6 +374,9 @@ def verify_with_candidates(
     (a trust store's keys with the message's kid, pinned roots, status-list signers);
     ``key_of`` gives a candidate's public key and ``algorithm_of`` (optional) the one
     algorithm the candidate is registered for (None: any algorithm its key fits).
+    ``verifier_of`` (optional) gives a candidate's verifying function for an algorithm, as
+    :func:`~qrseal.wire.algorithms.verifying_function` of its key would (e.g. one the
+    candidate keeps: :meth:`qrseal.trust.store.TrustedKey.verifying_function`).
 
     Checks, in order: ``UnknownKey`` when there is no candidate; ``AlgorithmNotAllowed``
     when ``alg`` is not in the protected header, unknown, not in ``allowed`` (when
@@ -393,9 +398,14 @@ def verify_with_candidates(
             if registered is not None and registered is not alg:
                 continue
         try:
-            usable.append((candidate, verifying_function(alg, key_of(candidate))))
+            verify = (
+                verifying_function(alg, key_of(candidate))
+                if verifier_of is None
+                else verifier_of(candidate, alg)
+            )
         except AlgorithmNotAllowed:
             continue
+        usable.append((candidate, verify))
     if not usable:
         raise AlgorithmNotAllowed(
             f"no key with kid {kid.hex() if kid else kid!r} is registered for {alg.name}",
