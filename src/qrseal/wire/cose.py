@@ -126,7 +126,7 @@ class Sign1:
 
 
 _EMPTY_HEADER: Final[Mapping[object, object]] = MappingProxyType({})
-_EMPTY_MAP: Final = cbor2.frozendict()  # what cbor2 makes of an empty map inside a tag
+_EMPTY_MAP: Final[Mapping[object, object]] = cbor2.frozendict()  # cbor2: {} inside a tag
 # Tag 18 and the head of a four-element array: how every COSE_Sign1 starts.
 _SIGN1_ARRAY_HEAD: Final = _SIGN1_HEAD + b"\x84"
 _MAP_TYPES: Final = (dict, cbor2.frozendict)
