@@ -33,10 +33,6 @@ _CNF = int(Claim.CNF)
 _STATUS = int(StatusClaimKey.STATUS)
 
 
-def _sorted_top(mapping: dict[int, object]) -> dict[int, object]:
-    return {key: mapping[key] for key in sorted(mapping)}
-
-
 class Issuer:
     """Signs licences as compact credentials.
 
@@ -120,7 +116,7 @@ class Issuer:
         ):
             raise InvalidArgument("not_before must be before the expiry (now + valid_for)")
         licence.check_at(now)
-        extra: dict[int, object] = {LICENCE_CLAIM: _sorted_top(licence.to_cbor_map(self._fields))}
+        extra: dict[int, object] = {LICENCE_CLAIM: licence.to_cbor_map(self._fields)}
         if holder_key is not None:
             extra[_CNF] = encode_cnf(holder_key)  # built in deterministic key order
         if status is not None:
@@ -135,9 +131,9 @@ class Issuer:
             cti=cti,
             extra=extra,
         )
-        # The licence map's keys are unsigned ints, whose numeric order is their bytewise
-        # order, and its sub-maps are built in key order (a test re-encodes every sample to
-        # check), so sorting the top level is enough for RFC 8949 §4.2.1 encoding.
+        # The licence map and its sub-maps are written in key order (unsigned int keys, whose
+        # numeric order is their bytewise order; a test re-encodes every sample to check), so
+        # only the claims' own keys need sorting for RFC 8949 §4.2.1 encoding.
         payload = encode_claims(claims, sort_extra=False)
         signer = self._signer
         cose = encode_sign1(payload, alg=signer.algorithm, kid=signer.kid, sign=signer.sign)
