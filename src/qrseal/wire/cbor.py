@@ -138,7 +138,7 @@ def strict_loads(
             actual=len(data),
         )
     try:
-        if deterministic and not raw_tags and not _may_hold_bignum(data):
+        if deterministic and not raw_tags and type(data) is bytes and not _may_hold_bignum(data):
             # One C call, no stream and no semantic decoders: the data must re-encode to
             # itself (checked below), so it holds no bignum (see _BIGNUM_ITEM), and trailing
             # bytes are refused there too.
@@ -201,9 +201,9 @@ def _same_encoding(value: object, data: bytes) -> bool:
 def _no_float(value: object, data: bytes) -> bool:
     # Encoded as ``data`` (checked first), every float starts with one of the float heads:
     # the Python walk runs only when such a byte occurs in the data at all.
-    # bytes.__contains__ first: one C scan each, cheaper than the pattern's search.
-    may_float = (b"\xfb" in data or b"\xf9" in data) and _FLOAT_HEAD.search(data) is not None
-    return not may_float or not _holds_float(value)
+    if type(data) is bytes and b"\xfb" not in data and b"\xf9" not in data:
+        return True  # bytes.__contains__: one C scan each, cheaper than the pattern's search
+    return _FLOAT_HEAD.search(data) is None or not _holds_float(value)
 
 
 def _may_hold_bignum(data: bytes) -> bool:

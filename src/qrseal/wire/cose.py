@@ -248,7 +248,7 @@ def decode_sign1(
     """
     strict = protected_labels is not None
     item: object = None
-    if strict and require_tag and len(data) <= max_bytes:
+    if strict and require_tag and type(data) is bytes and len(data) <= max_bytes:
         item = read_canonical_sign1(data)
     if item is None:  # not the one shape read in place: the general strict decoder decides
         item = strict_loads(data, max_bytes=max_bytes)

@@ -247,7 +247,8 @@ def decode_presentation(data: bytes, *, max_bytes: int = MAX_COSE_BYTES) -> Pres
     (an unknown algorithm).
     """
     body: object = None
-    if len(data) <= max_bytes and data[:1] == _PAIR_HEAD:  # the shape every holder writes
+    if type(data) is bytes and len(data) <= max_bytes and data[:1] == _PAIR_HEAD:
+        # the shape every holder writes, read in place
         first = read_bstr(data, 1)
         if first is not None:
             credential, end = first
