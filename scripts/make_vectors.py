@@ -41,7 +41,7 @@ _IMAGES = "concerns images, not texts: a vector carries the decoded text"
 _STORE = "needs the verifier's stored trust list (a rollback floor), not one token"
 _SETUP = "the caller's own set-up, not the input"
 _X509 = "X.509 document-signer chains are outside the wire format these vectors cover"
-_TOKEN = "an issuer's PKCS#11 token (signing side), not a verifier's input"
+_HSM = "an issuer's PKCS#11 token (signing side), not a verifier's input"
 _BATCH = "an issuer's batch input and journal (signing side), not a verifier's input"
 #: Reasons no vector produces, and why: each is outside "text, keys, now (and a policy)".
 NOT_COVERED = {
@@ -59,10 +59,10 @@ NOT_COVERED = {
     "trust_list_sequence_jump": _STORE,
     "certificate_invalid": _X509,
     "certificate_untrusted": _X509,
-    "token_unavailable": _TOKEN,
-    "token_login_failed": _TOKEN,
-    "token_key_not_found": _TOKEN,
-    "token_failed": _TOKEN,
+    "token_unavailable": _HSM,
+    "token_login_failed": _HSM,
+    "token_key_not_found": _HSM,
+    "token_failed": _HSM,
     "malformed_record": _BATCH,
     "batch_mismatch": _BATCH,
 }  # fmt: skip-----------------------------------------------------------------------------

@@ -147,14 +147,15 @@ class Issuer:
         if warnings and self._strict:
             message = f"refused (strict): {describe(warnings)}"
             raise LicenceNotIssuable(message, field=warnings[0].field, problems=warnings)
+        # The whole licence map comes in key order; a view's elements are sorted here.
         elements = (
             licence.to_cbor_map(self._fields)
             if view is None
-            else view_elements(licence, view, now=now, thresholds=age_thresholds)
+            else _sorted_top(view_elements(licence, view, now=now, thresholds=age_thresholds))
         )
         if not elements:
             raise InvalidArgument(f"the licence holds none of the elements of view {view!r}")
-        extra: dict[int, object] = {LICENCE_CLAIM: _sorted_top(elements)}
+        extra: dict[int, object] = {LICENCE_CLAIM: elements}
         if holder_key is not None:
             extra[_CNF] = encode_cnf(holder_key)  # built in deterministic key order
         if status is not None:
@@ -169,9 +170,9 @@ class Issuer:
             cti=cti,
             extra=extra,
         )
-        # The licence map's keys are unsigned ints, whose numeric order is their bytewise
-        # order, and its sub-maps are built in key order (a test re-encodes every sample to
-        # check), so sorting the top level is enough for RFC 8949 §4.2.1 encoding.
+        # The licence map and its sub-maps are written in key order (unsigned int keys, whose
+        # numeric order is their bytewise order; a test re-encodes every sample to check), so
+        # only the claims' own keys need sorting for RFC 8949 §4.2.1 encoding.
         payload = encode_claims(claims, sort_extra=False)
         signer = self._signer
         cose = encode_sign1(payload, alg=signer.algorithm, kid=signer.kid, sign=signer.sign)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from qrseal.errors import (
+    AlgorithmNotAllowed,
     Reason,
+    SignatureInvalid,
 )
 from qrseal.issuer import Issuer
-from qrseal.testing import sample_licence
+from qrseal.testing import make_private_key, sample_licence
 from qrseal.trust.lists import (
     KeyState,
 )
@@ -99,3 +103,21 @@ def test_kid_collisions() -> None:
     one = tl.retire(kid, at=NOW, public_key=NEW.public_key())
     assert [e.state for e in one.entries] == [KeyState.ACTIVE, KeyState.RETIRED]
     assert _reason(lambda: tl.with_entries(_entry(OLD, kid=kid))) is Reason.INVALID_ARGUMENT
+
+
+def test_kept_verifying_function_still_refuses_other_signatures() -> None:
+    """A trusted key's verifying function, made once and kept, accepts only its own key's
+    signatures, every time; another algorithm is refused."""
+    own, other = LocalSigner(make_private_key()), LocalSigner(make_private_key(index=1))
+    key = TrustedKey(own.public_key, "CN-SC")
+    message = b"to be signed"
+    verify = key.verifying_function(Algorithm.ES256)
+    assert key.verifying_function(Algorithm.ES256) is verify
+    for _ in range(2):
+        verify(own.sign(message), message)
+        with pytest.raises(SignatureInvalid):
+            verify(other.sign(message), message)
+        with pytest.raises(SignatureInvalid):
+            verify(own.sign(message), message + b"!")
+    with pytest.raises(AlgorithmNotAllowed):
+        key.verifying_function(Algorithm.EDDSA)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
@@ -74,21 +75,24 @@ _DAY_MIN: Final = DATE_MIN.toordinal() - _EPOCH_ORDINAL
 _DAY_MAX: Final = DATE_MAX.toordinal() - _EPOCH_ORDINAL
 _CBORTag: Final = cbor2.CBORTag
 _from_ordinal: Final = date.fromordinal
+_date: Final = date
 _PROFILE_NUMBERS: Final = MappingProxyType({p: n for n, p in PROFILE_VERSIONS.items()})
 _Problems = list[Found | LicenceProblem]
 
 # The fields the compact form leaves out when the decoder can restore them.
 _COUNTRY, _SIGN, _FULL_NAME = (
-    str(_F.ISSUING_COUNTRY), str(_F.UN_DISTINGUISHING_SIGN), str(_F.FULL_NAME_NATIONAL_CHARACTER),
-)  # fmt: skip
+    sys.intern(str(f))
+    for f in (_F.ISSUING_COUNTRY, _F.UN_DISTINGUISHING_SIGN, _F.FULL_NAME_NATIONAL_CHARACTER)
+)
 _JURISDICTION, _FAMILY, _GIVEN = (
     str(_F.ISSUING_JURISDICTION),
     str(_F.FAMILY_NAME_NATIONAL_CHARACTER),
     str(_F.GIVEN_NAME_NATIONAL_CHARACTER),
 )
-_EXPIRY: Final = str(_F.EXPIRY_DATE)
+_EXPIRY: Final = sys.intern(str(_F.EXPIRY_DATE))
 #: Required names as plain str (hashing a StrEnum member runs Python code).
 _REQUIRED: Final = tuple(map(str, LICENCE.required))
+_REQUIRED_SET: Final = frozenset(_REQUIRED)
 _COUNTRY_KEY, _SIGN_KEY, _FULL_NAME_KEY = (
     LICENCE.specs[n].key for n in (_COUNTRY, _SIGN, _FULL_NAME)
 )
@@ -313,27 +317,30 @@ _ITEMS: Final[Mapping[FieldKind, tuple[type[Any], Struct]]] = MappingProxyType({
 def _table(struct: Struct, *, json: bool) -> _Table:
     entries: dict[object, _Entry] = {}
     for name, spec in struct.specs.items():
-        key: object = str(name) if json else spec.key
+        # Interned: a constructor called with ``**values`` matches interned keyword names
+        # by identity; any other str is compared character by character with every name.
+        name = sys.intern(str(name))
+        key: object = name if json else spec.key
         kind = spec.kind
         if kind in LIST_KINDS:
             item, sub = _ITEMS[kind]
             listed = _List(item, _table(sub, json=json), kind is _K.CODES)
-            entries[key] = (str(name), _LIST, None, None, listed)
+            entries[key] = (name, _LIST, None, None, listed)
         elif json:
             decode = _json_decoder(spec, name in struct.json_nullable)
-            entries[key] = (str(name), _CALL, None, decode, None)
+            entries[key] = (name, _CALL, None, decode, None)
         else:
             decode = _cbor_decoder(spec)
             if kind in TEXT_KINDS or kind is _K.BYTES or kind is _K.UINT:
                 exact = bytes if kind is _K.BYTES else int if kind is _K.UINT else str
-                entries[key] = (str(name), _EXACT, exact, decode, None)
+                entries[key] = (name, _EXACT, exact, decode, None)
             elif kind is _K.DATE:
-                entries[key] = (str(name), _DATE, None, decode, None)
+                entries[key] = (name, _DATE, None, decode, None)
             elif kind is _K.PROFILE or spec.enum is not None:
                 members = dict(PROFILE_VERSIONS) if kind is _K.PROFILE else _members(spec.enum)
-                entries[key] = (str(name), _LOOKUP, members, decode, None)
+                entries[key] = (name, _LOOKUP, members, decode, None)
             else:
-                entries[key] = (str(name), _CALL, None, decode, None)
+                entries[key] = (name, _CALL, None, decode, None)
     label = "a JSON object" if json else "a map"
     return _Table(entries, struct, json, label)  # a dict: get() is faster than on a proxy
 
@@ -379,6 +386,9 @@ def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, 
                 values[name] = raw
                 continue
         elif how == _DATE:
+            if type(raw) is _date:  # cbor2 made it of tag 100 (the validator checks the range)
+                values[name] = raw
+                continue
             if type(raw) is _CBORTag and raw.tag == 100:
                 days = raw.value
                 if type(days) is int and _DAY_MIN <= days <= _DAY_MAX:
@@ -407,7 +417,8 @@ def _read_list(listed: _List, raw: object, path: str, found: _Problems) -> tuple
     for i, item in enumerate(raw):
         where, before = f"{path}[{i}]", len(found)
         values = _read(listed.table, item, where, found)
-        found += _missing(values, required, where, found)
+        if values is None or not required <= values.keys():
+            found += _missing(values, required, where, found)
         if values is not None and len(found) == before:
             try:
                 items.append(listed.item(**values))
@@ -508,7 +519,8 @@ def read_cbor(obj: object) -> dict[str, Any]:
     for name, _, value in derived(values):
         values.setdefault(name, value)
     values.setdefault(_EXPIRY, None)
-    found += _missing(values, _REQUIRED, "", found)
+    if not values.keys() >= _REQUIRED_SET:
+        found += _missing(values, _REQUIRED, "", found)
     if found:
         raise invalid(found, ordered=True)
     return values

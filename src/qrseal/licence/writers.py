@@ -96,7 +96,8 @@ def _cbor_date_tag(day: date) -> cbor2.CBORTag:
     return _CBORTag(100, day.toordinal() - _EPOCH_ORDINAL)
 
 
-def _cbor_value(kind: FieldKind) -> Callable[[Any], object]:
+def _cbor_value(kind: FieldKind) -> Callable[[Any], object] | None:
+    """How a value of ``kind`` is written into the compact map; None: as it is."""
     if kind is _K.DATE:
         return _cbor_date_tag
     if kind is _K.TIME:
@@ -107,7 +108,7 @@ def _cbor_value(kind: FieldKind) -> Callable[[Any], object]:
         return int
     if kind in LIST_KINDS:
         return lambda items: [_write_positional(item) for item in items]
-    return lambda value: value
+    return None
 
 
 def _write_positional(privilege: DomesticPrivilege | DrivingPrivilege) -> dict[int, object]:
@@ -130,16 +131,22 @@ def _write_positional(privilege: DomesticPrivilege | DrivingPrivilege) -> dict[i
     return out
 
 
-#: (name, compact key, value writer, selectable) in field order.
+#: (name, compact key, value writer, selectable) in compact-key order, so that the map is
+#: written in deterministic key order (its keys are unsigned ints: numeric order is bytewise).
 _CBOR_PLAN: Final = tuple(
-    (str(name), spec.key, _cbor_value(spec.kind), name in SELECTABLE_FIELDS)
-    for name, spec in LICENCE.specs.items()
+    sorted(
+        (
+            (str(name), spec.key, _cbor_value(spec.kind), name in SELECTABLE_FIELDS)
+            for name, spec in LICENCE.specs.items()
+        ),
+        key=lambda step: step[1],
+    )
 )
 
 
 def write_cbor(licence: object, fields: frozenset[str] | None) -> dict[int, object]:
-    """``Licence.to_cbor_map``; raises InvalidArgument for ``fields`` that are not a set
-    of field names."""
+    """``Licence.to_cbor_map``, keys in ascending (deterministic) order; raises
+    InvalidArgument for ``fields`` that are not a set of field names."""
     if fields is None:
         fields = QR_DEFAULT_FIELDS
     elif fields is not QR_DEFAULT_FIELDS and (
@@ -152,7 +159,7 @@ def write_cbor(licence: object, fields: frozenset[str] | None) -> dict[int, obje
         value = values[name] = getattr(licence, name)
         if value is None or (selectable and name not in fields):
             continue
-        out[key] = write(value)
+        out[key] = value if write is None else write(value)
     for name, key, value in derived(values):
         if values[name] == value:
             out.pop(key, None)

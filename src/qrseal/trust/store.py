@@ -31,7 +31,7 @@ from ..errors import (
     KeyNotValidAtTime,
     TrustListExpired,
 )
-from ..wire.algorithms import PUBLIC_KEY_TYPES
+from ..wire.algorithms import PUBLIC_KEY_TYPES, verifying_function
 from ..wire.cose import Algorithm, PublicKey
 from ..wire.cwt import require_utc
 from ..wire.keys import key_identity, kid_for, load_public_key_pem
@@ -155,6 +155,8 @@ class TrustedKey:
     spki: bytes = field(repr=False)
     # The key itself, or the entry that builds it on first use (a key from for_entry).
     _source: PublicKey | TrustListEntry = field(repr=False, compare=False)
+    # The verifying function for ``algorithm``, made on first use (verify_with_candidates).
+    _verify: Callable[[bytes, bytes], None] | None = field(repr=False, compare=False)
 
     def __init__(
         self,
@@ -198,6 +200,7 @@ class TrustedKey:
         setattr_(self, "entry", entry)
         setattr_(self, "spki", spki)
         setattr_(self, "_source", public_key)
+        setattr_(self, "_verify", None)
 
     @property
     def public_key(self) -> PublicKey:
@@ -235,7 +238,20 @@ class TrustedKey:
         setattr_(key, "entry", entry)
         setattr_(key, "spki", entry.spki)
         setattr_(key, "_source", entry)
+        setattr_(key, "_verify", None)
         return key
+
+    def verifying_function(self, alg: Algorithm) -> Callable[[bytes, bytes], None]:
+        """:func:`qrseal.wire.algorithms.verifying_function` of this key for ``alg``; the
+        one for the key's own :attr:`algorithm` is made once and kept (its key parsed and
+        its fit checked once, not for every credential). Raises ``AlgorithmNotAllowed``."""
+        if alg is not self.algorithm:
+            return verifying_function(alg, self.public_key)
+        verify = self._verify
+        if verify is None:
+            verify = verifying_function(alg, self.public_key)
+            object.__setattr__(self, "_verify", verify)
+        return verify
 
     def valid_at(self, moment: datetime) -> bool:
         """Whether ``moment`` lies inside the key's validity window."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,10 @@ def _public_key(key: TrustedKey) -> PublicKey:
 
 def _registered_algorithm(key: TrustedKey) -> Algorithm:
     return key.algorithm
+
+
+def _verifier_of(key: TrustedKey, alg: Algorithm) -> Callable[[bytes, bytes], None]:
+    return key.verifying_function(alg)
 
 
 class Verifier:
@@ -160,6 +165,7 @@ class Verifier:
             key_of=_public_key,
             algorithm_of=_registered_algorithm,
             allowed=self._policy.allowed_algorithms,
+            verifier_of=_verifier_of,
         )
 
     def verify(self, text: str | bytes, *, now: datetime) -> VerifiedLicence:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import cbor2
 
@@ -67,9 +67,14 @@ _NO_BIGNUMS: Final = MappingProxyType(dict.fromkeys(_BIGNUM_TAGS, _refuse_bignum
 _RAW_TAGS: Final = MappingProxyType(
     {**{tag: _raw_tag(tag) for tag in _BUILTIN_TAGS}, **_NO_BIGNUMS}
 )
-# The initial bytes of the three float encodings (RFC 8949 §3.3): when none occurs anywhere
-# in the data, the decoded item holds no float (and no time that was a float in tag 1).
-_FLOAT_HEAD: Final = re.compile(b"[\xf9-\xfb]")
+# How cbor2 writes a float (RFC 8949 §3.3): a double, or a half for NaN and the infinities.
+# In data that re-encodes to itself (checked first) with no such bytes anywhere, the
+# decoded item holds no float (and no time that was a float in tag 1).
+_FLOAT_HEAD: Final = re.compile(b"\xfb|\xf9[\x7c\x7e\xfc]\x00")
+# How cbor2 writes an integer beyond 64 bits: tag 2 or 3 over at least 9 bytes. In data that
+# re-encodes to itself with no such bytes anywhere, no bignum (tags 2 and 3) occurs: a tag
+# 2 or 3 over anything else re-encodes differently.
+_BIGNUM_ITEM: Final = re.compile(b"[\xc2\xc3][\x49-\x59]")
 #: The message of every ``MalformedCbor`` for an encoding that is not deterministic.
 DETERMINISTIC_RULE: Final = (
     "not deterministically encoded (RFC 8949 §4.2.1: shortest heads, sorted keys, "
@@ -87,7 +92,13 @@ def _unknown_tag(tag: cbor2.CBORTag, immutable: bool) -> cbor2.CBORTag:
 
 def _check_map(mapping: Mapping[object, object], immutable: bool) -> Mapping[object, object]:
     # cbor2's object_hook: called by the C decoder for every map, right after decoding it.
-    if not _keys_in_order(list(mapping)):
+    keys: list[Any] = [*mapping]
+    try:  # the usual map first: unsigned int keys ascending
+        if keys == sorted(keys) and set(map(type, keys)) <= _INT_ONLY and keys[:1] >= [0]:
+            return mapping
+    except TypeError:  # keys of types that do not compare (int and text): the general rule
+        pass
+    if not _keys_in_order(keys):
         raise _OutOfOrder("map keys are not in deterministic order")
     return mapping
 
@@ -126,6 +137,33 @@ def strict_loads(
             limit=max_bytes,
             actual=len(data),
         )
+    try:
+        if deterministic and not raw_tags and type(data) is bytes and not _may_hold_bignum(data):
+            # One C call, no stream and no semantic decoders: the data must re-encode to
+            # itself (checked below), so it holds no bignum (see _BIGNUM_ITEM), and trailing
+            # bytes are refused there too.
+            value = cbor2.loads(
+                data,
+                object_hook=_check_map,
+                max_depth=max_depth,
+                allow_indefinite=False,
+                allow_duplicate_keys=False,
+            )
+        else:
+            value = _decode_stream(data, max_depth, raw_tags, deterministic)
+    except (cbor2.CBORDecodeError, RecursionError, MemoryError, ValueError, OverflowError) as exc:
+        if isinstance(exc, _OutOfOrder) or isinstance(exc.__cause__, _OutOfOrder):
+            raise MalformedCbor(DETERMINISTIC_RULE) from exc
+        raise MalformedCbor(f"not strictly valid CBOR: {exc}") from exc
+    # The map order was checked during the decode (object_hook); the rest of the rule here.
+    if deterministic and not (_same_encoding(value, data) and _no_float(value, data)):
+        raise MalformedCbor(DETERMINISTIC_RULE)
+    return value
+
+
+def _decode_stream(data: bytes, max_depth: int, raw_tags: bool, deterministic: bool) -> object:
+    """The general decode: tags kept raw or bignums refused by semantic decoders, and
+    trailing bytes found by the stream position."""
     stream = io.BytesIO(data)
     decoder = cbor2.CBORDecoder(
         stream,
@@ -136,17 +174,9 @@ def strict_loads(
         allow_indefinite=False,
         allow_duplicate_keys=False,
     )
-    try:
-        value = decoder.decode()
-    except (cbor2.CBORDecodeError, RecursionError, MemoryError, ValueError, OverflowError) as exc:
-        if isinstance(exc, _OutOfOrder) or isinstance(exc.__cause__, _OutOfOrder):
-            raise MalformedCbor(DETERMINISTIC_RULE) from exc
-        raise MalformedCbor(f"not strictly valid CBOR: {exc}") from exc
+    value = decoder.decode()
     if stream.tell() != len(data):
         raise MalformedCbor(f"{len(data) - stream.tell()} trailing bytes after the CBOR item")
-    # The map order was checked during the decode (object_hook); the rest of the rule here.
-    if deterministic and not (_same_encoding(value, data) and _no_float(value, data)):
-        raise MalformedCbor(DETERMINISTIC_RULE)
     return value
 
 
@@ -189,7 +219,14 @@ def _same_encoding(value: object, data: bytes) -> bool:
 def _no_float(value: object, data: bytes) -> bool:
     # Encoded as ``data`` (checked first), every float starts with one of the float heads:
     # the Python walk runs only when such a byte occurs in the data at all.
+    if type(data) is bytes and b"\xfb" not in data and b"\xf9" not in data:
+        return True  # bytes.__contains__: one C scan each, cheaper than the pattern's search
     return _FLOAT_HEAD.search(data) is None or not _holds_float(value)
+
+
+def _may_hold_bignum(data: bytes) -> bool:
+    """Whether bytes as cbor2 writes a bignum occur in ``data`` (see _BIGNUM_ITEM)."""
+    return (b"\xc2" in data or b"\xc3" in data) and _BIGNUM_ITEM.search(data) is not None
 
 
 def _holds_float(value: object) -> bool:

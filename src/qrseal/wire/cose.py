@@ -126,6 +126,9 @@ class Sign1:
 
 
 _EMPTY_HEADER: Final[Mapping[object, object]] = MappingProxyType({})
+_EMPTY_MAP: Final[Mapping[object, object]] = cbor2.frozendict()  # cbor2: {} inside a tag
+# Tag 18 and the head of a four-element array: how every COSE_Sign1 starts.
+_SIGN1_ARRAY_HEAD: Final = _SIGN1_HEAD + b"\x84"
 _MAP_TYPES: Final = (dict, cbor2.frozendict)
 
 
@@ -161,6 +164,49 @@ def _deterministic_sign1(item: object, data: bytes) -> bool:
         ):
             return data == _SIGN1_HEAD + cbor2.dumps([body[0], {}, body[2], body[3]])
     return is_deterministic(item, data)
+
+
+def read_bstr(data: bytes, pos: int) -> tuple[bytes, int] | None:
+    """The CBOR byte string whose shortest-form head starts at ``pos`` and the position after
+    it; None for anything else (another type, a longer head, a length past 65535)."""
+    head = data[pos] if pos < len(data) else 0
+    if not 0x40 <= head <= 0x59:
+        return None
+    if head < 0x58:
+        start, size = pos + 1, head - 0x40
+    elif head == 0x58:
+        start, size = pos + 2, data[pos + 1] if pos + 1 < len(data) else 0
+        if size < 24:
+            return None
+    else:
+        start, size = pos + 3, int.from_bytes(data[pos + 1 : pos + 3], "big")
+        if size < 256:
+            return None
+    end = start + size
+    return (data[start:end], end) if end <= len(data) else None
+
+
+def read_canonical_sign1(data: bytes, start: int = 0) -> tuple[bytes, object, bytes, bytes] | None:
+    """The four elements of ``data[start:]`` when it is exactly the deterministic encoding
+    of tag 18 over ``[bstr, {}, bstr, bstr]`` (what every issuer writes), read in place;
+    None for anything else, which the caller then hands to the general strict decoder.
+
+    Accepts exactly the byte strings that :func:`strict_loads` decodes into that shape and
+    :func:`~qrseal.wire.cbor.is_deterministic` accepts, without building a decoder: each
+    head is read by hand and must be the shortest, and nothing may follow the signature.
+    The unprotected map is returned as cbor2 returns it (an empty ``frozendict``)."""
+    if data[start : start + 2] != _SIGN1_ARRAY_HEAD:
+        return None
+    protected = read_bstr(data, start + 2)
+    if protected is None or data[protected[1] : protected[1] + 1] != b"\xa0":
+        return None
+    payload = read_bstr(data, protected[1] + 1)
+    if payload is None:
+        return None
+    signature = read_bstr(data, payload[1])
+    if signature is None or signature[1] != len(data):
+        return None
+    return protected[0], _EMPTY_MAP, payload[0], signature[0]
 
 
 @functools.lru_cache(maxsize=256)
@@ -201,15 +247,19 @@ def decode_sign1(
     Raises ``TooLarge``, ``MalformedCbor``, ``MalformedCose`` or ``UnknownCriticalHeader``.
     """
     strict = protected_labels is not None
-    item = strict_loads(data, max_bytes=max_bytes)
-    if strict and not _deterministic_sign1(item, data):
-        raise MalformedCbor(DETERMINISTIC_RULE)
-    if isinstance(item, cbor2.CBORTag):
-        if item.tag != COSE_SIGN1_TAG:
-            raise MalformedCose(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
-        item = item.value
-    elif require_tag:
-        raise MalformedCose("COSE_Sign1 tag 18 is missing")
+    item: object = None
+    if strict and require_tag and type(data) is bytes and len(data) <= max_bytes:
+        item = read_canonical_sign1(data)
+    if item is None:  # not the one shape read in place: the general strict decoder decides
+        item = strict_loads(data, max_bytes=max_bytes)
+        if strict and not _deterministic_sign1(item, data):
+            raise MalformedCbor(DETERMINISTIC_RULE)
+        if isinstance(item, cbor2.CBORTag):
+            if item.tag != COSE_SIGN1_TAG:
+                raise MalformedCose(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
+            item = item.value
+        elif require_tag:
+            raise MalformedCose("COSE_Sign1 tag 18 is missing")
     # cbor2 hands tag contents over as immutable containers (tuple, frozendict).
     if not isinstance(item, list | tuple) or len(item) != 4:
         raise MalformedCose("COSE_Sign1 is not an array of four elements")
@@ -315,6 +365,7 @@ def verify_with_candidates(
     algorithm_of: Callable[[_K], Algorithm | None] | None = None,
     allowed: frozenset[Algorithm] | None = None,
     external_aad: bytes = b"",
+    verifier_of: Callable[[_K, Algorithm], Callable[[bytes, bytes], None]] | None = None,
 ) -> tuple[_K, Algorithm]:
     """Verify ``msg`` under the first of ``candidates`` whose key verifies it ("try every
     key with this kid"); return that candidate and the algorithm.
@@ -323,6 +374,9 @@ def verify_with_candidates(
     (a trust store's keys with the message's kid, pinned roots, status-list signers);
     ``key_of`` gives a candidate's public key and ``algorithm_of`` (optional) the one
     algorithm the candidate is registered for (None: any algorithm its key fits).
+    ``verifier_of`` (optional) gives a candidate's verifying function for an algorithm, as
+    :func:`~qrseal.wire.algorithms.verifying_function` of its key would (e.g. one the
+    candidate keeps: :meth:`qrseal.trust.store.TrustedKey.verifying_function`).
 
     Checks, in order: ``UnknownKey`` when there is no candidate; ``AlgorithmNotAllowed``
     when ``alg`` is not in the protected header, unknown, not in ``allowed`` (when
@@ -344,9 +398,14 @@ def verify_with_candidates(
             if registered is not None and registered is not alg:
                 continue
         try:
-            usable.append((candidate, verifying_function(alg, key_of(candidate))))
+            verify = (
+                verifying_function(alg, key_of(candidate))
+                if verifier_of is None
+                else verifier_of(candidate, alg)
+            )
         except AlgorithmNotAllowed:
             continue
+        usable.append((candidate, verify))
     if not usable:
         raise AlgorithmNotAllowed(
             f"no key with kid {kid.hex() if kid else kid!r} is registered for {alg.name}",

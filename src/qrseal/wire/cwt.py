@@ -75,6 +75,7 @@ _ISS, _EXP, _NBF, _IAT, _CTI = (
     int(c) for c in (Claim.ISS, Claim.EXP, Claim.NBF, Claim.IAT, Claim.CTI)
 )
 _MODELLED: Final = frozenset((_ISS, _EXP, _NBF, _IAT, _CTI))
+_INT_KEYS: Final = frozenset((int,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +153,11 @@ def decode_claims(payload: bytes, *, max_bytes: int = 4096) -> Claims:
         raise
     if not isinstance(item, dict):
         raise MalformedClaims("claims set is not a map")
-    extra: dict[int, object] = {}
-    for key, value in item.items():
-        if isinstance(key, bool) or not isinstance(key, int):
-            raise MalformedClaims(f"claim key {key!r} is not an integer")
-        if key not in _MODELLED:
-            extra[key] = value
+    if not set(map(type, item)) <= _INT_KEYS:  # bool is a type of its own, not an int here
+        for key in item:
+            if isinstance(key, bool) or not isinstance(key, int):
+                raise MalformedClaims(f"claim key {key!r} is not an integer")
+    extra = {key: value for key, value in item.items() if key not in _MODELLED}
     issuer = item.get(_ISS)
     if not isinstance(issuer, str) or not issuer:
         raise MalformedClaims("claim iss is missing or not text")

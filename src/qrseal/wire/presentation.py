@@ -46,7 +46,15 @@ from ..errors import (
 )
 from .algorithms import Algorithm, PublicKey, parse_algorithm, verify_signature
 from .cbor import deterministic_dumps, dumps_in_order, strict_loads
-from .cose import COSE_SIGN1_TAG, MAX_COSE_BYTES, HeaderLabel, Sign1, sig_structure
+from .cose import (
+    COSE_SIGN1_TAG,
+    MAX_COSE_BYTES,
+    HeaderLabel,
+    Sign1,
+    read_bstr,
+    read_canonical_sign1,
+    sig_structure,
+)
 from .cwt import from_numeric_date, require_utc, to_numeric_date
 
 __all__ = [
@@ -103,6 +111,7 @@ _HEADER_BY_ALG: Final[Mapping[Algorithm, Mapping[object, object]]] = MappingProx
     {a: MappingProxyType({_ALG: int(a)}) for a in Algorithm}
 )
 _EMPTY: Final[Mapping[object, object]] = MappingProxyType({})
+_PAIR_HEAD: Final = b"\x82"  # a two-element array: [credential, proof]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +230,12 @@ def _proof_alg(protected_bytes: bytes) -> Algorithm:
     )
 
 
+def _credential_bytes(credential: object) -> bytes:
+    if not isinstance(credential, bytes) or not credential:
+        raise MalformedCose("the presentation's credential is not a non-empty byte string")
+    return credential
+
+
 def decode_presentation(data: bytes, *, max_bytes: int = MAX_COSE_BYTES) -> PresentationParts:
     """Parse presentation bytes without verifying anything.
 
@@ -233,15 +248,22 @@ def decode_presentation(data: bytes, *, max_bytes: int = MAX_COSE_BYTES) -> Pres
     Raises ``TooLarge``, ``MalformedCbor``, ``MalformedCose`` or ``AlgorithmNotAllowed``
     (an unknown algorithm).
     """
-    item = strict_loads(data, max_bytes=max_bytes, deterministic=True)
-    if not isinstance(item, list | tuple) or len(item) != 2:
-        raise MalformedCose("a presentation is an array [credential, proof]")
-    credential, proof = item
-    if not isinstance(credential, bytes) or not credential:
-        raise MalformedCose("the presentation's credential is not a non-empty byte string")
-    if not isinstance(proof, cbor2.CBORTag) or proof.tag != COSE_SIGN1_TAG:
-        raise MalformedCose("the presentation's proof is not a tagged COSE_Sign1")
-    body = proof.value
+    body: object = None
+    if type(data) is bytes and len(data) <= max_bytes and data[:1] == _PAIR_HEAD:
+        # the shape every holder writes, read in place
+        first = read_bstr(data, 1)
+        if first is not None:
+            credential, end = first
+            body = read_canonical_sign1(data, end)
+    if body is None:  # anything else: the general strict decoder decides
+        item = strict_loads(data, max_bytes=max_bytes, deterministic=True)
+        if not isinstance(item, list | tuple) or len(item) != 2:
+            raise MalformedCose("a presentation is an array [credential, proof]")
+        credential, proof = _credential_bytes(item[0]), item[1]
+        if not isinstance(proof, cbor2.CBORTag) or proof.tag != COSE_SIGN1_TAG:
+            raise MalformedCose("the presentation's proof is not a tagged COSE_Sign1")
+        body = proof.value
+    credential = _credential_bytes(credential)
     if not isinstance(body, list | tuple) or len(body) != 4:
         raise MalformedCose("the proof is not an array of four elements")
     protected_bytes, unprotected, payload, signature = body
