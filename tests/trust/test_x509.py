@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509.oid import NameOID
 
 from qrseal.errors import (
+    QrsealError,
     Reason,
 )
 from qrseal.trust import x509 as x509trust
@@ -221,3 +222,16 @@ def test_x509_time_is_now_the_old_at_warns() -> None:
     )
     both = lambda: x509trust.verify_document_signer(_ds(), authorities, now=NOW, at=NOW)  # noqa: E731
     assert _reason(both) is Reason.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize("loader", ["load_certificates", "load_der_certificate"])
+def test_a_certificate_with_an_unknown_version_is_certificate_invalid(loader: str) -> None:
+    """A DER certificate whose version field says v2 (cryptography reads the version only on
+    first use) is refused as certificate_invalid when loaded, not a raw InvalidVersion later."""
+    der = _ds().public_bytes(Encoding.DER)
+    v3 = bytes.fromhex("a003020102")  # [0] EXPLICIT INTEGER 2 (v3)
+    assert der.count(v3) == 1
+    damaged = der.replace(v3, bytes.fromhex("a003020101"))
+    with pytest.raises(QrsealError) as info:
+        getattr(x509trust, loader)(damaged)
+    assert info.value.reason is Reason.CERTIFICATE_INVALID

@@ -29,7 +29,6 @@ from typing import Any, Final
 
 import cbor2
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -48,7 +47,7 @@ from ..errors import (
     NotYetValid,
     SignatureInvalid,
 )
-from ..trust.x509 import IssuingAuthorities, verify_document_signer
+from ..trust.x509 import IssuingAuthorities, load_der_certificate, verify_document_signer
 from ..verifier.result import VerifiedLicence
 from ..wire.algorithms import Algorithm
 from ..wire.cbor import strict_loads
@@ -103,15 +102,7 @@ def _certificates(sign1_headers: Mapping[object, object]) -> list[x509.Certifica
     ders = [d for d in items if isinstance(d, bytes)]
     if not ders or len(ders) != len(items):
         raise MalformedCose("issuerAuth carries no x5chain (label 33)")
-    try:
-        certificates = [x509.load_der_x509_certificate(d) for d in ders]
-        for cert in certificates:
-            # cryptography parses some fields only when first read: read them all here, so
-            # that a damaged certificate is CertificateInvalid, not a ValueError later.
-            _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key())
-            _ = (cert.not_valid_before_utc, cert.not_valid_after_utc, cert.signature)
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise CertificateInvalid(f"x5chain holds an unreadable certificate: {exc}") from exc
+    certificates = [load_der_certificate(d) for d in ders]
     return certificates
 
 

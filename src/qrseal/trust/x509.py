@@ -58,6 +58,7 @@ __all__ = [
     "VerifiedSigner",
     "entry_from_certificate",
     "load_certificates",
+    "load_der_certificate",
     "trust_store_from_certificates",
     "trusted_key_from_certificate",
     "verify_document_signer",
@@ -84,14 +85,36 @@ def _extension(cert: x509.Certificate, kind: type[_E]) -> _E | None:
 
 
 def load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
-    """Certificates from PEM (one or more) or one DER certificate. Raises
-    ``CertificateInvalid``."""
+    """Certificates from PEM (one or more) or one DER certificate, every field readable
+    (:func:`load_der_certificate`). Raises ``CertificateInvalid``."""
     try:
         if data.lstrip().startswith(b"-----BEGIN"):
-            return tuple(x509.load_pem_x509_certificates(data))
-        return (x509.load_der_x509_certificate(data),)
-    except ValueError as exc:
+            certificates = tuple(x509.load_pem_x509_certificates(data))
+        else:
+            certificates = (x509.load_der_x509_certificate(data),)
+        for cert in certificates:
+            _read_every_field(cert)
+    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion) as exc:
         raise CertificateInvalid(f"not a certificate: {exc}") from exc
+    return certificates
+
+
+def load_der_certificate(der: bytes) -> x509.Certificate:
+    """One DER certificate with every field read once here: cryptography parses some fields
+    only when first read, so a damaged certificate would otherwise raise ``ValueError`` or
+    ``InvalidVersion`` deep inside a later check. Raises ``CertificateInvalid``."""
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        _read_every_field(cert)
+    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion) as exc:
+        raise CertificateInvalid(f"not a certificate: {exc}") from exc
+    return cert
+
+
+def _read_every_field(cert: x509.Certificate) -> None:
+    _ = (cert.version, cert.serial_number, cert.subject, cert.issuer, cert.extensions)
+    _ = (cert.public_key(), cert.not_valid_before_utc, cert.not_valid_after_utc)
+    _ = (cert.signature, cert.signature_algorithm_oid, cert.tbs_certificate_bytes)
 
 
 def _check_root(cert: x509.Certificate) -> None:
