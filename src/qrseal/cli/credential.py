@@ -10,58 +10,87 @@ import argparse
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import QrsealError
 from ..holder import Holder
 from ..issuer import Issuer
 from ..licence.model import Licence
-from ..licence.profile import DEFAULT_REFRESH
+from ..licence.profile import DEFAULT_REFRESH, DP_FORMAT
 from ..qr.render import Ecc, render_png, render_svg, render_terminal
 from ..status.lists import StatusClaimKey
 from ..status.reference import StatusReference, decode_status_claim
 from ..verifier import inspect_unverified
 from ..wire.cwt import Claim
-from ..wire.keys import load_private_key_pem, load_public_key_pem
-from .args import UsageError, credential_text, now_of, password_of, read_bytes
+from .args import UsageError, now_of
+from .files import credential_text, read_text, write_output
+from .keyfiles import private_key_file, public_key_file
 
 __all__ = ["run_inspect", "run_issue", "run_present"]
 
 _STATUS_CLAIM = int(StatusClaimKey.STATUS)
+_LIVE_PREFIX = DP_FORMAT.header  # "DP1:"
 
 
 def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     """Sign a licence JSON file; print the credential text (and draw it on request)."""
-    key = load_private_key_pem(read_bytes(args.key), password_of(args))
-    holder_key = load_public_key_pem(read_bytes(args.holder_key)) if args.holder_key else None
-    try:
-        data = json.loads(read_bytes(args.licence).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{args.licence} is not JSON: {exc}") from exc
-    licence = Licence.from_json(data)
     if (args.status_uri is None) != (args.status_idx is None):
         raise UsageError("--status-uri and --status-idx go together")
+    key = private_key_file(args.key, args, option="--key")
+    holder_key = (
+        public_key_file(args.holder_key, option="--holder-key") if args.holder_key else None
+    )
+    try:
+        data = json.loads(read_text(args.licence, what="licence JSON file"))
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{args.licence} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    licence = Licence.from_json(data)
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
     issuer = Issuer(signer=key, issuer=args.issuer)
+    now = now_of(args)
     text = issuer.issue(
-        licence, now=now_of(args), valid_for=args.valid_for, holder_key=holder_key, status=status
+        licence, now=now, valid_for=args.valid_for, holder_key=holder_key, status=status
     )
     ecc = Ecc(args.ecc)
     if args.png:
-        Path(args.png).write_bytes(render_png(text, ecc=ecc, scale=args.scale))
+        write_output(args.png, render_png(text, ecc=ecc, scale=args.scale), what="PNG file")
     if args.svg:
-        Path(args.svg).write_text(render_svg(text, ecc=ecc, scale=args.scale), encoding="utf-8")
-    print(text, file=out)
+        svg = render_svg(text, ecc=ecc, scale=args.scale)
+        write_output(args.svg, svg, what="SVG file", out=out)
+    if args.json:
+        report = {
+            "credential": text,
+            "characters": len(text),
+            "issuer": args.issuer,
+            "issued_at": now.isoformat(),
+            "expires_at": (now + args.valid_for).isoformat(),
+            "holder_bound": holder_key is not None,
+            "status_reference": (
+                None if status is None else {"uri": status.uri, "idx": status.idx}
+            ),
+        }
+        json.dump(report, out, ensure_ascii=False, indent=2)
+        print(file=out)
+    else:
+        print(text, file=out)
     return 0
 
 
 def run_present(args: argparse.Namespace, out: TextIO) -> int:
     """Print (or, with ``--watch``, draw and keep refreshing) a live code."""
-    device_key = load_private_key_pem(read_bytes(args.device_key), password_of(args))
     if args.watch and args.now is not None and args.count is None:
         raise UsageError("with --now the clock is simulated: give --count to end --watch")
-    holder = Holder(credential_text(args), device_signer=device_key)
+    device_key = private_key_file(args.device_key, args, option="--device-key")
+    text = credential_text(args)
+    if text.upper().startswith(_LIVE_PREFIX):
+        raise UsageError(
+            "this is a live code (DP1:...), the fresh code a holder's device shows a verifier; "
+            "present needs the device-bound credential (DL1:...) the issuer gave, to make "
+            "live codes from (check a live code with: qrseal verify)"
+        )
+    holder = Holder(text, device_signer=device_key)  # refusals of the credential: exit 1
     interval = timedelta(seconds=args.watch) if args.watch else DEFAULT_REFRESH
     frames: int | None = args.count if args.count is not None else (None if args.watch else 1)
     # With --now the clock is simulated: frames are `interval` apart without waiting.
@@ -72,7 +101,9 @@ def run_present(args: argparse.Namespace, out: TextIO) -> int:
             now = start + frame * interval if start is not None else datetime.now(UTC)
             code = holder.present(now=now, nonce=args.nonce, audience=args.audience)
             if args.png:
-                Path(args.png).write_bytes(render_png(code, ecc=Ecc.M, scale=args.scale))
+                write_output(
+                    args.png, render_png(code, ecc=Ecc.M, scale=args.scale), what="PNG file"
+                )
             if args.watch:
                 if out.isatty():
                     out.write("\x1b[H\x1b[2J")  # home + clear: redraw in place

@@ -44,13 +44,14 @@ from ..status.snapshots import DEFAULT_MEANINGS, StatusSnapshots, WhenUnavailabl
 from ..status.token import VerifiedStatusList, sign_status_list, verify_status_list
 from ..trust.store import TrustStore
 from ..wire.cose import PublicKey
-from ..wire.keys import LocalSigner, load_private_key_pem, load_public_key_pem
+from ..wire.keys import LocalSigner
 from .args import UsageError as _UsageError
-from .args import add_now_option
+from .args import add_json_option, add_now_option
 from .args import now_of as _now
 from .args import parse_duration_or_zero as _parse_duration
-from .args import password_of as _password
-from .args import read_bytes as _read
+from .exits import setup_step
+from .files import STDIO, FileKind, add_file_argument, read_input, refuse_existing, write_output
+from .keyfiles import private_key_file, public_key_file
 
 __all__ = [
     "add_max_entries_option",
@@ -96,9 +97,23 @@ def _parse_assignment(text: str) -> tuple[int, int]:
     return idx, int(status)
 
 
+def _read(path: str, what: str) -> bytes:
+    return read_input(path, what=what)
+
+
 def _write_atomic(path: str, data: bytes) -> None:
+    if path == STDIO:
+        write_output(path, data, what="status list output")
+        return
+    if Path(path).is_dir():
+        raise _UsageError(f"cannot write {path}: it is a folder; give a file name")
+    if not Path(path).parent.is_dir():
+        raise _UsageError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise _UsageError(f"cannot write {path}: {exc.strerror}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -124,8 +139,7 @@ def _meaning(status: int, unknown: str = "application-specific") -> str:
 
 
 def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
-    if Path(args.list).exists() and not args.force:
-        raise _UsageError(f"{args.list} exists (use --force to overwrite)")
+    refuse_existing(args.list, what="status list file", force=args.force)
     status_list = StatusList(args.entries, args.bits, aggregation_uri=args.aggregation_uri)
     _write_atomic(args.list, status_list.to_cbor(compression=_compression("auto", status_list)))
     print(
@@ -137,7 +151,11 @@ def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
 
 def _own_list(path: str) -> StatusList:
     # The issuer's own list file (made by init): as large as one unsharded national list.
-    return StatusList.from_cbor(_read(path), max_entries=MAX_SINGLE_LIST_ENTRIES)
+    if path == STDIO:
+        raise _UsageError("the status list file is read and rewritten: give a file name")
+    data = _read(path, "status list file")
+    with setup_step(f"{path} is not a status list file (made by status init)"):
+        return StatusList.from_cbor(data, max_entries=MAX_SINGLE_LIST_ENTRIES)
 
 
 def _cmd_set(args: argparse.Namespace, out: TextIO) -> int:
@@ -152,7 +170,7 @@ def _cmd_set(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     status_list = _own_list(args.list)
-    signer = LocalSigner(load_private_key_pem(_read(args.key), _password(args)))
+    signer = LocalSigner(private_key_file(args.key, args, option="--key"))
     token = sign_status_list(
         status_list,
         signer=signer,
@@ -167,7 +185,7 @@ def _cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     print(
         f"{args.out}: {len(token)} bytes, {len(status_list)} entries x {status_list.bits} bits, "
         f"kid {signer.kid.hex()}",
-        file=out,
+        file=sys.stderr if args.out == STDIO else out,  # standard output holds the token
     )
     return 0
 
@@ -183,10 +201,10 @@ def _resolver(keys: Sequence[PublicKey]) -> Callable[[bytes | None], Iterable[Pu
 def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     if not args.key:
         raise _UsageError("give at least one --key PUBLIC_KEY.pem to verify against")
-    keys = [load_public_key_pem(_read(path)) for path in args.key]
+    keys = [public_key_file(path, option="--key") for path in args.key]
     now = _now(args)
     verified = verify_status_list(
-        _read(args.token),
+        _read(args.token, "status list token"),
         keys=_resolver(keys),
         now=now,
         expected_uri=args.uri,
@@ -315,7 +333,13 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     sub = parser.add_subparsers(dest="status_command", required=True)
 
     p = sub.add_parser("init", help="create a list file of N entries, all valid")
-    p.add_argument("list", help="status list file to write (CBOR status_list map)")
+    add_file_argument(
+        p,
+        "list",
+        kind=FileKind.OUTPUT,
+        what="status list file to write",
+        help="status list file to write (CBOR status_list map)",
+    )
     p.add_argument(
         "--entries", type=_parse_count, required=True, help="number of entries, e.g. 1000000 or 5e8"
     )
@@ -325,16 +349,16 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     p.set_defaults(status_handler=_cmd_init)
 
     p = sub.add_parser("set", help="set entries: INDEX=VALUE (0-255, valid, revoked, suspended)")
-    p.add_argument("list", help="status list file to change")
+    add_file_argument(p, "list", kind=FileKind.INPUT, what="status list file to change")
     p.add_argument("assignments", nargs="+", type=_parse_assignment, metavar="INDEX=VALUE")
     p.set_defaults(status_handler=_cmd_set)
 
     p = sub.add_parser("publish", help="sign a list file as a Status List Token")
-    p.add_argument("list", help="status list file")
-    p.add_argument("--key", required=True, help="issuer private key PEM")
+    add_file_argument(p, "list", kind=FileKind.INPUT, what="status list file")
+    add_file_argument(p, "--key", kind=FileKind.INPUT, what="issuer private key PEM", required=True)
     p.add_argument("--password-env", help="env variable holding the key's password")
     p.add_argument("--uri", required=True, help="the list's URI (the token's sub)")
-    p.add_argument("--out", required=True, help="token file to write")
+    add_file_argument(p, "--out", kind=FileKind.OUTPUT, what="token file to write", required=True)
     p.add_argument("--issuer", help="issuer name (CWT iss), optional")
     p.add_argument(
         "--ttl", type=_parse_duration, default=timedelta(hours=12), help="cache lifetime (0: none)"
@@ -355,11 +379,23 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     p.set_defaults(status_handler=_cmd_publish)
 
     p = sub.add_parser("show", help="verify a Status List Token offline; summary or lookups")
-    p.add_argument("token", help="Status List Token file")
-    p.add_argument("--key", action="append", default=[], help="issuer public key PEM (repeatable)")
+    add_file_argument(p, "token", kind=FileKind.INPUT, what="Status List Token file", subject=True)
+    add_file_argument(
+        p,
+        "--key",
+        kind=FileKind.INPUT,
+        what="issuer public key PEM",
+        action="append",
+        default=[],
+        help="issuer public key PEM (repeatable)",
+    )
     p.add_argument("--uri", help="require this URI (the token's sub)")
     p.add_argument(
-        "--index", type=int, action="append", default=[], help="print this entry (repeatable)"
+        "--index",
+        type=_parse_count,
+        action="append",
+        default=[],
+        help="print this entry (repeatable)",
     )
     p.add_argument(
         "--expiry-grace",
@@ -368,7 +404,7 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         help="accept the token this long after its exp",
     )
     add_max_entries_option(p, "--max-entries")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_option(p)
     add_now_option(p)
     p.set_defaults(status_handler=_cmd_show)
 
@@ -387,11 +423,7 @@ def add_max_entries_option(parser: argparse.ArgumentParser, flag: str) -> None:
 
 
 def run_status(args: argparse.Namespace, out: TextIO) -> int:
-    """Run a parsed ``status`` command (the handler for ``cli._COMMANDS["status"]``).
-    Usage errors print to stderr and return 2; a ``QrsealError`` propagates to the caller."""
+    """Run a parsed ``status`` command (the handler for ``cli._COMMANDS["status"]``); errors
+    propagate to ``cli.main``, which maps them to exit codes (:mod:`qrseal.cli.exits`)."""
     handler: Callable[[argparse.Namespace, TextIO], int] = args.status_handler
-    try:
-        return handler(args, out)
-    except _UsageError as exc:
-        print(f"qrseal: error: {exc}", file=sys.stderr)
-        return 2
+    return handler(args, out)
