@@ -214,6 +214,11 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     snapshots = StatusSnapshots([verified], expiry_grace=args.expiry_grace)
     lookups: dict[int, int] = {}
     for idx in args.index:
+        if idx >= len(verified.status_list):
+            raise _UsageError(
+                f"--index {idx} is outside the list ({len(verified.status_list)} entries: "
+                f"0 to {len(verified.status_list) - 1})"
+            )
         ref = StatusReference(verified.uri, idx)
         result = snapshots.lookup(
             ref,

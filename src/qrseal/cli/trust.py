@@ -174,9 +174,15 @@ def _cmd_add(args: argparse.Namespace, out: TextIO) -> int:
 
         if not args.iaca:
             raise _UsageError("--cert needs --iaca ROOT.pem")
+        cert_data, iaca_data = _read(args.cert, "--cert"), _read(args.iaca, "--iaca")
+        with setup_step(f"--cert {args.cert}"):
+            certificate = load_certificates(cert_data)[0]
+        with setup_step(f"--iaca {args.iaca}"):
+            authorities = IssuingAuthorities.from_pem(iaca_data)
+        # The chain check is the verdict on the certificate (exit 1 when refused).
         entry = entry_from_certificate(
-            load_certificates(_read(args.cert, "--cert"))[0],
-            IssuingAuthorities.from_pem(_read(args.iaca, "--iaca")),
+            certificate,
+            authorities,
             now=_now(args),
             issuer=args.issuer,
             jurisdiction=args.jurisdiction,
