@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,147 +74,69 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return w
 
 
+#: Working invocations of every leaf command, by command path: ``{name}`` is a workspace
+#: file, ``{out}`` an empty folder for what the command writes. Together they name every
+#: file argument.
+BASELINES: dict[str, list[str]] = {
+    "keygen": ["keygen --out {out}/k.key --pub {out}/k.pub.pem"],
+    "device-keygen": ["device-keygen --out {out}/d.key --pub {out}/d.pub.pem"],
+    "pub": ["pub {issuer.key} --out {out}/p.pub.pem"],
+    "issue": [
+        "issue {licence.json} --key {issuer.key} --issuer CN-SC --now NOW --png {out}/q.png "
+        "--svg {out}/q.svg",
+        "issue {licence.json} --key {issuer.key} --issuer CN-SC --now NOW "
+        "--holder-key {device.pub.pem}",
+    ],
+    "verify": [
+        "verify --file {cred.txt} --trust CN-SC={issuer.pub.pem} --now NOW",
+        "verify --image {cred.png} --trust CN-SC={issuer.pub.pem} --now NOW",
+        "verify --file {cred.txt} --trust-list {list.tl} --root {root.pub.pem} "
+        "--status {tokens} --status-unavailable warn --now NOW",
+    ],
+    "present": ["present --file {bound.txt} --device-key {device.key} --png {out}/l.png --now NOW"],
+    "scan": ["scan {cred.png} --debug {out}/debug"],
+    "inspect": ["inspect --file {cred.txt}"],
+    "demo": ["demo --out {out}/demo --now NOW"],
+    "trust init": [
+        "trust init --key {out}/r.key --pub {out}/r.pub.pem --draft {out}/d.cbor --list-id x "
+        "--now NOW"
+    ],
+    "trust add": [
+        "trust add --draft {draft.cbor} --pub {issuer.pub.pem} --issuer X --jurisdiction CN "
+        "--not-before 2026-01-01T00:00:00Z --not-after 2027-01-01T00:00:00Z --kid 00ff",
+        "trust add --draft {draft.cbor} --cert {ds.pem} --iaca {iaca.pem} --issuer DS "
+        "--jurisdiction CN-SC --now CERT_NOW",
+    ],
+    "trust retire": ["trust retire --draft {draft.cbor} --kid 00ff"],
+    "trust revoke": ["trust revoke --draft {draft.cbor} --kid 00ff"],
+    "trust sign": [
+        "trust sign --draft {draft.cbor} --key {root.key} --root {root.pub.pem} "
+        "--out {out}/signed.tl --now NOW"
+    ],
+    "trust show": ["trust show {list.tl} --root {root.pub.pem} --now NOW"],
+    "status init": ["status init {out}/s.cbor --entries 16"],
+    "status set": ["status set {status.cbor} 3=revoked"],
+    "status publish": [
+        "status publish {status.cbor} --key {issuer.key} --uri URI --out {out}/s.cwt --now NOW"
+    ],
+    "status show": ["status show {tokens/list.cwt} --key {issuer.pub.pem} --now NOW"],
+    "completion": ["completion bash"],
+}
+
+
 def baselines(w: Workspace, out: Path) -> dict[str, list[list[str]]]:
-    """Working invocations of every leaf command, by command path. ``out`` is an empty
-    folder for what the command writes. Together they name every file argument."""
-    o = str(out)
-    issue = ["issue", w["licence.json"], "--key", w["issuer.key"], "--issuer", "CN-SC", "--now", NOW]  # fmt: skip
-    trust = ["--trust", f"CN-SC={w['issuer.pub.pem']}"]
+    """:data:`BASELINES` with the workspace's paths, as argument lists."""
+    words = {"NOW": NOW, "CERT_NOW": CERT_NOW, "URI": URI}
+
+    def path(match: re.Match[str]) -> str:
+        return str(out) if match[1] == "out" else w[match[1]]
+
     return {
-        "keygen": [["keygen", "--out", f"{o}/k.key", "--pub", f"{o}/k.pub.pem"]],
-        "device-keygen": [["device-keygen", "--out", f"{o}/d.key", "--pub", f"{o}/d.pub.pem"]],
-        "pub": [["pub", w["issuer.key"], "--out", f"{o}/p.pub.pem"]],
-        "issue": [
-            [*issue, "--png", f"{o}/q.png", "--svg", f"{o}/q.svg"],
-            [*issue, "--holder-key", w["device.pub.pem"]],
-        ],
-        "verify": [
-            ["verify", "--file", w["cred.txt"], *trust, "--now", NOW],
-            ["verify", "--image", w["cred.png"], *trust, "--now", NOW],
-            [
-                "verify",
-                "--file",
-                w["cred.txt"],
-                "--trust-list",
-                w["list.tl"],
-                "--root",
-                w["root.pub.pem"],
-                "--status",
-                w["tokens"],
-                "--status-unavailable",
-                "warn",
-                "--now",
-                NOW,
-            ],  # fmt: skip
-        ],
-        "present": [
-            [
-                "present",
-                "--file",
-                w["bound.txt"],
-                "--device-key",
-                w["device.key"],
-                "--png",
-                f"{o}/live.png",
-                "--now",
-                NOW,
-            ],  # fmt: skip
-        ],
-        "scan": [["scan", w["cred.png"], "--debug", f"{o}/debug"]],
-        "inspect": [["inspect", "--file", w["cred.txt"]]],
-        "demo": [["demo", "--out", f"{o}/demo", "--now", NOW]],
-        "trust init": [
-            [
-                "trust",
-                "init",
-                "--key",
-                f"{o}/r.key",
-                "--pub",
-                f"{o}/r.pub.pem",
-                "--draft",
-                f"{o}/d.cbor",
-                "--list-id",
-                "x",
-                "--now",
-                NOW,
-            ],  # fmt: skip
-        ],
-        "trust add": [
-            [
-                "trust",
-                "add",
-                "--draft",
-                w["draft.cbor"],
-                "--pub",
-                w["issuer.pub.pem"],
-                "--issuer",
-                "X",
-                "--jurisdiction",
-                "CN",
-                "--not-before",
-                "2026-01-01T00:00:00Z",
-                "--not-after",
-                "2027-01-01T00:00:00Z",
-                "--kid",
-                "00ff",
-            ],  # fmt: skip
-            [
-                "trust",
-                "add",
-                "--draft",
-                w["draft.cbor"],
-                "--cert",
-                w["ds.pem"],
-                "--iaca",
-                w["iaca.pem"],
-                "--issuer",
-                "DS",
-                "--jurisdiction",
-                "CN-SC",
-                "--now",
-                CERT_NOW,
-            ],  # fmt: skip
-        ],
-        "trust retire": [["trust", "retire", "--draft", w["draft.cbor"], "--kid", "00ff"]],
-        "trust revoke": [["trust", "revoke", "--draft", w["draft.cbor"], "--kid", "00ff"]],
-        "trust sign": [
-            [
-                "trust",
-                "sign",
-                "--draft",
-                w["draft.cbor"],
-                "--key",
-                w["root.key"],
-                "--root",
-                w["root.pub.pem"],
-                "--out",
-                f"{o}/signed.tl",
-                "--now",
-                NOW,
-            ],  # fmt: skip
-        ],
-        "trust show": [["trust", "show", w["list.tl"], "--root", w["root.pub.pem"], "--now", NOW]],
-        "status init": [["status", "init", f"{o}/s.cbor", "--entries", "16"]],
-        "status set": [["status", "set", w["status.cbor"], "3=revoked"]],
-        "status publish": [
-            [
-                "status",
-                "publish",
-                w["status.cbor"],
-                "--key",
-                w["issuer.key"],
-                "--uri",
-                URI,
-                "--out",
-                f"{o}/s.cwt",
-                "--now",
-                NOW,
-            ],  # fmt: skip
-        ],
-        "status show": [
-            ["status", "show", w["tokens/list.cwt"], "--key", w["issuer.pub.pem"], "--now", NOW],
-        ],
-        "completion": [["completion", "bash"]],
+        name: [
+            [words.get(token, re.sub(r"\{([^}]+)\}", path, token)) for token in run.split()]
+            for run in runs
+        ]
+        for name, runs in BASELINES.items()
     }
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "FileKind",
     "FileRole",
     "add_file_argument",
+    "check_outputs",
     "credential_text",
     "existing_dir",
     "output_dir",
@@ -93,6 +94,49 @@ def add_file_argument(
     elif kind is FileKind.OUTPUT:
         help_text += " ('-': standard output)"
     return parser.add_argument(*flags, type=role, help=help_text, **kwargs)
+
+
+def check_outputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Before a command does any work: every file or folder it will write can be written
+    (its folder exists, it is not a folder, it is writable). ``UsageError`` otherwise, so
+    that nothing is signed, drawn or half written for an output that then fails."""
+    command = parser
+    while True:
+        sub = next((a for a in command._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if sub is None or getattr(args, sub.dest, None) not in sub.choices:
+            break
+        command = sub.choices[getattr(args, sub.dest)]
+    for action in command._actions:
+        role = action.type
+        if not isinstance(role, FileRole) or role.kind not in (
+            FileKind.OUTPUT,
+            FileKind.OUTPUT_DIR,
+        ):
+            continue
+        value = getattr(args, action.dest, None)
+        for name in value if isinstance(value, list) else [value]:
+            if isinstance(name, str) and name != STDIO:
+                _check_writable(Path(name), role)
+
+
+def _check_writable(path: Path, role: FileRole) -> None:
+    what = role.what
+    if role.kind is FileKind.OUTPUT:
+        if path.is_dir():
+            raise UsageError(f"cannot write {what} {path}: it is a folder; give a file name")
+        folder = path.parent
+    else:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"cannot use {what} {path}: it is a file, not a folder")
+        folder = path
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent  # the folder is created: its nearest existing parent counts
+    if not folder.exists():
+        raise UsageError(f"cannot write {what} {path}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {what} {path}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {what} {path}: permission denied in {folder}")
 
 
 def _stdin() -> BinaryIO:

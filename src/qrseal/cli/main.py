@@ -39,7 +39,7 @@ from .args import (
     parse_positive_int,
 )
 from .exits import EXIT_CODES_HELP, EXIT_USAGE, run_guarded
-from .files import STDIO, FileKind, add_file_argument
+from .files import STDIO, FileKind, add_file_argument, check_outputs
 from .help import finish_parser
 from .status import add_max_entries_option, add_status_commands, run_status
 from .trust import add_trust_commands, run_trust
@@ -434,5 +434,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     with _logging(args.verbose):
         log.info("qrseal %s", " ".join(sys.argv[1:] if argv is None else argv))
         return run_guarded(
-            lambda: _run(args, stream), stream, json_errors=bool(getattr(args, "json", False))
+            lambda: _checked_run(parser, args, stream),
+            stream,
+            json_errors=bool(getattr(args, "json", False)),
         )
+
+
+def _checked_run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
+    check_outputs(parser, args)  # before any work: every output can be written
+    return _run(args, out)
