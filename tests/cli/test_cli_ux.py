@@ -308,13 +308,13 @@ def test_broken_pipe_ends_quietly(made: dict[str, Path], tmp_path: Path, cli: Cl
     (exit 141, or the verdict when it was known before the pipe closed)."""
     device = tmp_path / "device.key"
     pub = tmp_path / "device.pub.pem"
-    run = [sys.executable, "-m", "qrseal"]
+    run: list[str] = [sys.executable, "-m", "qrseal"]
     cli.ok("device-keygen", "--out", device)
     bound = cli.ok("issue", made["licence"], "--key", made["key"], "--issuer", "CN-SC", "--now",
                    NOW, "--holder-key", pub).strip()  # fmt: skip
-    present = [*run, "present", bound, "--device-key", device, "--now", NOW, "--count", "2000",
-               "--watch"]  # fmt: skip
-    verify = [*run, "verify", "--file", made["cred"], "--trust", f"CN-SC={made['pub']}",
+    present = [*run, "present", bound, "--device-key", str(device), "--now", NOW, "--count",
+               "2000", "--watch"]  # fmt: skip
+    verify = [*run, "verify", "--file", str(made["cred"]), "--trust", f"CN-SC={made['pub']}",
               "--now", NOW]  # fmt: skip
     for argv, codes in ((present, {141}), (verify, {0, 141})):
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
