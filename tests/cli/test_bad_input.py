@@ -315,3 +315,29 @@ def test_out_of_range_options_are_usage_errors(ws: Workspace, cli: Cli) -> None:
     assert cli("status", "show", ws["tokens/list.cwt"], "--key", ws["issuer.pub.pem"],
                "--index", "999", "--now", NOW)[0] == 2  # fmt: skip
     assert cli("status", "init", os.devnull, "--entries", "-1")[0] == 2
+
+
+def test_every_option_given_a_negative_number_ends_with_a_documented_code(
+    ws: Workspace, tmp_path: Path, cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every other option that takes a value, given ``-1``, ends with 0, 1 or 2 and never a
+    traceback (an out-of-range number is a usage error)."""
+    table = baselines(ws, tmp_path)
+    for name, parser in leaf_commands().items():
+        argv = table[name][0]
+        for action in parser._actions:
+            if not action.option_strings or action.nargs == 0 or isinstance(action.type, FileRole):
+                continue
+            if action.dest in ("help", "trust"):
+                continue
+            flag = action.option_strings[-1]
+            run = list(argv)
+            if flag in run:
+                run[run.index(flag) + 1] = "-1"
+            else:
+                run += [flag, "-1"]
+            code, _ = cli(*run)
+            err = capsys.readouterr().err
+            assert code in (0, 1, 2) and "Traceback" not in err, (name, flag, code, err)
+            if action.type is not None and code == 0:
+                assert action.type not in (int,), (name, flag)
