@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
@@ -27,6 +28,8 @@ from .files import credential_text, read_text, write_output
 from .keyfiles import private_key_file, public_key_file
 
 __all__ = ["run_inspect", "run_issue", "run_present"]
+
+log = logging.getLogger("qrseal.cli")
 
 _STATUS_CLAIM = int(StatusClaimKey.STATUS)
 _LIVE_PREFIX = DP_FORMAT.header  # "DP1:"
@@ -52,6 +55,9 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     now = now_of(args)
     text = issuer.issue(
         licence, now=now, valid_for=args.valid_for, holder_key=holder_key, status=status
+    )
+    log.info(
+        "signed %s: %d characters, valid until %s", args.issuer, len(text), now + args.valid_for
     )
     ecc = Ecc(args.ecc)
     if args.png:

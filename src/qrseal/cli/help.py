@@ -103,8 +103,10 @@ def _mark(action: argparse.Action) -> None:
     notes = []
     if action.type in (parse_time,):
         notes.append(_TIME_FORMAT)
+        action.metavar = action.metavar or "TIME"
     elif action.type in (parse_duration, parse_duration_or_zero):
         notes.append(_DURATION_FORMAT)
+        action.metavar = action.metavar or "DURATION"
     if action.required and action.option_strings:
         notes.append("required")
     if notes:
@@ -120,6 +122,14 @@ def finish_parser(parser: argparse.ArgumentParser) -> None:
         if not path:
             continue
         command.formatter_class = argparse.RawDescriptionHelpFormatter
+        if not any("-v" in a.option_strings for a in command._actions):
+            command.add_argument(  # `qrseal verify ... -v` as well as `qrseal -v verify ...`
+                "-v",
+                "--verbose",
+                action="count",
+                default=argparse.SUPPRESS,
+                help="log each step to standard error (-vv: more detail)",
+            )
         examples = EXAMPLES.get(" ".join(path))
         if command.epilog is None and examples is not None:
             command.epilog = f"examples:\n{examples}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ from .status import status_snapshots_from_dir
 from .trust import trust_store_from_files
 
 __all__ = ["run_verify", "summary"]
+
+log = logging.getLogger("qrseal.cli")
 
 
 def _trust_store(specs: Sequence[str]) -> TrustStore:
@@ -109,6 +112,9 @@ def run_verify(args: argparse.Namespace, out: TextIO) -> int:
         # The set-up (exit 2 when wrong), except an expired trust list: a verdict (exit 1).
         trust = _verifier_trust(args, now)
         status = _status(args, trust, now) if args.status else None
+        log.info("trust store: %d key(s)", len(trust))
+        if status is not None:
+            log.info("status lists held: %d", len(status))
         verifier = Verifier(trust, policy, status=status)
         if args.image:
             # Read here, so that a missing image is a set-up error (exit 2), not invalid_image.
