@@ -80,17 +80,26 @@ def _at(moment: datetime) -> str:
 
 
 def describe(exc: QrsealError) -> str:
-    """``exc``'s message in plain language, with the times a validity error carries."""
+    """``exc``'s message in plain language, with *when* for a validity error: the instant it
+    carries and how long before or after the time of checking."""
     match exc:
         case Expired():
-            return f"expired at {_at(exc.expired_at)}, {_ago(exc.now - exc.expired_at)} before {_at(exc.now)}"
+            when = f"expired at {_at(exc.expired_at)}"
+            gap = f"{_ago(exc.now - exc.expired_at)} before {_at(exc.now)}"
         case NotYetValid():
-            return f"not valid before {_at(exc.not_before)}, {_ago(exc.not_before - exc.now)} after {_at(exc.now)}"
+            when = f"not valid before {_at(exc.not_before)}"
+            gap = f"{_ago(exc.not_before - exc.now)} after {_at(exc.now)}"
         case IssuedInFuture():
-            return f"signed at {_at(exc.issued_at)}, {_ago(exc.issued_at - exc.now)} after {_at(exc.now)} (is this clock right?)"
+            when = f"issued in the future, at {_at(exc.issued_at)}"
+            gap = f"{_ago(exc.issued_at - exc.now)} after {_at(exc.now)}: is this clock right?"
         case DataTooOld():
-            return f"its data is as of {_at(exc.as_of)}, {_ago(exc.now - exc.as_of)} before {_at(exc.now)}: too old"
-    return exc.message
+            when = f"its data is as of {_at(exc.as_of)}"
+            gap = f"{_ago(exc.now - exc.as_of)} before {_at(exc.now)}"
+        case _:
+            return exc.message
+    if when in exc.message:
+        return f"{exc.message}, {gap}"
+    return f"{exc.message} ({when}, {gap})"
 
 
 @contextmanager

@@ -116,11 +116,11 @@ def check_outputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         value = getattr(args, action.dest, None)
         for name in value if isinstance(value, list) else [value]:
             if isinstance(name, str) and name != STDIO:
-                _check_writable(Path(name), role)
+                label = action.option_strings[-1] if action.option_strings else role.what
+                _check_writable(Path(name), role, label)
 
 
-def _check_writable(path: Path, role: FileRole) -> None:
-    what = role.what
+def _check_writable(path: Path, role: FileRole, what: str) -> None:
     if role.kind is FileKind.OUTPUT:
         if path.is_dir():
             raise UsageError(f"cannot write {what} {path}: it is a folder; give a file name")

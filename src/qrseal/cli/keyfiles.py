@@ -17,20 +17,24 @@ __all__ = ["private_key_file", "public_key_file"]
 _MAX_KEY_BYTES = 64 * 1024
 
 
-def public_key_file(path: str | os.PathLike[str], *, option: str) -> PublicKey:
+def public_key_file(
+    path: str | os.PathLike[str], *, option: str, shown: str | None = None
+) -> PublicKey:
     """The public key in the PEM file at ``path``; ``UsageError`` (exit 2) naming ``option``
-    when the file cannot be read, holds a private key, or holds no usable public key."""
+    (or ``shown``, the argument as typed) when the file cannot be read, holds a private key,
+    or holds no usable public key."""
+    name = shown or f"{option} {os.fspath(path)}"
     data = read_input(path, what=f"{option} key file", max_bytes=_MAX_KEY_BYTES)
     if b"PRIVATE KEY-----" in data:
         raise UsageError(
-            f"{option} {os.fspath(path)} holds a PRIVATE key; give the PUBLIC key here "
+            f"{name} holds a PRIVATE key; give the PUBLIC key here "
             f"(make it with: qrseal pub {os.fspath(path)} --out KEY.pub.pem)"
         )
     try:
         return load_public_key_pem(data)
     except QrsealError as exc:
         raise UsageError(
-            f"{option} {os.fspath(path)} is not a public key PEM file ({exc.message})",
+            f"{name} is not a public key PEM file ({exc.message})",
             reason=exc.reason,
         ) from exc
 

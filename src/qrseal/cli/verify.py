@@ -22,7 +22,7 @@ from ..verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier
 from ..wire.presentation import PresentationKind
 from .args import STATUS_POLICIES, UsageError, now_of
 from .exits import describe, setup_step
-from .files import credential_text, existing_dir, read_input
+from .files import STDIO, credential_text, existing_dir, read_input
 from .keyfiles import public_key_file
 from .status import status_snapshots_from_dir
 from .trust import trust_store_from_files
@@ -45,7 +45,9 @@ def _trust_store(specs: Sequence[str]) -> TrustStore:
             raise UsageError(
                 f"--trust takes ISSUER=PUBLIC_KEY.pem (e.g. CN-SC=issuer.pub.pem), got {spec!r}"
             )
-        keys.append(TrustedKey(public_key_file(path, option=f"--trust {issuer}="), issuer))
+        keys.append(
+            TrustedKey(public_key_file(path, option="--trust", shown=f"--trust {spec}"), issuer)
+        )
     return TrustStore(keys)
 
 
@@ -55,7 +57,8 @@ def _verifier_trust(args: argparse.Namespace, now: datetime) -> TrustStore:
         raise UsageError("--trust-list and --root go together")
     if not args.trust_list:
         return _trust_store(args.trust)
-    public_key_file(args.root, option="--root")  # the plain message for a wrong kind of file
+    if args.root != STDIO:  # the plain message for a wrong kind of file (stdin is read once)
+        public_key_file(args.root, option="--root")
     try:
         listed = trust_store_from_files(
             args.trust_list, args.root, now=now, grace=args.trust_list_grace

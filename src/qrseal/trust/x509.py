@@ -91,7 +91,10 @@ def load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
             return tuple(x509.load_pem_x509_certificates(data))
         return (x509.load_der_x509_certificate(data),)
     except ValueError as exc:
-        raise CertificateInvalid(f"not a certificate: {exc}") from exc
+        # cryptography's message points to its FAQ: say what it means instead.
+        raise CertificateInvalid(
+            "not a certificate (neither PEM -----BEGIN CERTIFICATE----- blocks nor DER)"
+        ) from exc
 
 
 def _check_root(cert: x509.Certificate) -> None:
