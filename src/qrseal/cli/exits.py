@@ -52,6 +52,13 @@ EXIT_PIPE_CLOSED: Final = 141  # 128 + SIGPIPE, as a shell reports `yes | head`
 
 #: The exit codes, as ``qrseal --help`` prints them.
 EXIT_CODES_HELP: Final = """\
+examples:
+  qrseal demo                                    # the whole chain, with a fresh key
+  qrseal keygen --out issuer.key
+  qrseal issue licence.json --key issuer.key --issuer CN-SC > credential.txt
+  qrseal verify --file credential.txt --trust CN-SC=issuer.pub.pem
+  qrseal COMMAND --help                          # each command's options and examples
+
 exit codes:
   0    success (verify: the credential is valid)
   1    the credential, code, image, trust list or status token checked was rejected
