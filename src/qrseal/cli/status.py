@@ -144,7 +144,7 @@ def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     _write_atomic(args.list, status_list.to_cbor(compression=_compression("auto", status_list)))
     print(
         f"{args.list}: {len(status_list)} entries x {status_list.bits} bits, all valid",
-        file=out,
+        file=sys.stderr if args.list == STDIO else out,  # standard output holds the list
     )
     return 0
 
