@@ -16,7 +16,6 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from importlib import metadata
 from typing import TextIO
 
 from ..licence.profile import (
@@ -65,7 +64,9 @@ def make_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"qrseal {_version()}")
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="print the version and exit"
+    )
     parser.add_argument(
         "-v",
         "--verbose",
@@ -395,11 +396,24 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
 
 
-def _version() -> str:
-    try:
-        return metadata.version("qrseal")
-    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
-        return "unknown (not installed)"
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked (importlib.metadata costs start-up time)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("qrseal")
+        except metadata.PackageNotFoundError:  # a source tree that is not installed
+            version = "unknown (not installed)"
+        print(f"qrseal {version}")
+        parser.exit()
 
 
 @contextmanager
