@@ -39,6 +39,9 @@ DEVICE_ALGS: Final = {
 #: ``verify --status-unavailable``.
 STATUS_POLICIES: Final = {policy.value: policy for policy in WhenUnavailable}  # reject, warn
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Larger whole numbers are refused at the command line: no option means more, and a
+# timedelta or a C integer built from one would overflow (a traceback, not a message).
+_MAX_WHOLE: Final = 10**12
 
 
 class UsageError(Exception):
@@ -83,7 +86,10 @@ def _duration(value: str, *, allow_zero: bool) -> timedelta:
         raise argparse.ArgumentTypeError(
             "a duration cannot be negative" if allow_zero else "a duration must be positive"
         )
-    return timedelta(seconds=amount * _UNITS.get(unit, 0))
+    seconds = amount * _UNITS.get(unit, 0)
+    if seconds > _MAX_WHOLE:
+        raise argparse.ArgumentTypeError(f"too long a duration: {value!r}")
+    return timedelta(seconds=seconds)
 
 
 def parse_duration(value: str) -> timedelta:
@@ -104,6 +110,8 @@ def parse_index(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
     if number < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    if number > _MAX_WHOLE:
+        raise argparse.ArgumentTypeError(f"too large: at most {_MAX_WHOLE:,}")
     return number
 
 
@@ -115,6 +123,8 @@ def parse_positive_int(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
     if number <= 0:
         raise argparse.ArgumentTypeError("must be positive")
+    if number > _MAX_WHOLE:
+        raise argparse.ArgumentTypeError(f"too large: at most {_MAX_WHOLE:,}")
     return number
 
 

@@ -75,6 +75,8 @@ class FileRole:
     def __call__(self, value: str) -> str:
         if not value:
             raise argparse.ArgumentTypeError("an empty file name")
+        if "\x00" in value:
+            raise argparse.ArgumentTypeError("a file name cannot hold a NUL character")
         return value
 
 

@@ -70,6 +70,8 @@ _VALUE_NAMES = {
 # Above this many entries "auto" compresses with Z_RLE: zlib's default strategy takes minutes
 # on a dense list of hundreds of millions of entries, for a few percent less size.
 _AUTO_RLE_ENTRIES = 1 << 22
+# No count on the command line is larger (and a float beyond it loses whole numbers).
+_MAX_COUNT = 10**12
 
 
 # --- argument parsing helpers (the CLI is the one place loose strings are parsed) --------------
@@ -82,6 +84,8 @@ def _parse_count(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number of entries: {value!r}") from exc
     if number < 0 or number != int(number):
         raise argparse.ArgumentTypeError(f"not a whole, non-negative number: {value!r}")
+    if number > _MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"too large: {value} (at most {_MAX_COUNT:.0e})")
     return int(number)
 
 
@@ -139,6 +143,11 @@ def _meaning(status: int, unknown: str = "application-specific") -> str:
 
 
 def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    if args.entries > MAX_SINGLE_LIST_ENTRIES:
+        raise _UsageError(
+            f"--entries {args.entries}: at most {MAX_SINGLE_LIST_ENTRIES:,} entries in one list "
+            "(shard larger populations: see docs/format.md §15)"
+        )
     refuse_existing(args.list, what="status list file", force=args.force)
     status_list = StatusList(args.entries, args.bits, aggregation_uri=args.aggregation_uri)
     _write_atomic(args.list, status_list.to_cbor(compression=_compression("auto", status_list)))
