@@ -136,7 +136,10 @@ class Issuer:
         """
         now = require_utc(now)
         if not timedelta(0) < valid_for <= MAX_VALIDITY:
-            raise InvalidArgument(f"valid_for must be in (0, {MAX_VALIDITY}]")
+            raise InvalidArgument(
+                f"a credential must be valid for more than 0 and at most {MAX_VALIDITY.days} "
+                f"days (asked: {valid_for})"
+            )
         # Verifiers refuse nbf >= exp (cwt.check_times), compared in whole seconds as encoded.
         if not_before is not None and to_numeric_date(not_before, "not_before") >= (
             to_numeric_date(now + valid_for)

@@ -155,7 +155,7 @@ def test_encrypted_key_via_env(
         "--password-env",
         "QRSEAL_TEST_PW",
     )[0]
-    assert code == 1
+    assert code == 2  # issue 11: a wrong password is a set-up error, not a verdict
 
 
 def test_inspect_marks_output_unverified(

@@ -101,14 +101,14 @@ def test_verify_trust_list_usage_errors_exit_2(
     issuer: tuple[Path, Path, Path], trust_list: tuple[Path, Path, Path, Path], cli: Cli
 ) -> None:
     """--trust-list without --root (or the reverse) and --require-status without --status are
-    usage errors (exit 2); a file that is not a signed trust list is a rejection (exit 1)."""
+    usage errors (exit 2); so is a file that is not a signed trust list (issue 11: set-up)."""
     _, pub, _ = issuer
     _, root_pub, _, signed = trust_list
     assert cli("verify", "DL1:123", "--trust-list", signed)[0] == 2
     assert cli("verify", "DL1:123", "--root", root_pub)[0] == 2
     assert cli("verify", "DL1:123", "--trust", f"CN-SC={pub}", "--require-status")[0] == 2
     code, out = cli("verify", "DL1:123", "--trust-list", pub, "--root", root_pub, "--json")
-    assert code == 1 and json.loads(out)["valid"] is False
+    assert code == 2 and json.loads(out)["exit_code"] == 2
 
 
 def _publish(cli: Cli, status_list: Path, key: Path, folder: Path, at: str, *changes: str) -> None:

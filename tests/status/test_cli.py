@@ -89,7 +89,7 @@ def test_cli_failures_exit_1_with_the_reason_and_usage_errors_exit_2(
     late = "2026-11-25T10:00:00Z"
     assert run_cli("status", "show", str(token), "--key", str(public), "--now", late)[0] == 1
     assert "expired" in capsys.readouterr().err
-    assert run_cli("status", "set", str(lst), "99=1")[0] == 1
+    assert run_cli("status", "set", str(lst), "99=1")[0] == 2  # issue 11: out of range: set-up
     assert run_cli("status", "set", str(lst), "seven=1")[0] == 2
     assert run_cli("status", "init", str(lst), "--entries", "8")[0] == 2
     assert run_cli("status", "show", str(token))[0] == 2

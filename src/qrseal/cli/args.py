@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Final
 
+from ..errors import Reason
 from ..licence.profile import DEFAULT_ALGORITHMS, DEVICE_ALGORITHMS, ISSUER_ALGORITHMS
 from ..status.snapshots import WhenUnavailable
 from ..wire.algorithms import ALGORITHMS, Algorithm
@@ -20,9 +20,9 @@ __all__ = [
     "STATUS_POLICIES",
     "UsageError",
     "add_allow_alg_option",
+    "add_json_option",
     "add_now_option",
     "allowed_of",
-    "credential_text",
     "now_of",
     "parse_duration",
     "parse_duration_or_zero",
@@ -31,7 +31,6 @@ __all__ = [
     "parse_positive_int",
     "parse_time",
     "password_of",
-    "read_bytes",
 ]
 
 #: The algorithms of ``keygen --alg`` and ``verify --allow-alg`` (the issuer algorithms).
@@ -43,6 +42,9 @@ DEVICE_ALGS: Final = {
 #: ``verify --status-unavailable``.
 STATUS_POLICIES: Final = {policy.value: policy for policy in WhenUnavailable}  # reject, warn
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Larger whole numbers are refused at the command line: no option means more, and a
+# timedelta or a C integer built from one would overflow (a traceback, not a message).
+_MAX_WHOLE: Final = 10**12
 
 
 def add_allow_alg_option(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +66,12 @@ def allowed_of(args: argparse.Namespace) -> frozenset[Algorithm]:
 
 
 class UsageError(Exception):
-    """Bad command-line input (exit 2)."""
+    """Bad command-line input or set-up (exit 2). ``reason`` is the reason code of the
+    library error behind it, if any (a key that does not load, a malformed trust list)."""
+
+    def __init__(self, message: str, *, reason: Reason | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def parse_time(value: str) -> datetime:
@@ -72,31 +79,47 @@ def parse_time(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from exc
+        raise argparse.ArgumentTypeError(
+            f"not a time: {value!r} (ISO 8601 with a zone, e.g. 2026-11-25T09:00:00Z)"
+        ) from exc
     if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-25T09:00:00Z")
+        raise argparse.ArgumentTypeError(
+            f"give a time zone: {value}Z for UTC, or e.g. {value}+08:00"
+        )
     return moment.astimezone(UTC)
 
 
 def _duration(value: str, *, allow_zero: bool) -> timedelta:
+    # A unit is required: `--valid-for 72` meaning 72 seconds surprised people (issue 11).
+    text = value.strip().lower()
     try:
-        amount, unit = (int(value[:-1]), value[-1]) if value[-1] in _UNITS else (int(value), "s")
-    except (ValueError, IndexError) as exc:
-        raise argparse.ArgumentTypeError(f"not a duration like 72h, 30m, 7d: {value!r}") from exc
+        amount, unit = (int(text[:-1]), text[-1]) if text[-1:] in _UNITS else (int(text), "")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {value!r} (a number and a unit: 72s, 5m, 2h, 1d)"
+        ) from exc
+    if not unit and amount != 0:
+        raise argparse.ArgumentTypeError(
+            f"give a unit: {value}s, {value}m, {value}h or {value}d (s seconds, m minutes, "
+            "h hours, d days)"
+        )
     if amount < 0 or (amount == 0 and not allow_zero):
         raise argparse.ArgumentTypeError(
             "a duration cannot be negative" if allow_zero else "a duration must be positive"
         )
-    return timedelta(seconds=amount * _UNITS[unit])
+    seconds = amount * _UNITS.get(unit, 0)
+    if seconds > _MAX_WHOLE:
+        raise argparse.ArgumentTypeError(f"too long a duration: {value!r}")
+    return timedelta(seconds=seconds)
 
 
 def parse_duration(value: str) -> timedelta:
-    """A positive duration such as ``72h``, ``30m``, ``7d`` or ``90`` (seconds)."""
+    """A positive duration with its unit: ``72s``, ``30m``, ``2h``, ``7d``."""
     return _duration(value, allow_zero=False)
 
 
 def parse_duration_or_zero(value: str) -> timedelta:
-    """Like :func:`parse_duration`, but ``0`` is allowed."""
+    """Like :func:`parse_duration`, but ``0`` (no unit needed) is allowed."""
     return _duration(value, allow_zero=True)
 
 
@@ -108,6 +131,8 @@ def parse_index(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
     if number < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    if number > _MAX_WHOLE:
+        raise argparse.ArgumentTypeError(f"too large: at most {_MAX_WHOLE:,}")
     return number
 
 
@@ -119,6 +144,8 @@ def parse_positive_int(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from exc
     if number <= 0:
         raise argparse.ArgumentTypeError("must be positive")
+    if number > _MAX_WHOLE:
+        raise argparse.ArgumentTypeError(f"too large: at most {_MAX_WHOLE:,}")
     return number
 
 
@@ -155,34 +182,21 @@ def parse_thresholds(value: str) -> tuple[int, ...]:
     return ages
 
 
+def add_json_option(parser: argparse.ArgumentParser, help: str = "machine-readable output") -> None:
+    """``--json``: the command reports as one JSON object on standard output (errors, too:
+    ``{"error": REASON, "message": ..., "exit_code": N}``)."""
+    parser.add_argument("--json", action="store_true", help=help)
+
+
 def add_now_option(parser: argparse.ArgumentParser) -> None:
     """``--now``: a fixed time instead of the clock, for reproducible runs and tests."""
-    parser.add_argument(
-        "--now", type=parse_time, help="use this time instead of the clock (ISO 8601 with zone)"
-    )
+    parser.add_argument("--now", type=parse_time, help="use this time instead of the clock")
 
 
 def now_of(args: argparse.Namespace) -> datetime:
     """``--now`` when given, else the clock (the CLI is where the clock may be read)."""
     now: datetime | None = getattr(args, "now", None)
     return now if now is not None else datetime.now(UTC)
-
-
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """A file's bytes, or a usage error naming the file."""
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
-
-
-def credential_text(args: argparse.Namespace) -> str:
-    """The credential text of a TEXT argument or ``--file``, stripped."""
-    if args.file:
-        return read_bytes(args.file).decode("ascii", errors="replace").strip()
-    if args.text:
-        return str(args.text).strip()
-    raise UsageError("give a credential TEXT, --file FILE or --image IMAGE")
 
 
 def password_of(args: argparse.Namespace) -> bytes | None:
@@ -192,5 +206,10 @@ def password_of(args: argparse.Namespace) -> bytes | None:
         return None
     value = os.environ.get(name)
     if value is None:
-        raise UsageError(f"environment variable {name} is not set")
+        raise UsageError(f"--password-env {name}: the environment variable {name} is not set")
+    if not value:
+        raise UsageError(
+            f"--password-env {name}: the environment variable {name} is empty (an empty "
+            "password would leave the key unprotected; leave out --password-env for that)"
+        )
     return value.encode()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import QrsealError
@@ -19,7 +19,7 @@ from ..holder import Holder
 from ..issuer import Issuer
 from ..licence.fields import JsonView
 from ..licence.model import Licence
-from ..licence.profile import DEFAULT_REFRESH
+from ..licence.profile import DEFAULT_REFRESH, DP_FORMAT
 from ..licence.views import DEFAULT_AGE_THRESHOLDS
 from ..licence.writers import write_json_fields
 from ..qr.render import Ecc, render_png, render_svg, render_terminal
@@ -28,50 +28,74 @@ from ..status.reference import StatusReference, decode_status_claim
 from ..verifier import inspect_unverified
 from ..wire.algorithms import PublicKey
 from ..wire.cwt import Claim
-from ..wire.keys import load_private_key_pem, load_public_key_pem
-from .args import UsageError, credential_text, now_of, password_of, read_bytes
+from .args import UsageError, now_of
+from .files import credential_text, read_text, write_output
+from .keyfiles import private_key_file, public_key_file
 from .signing import open_signer_of
 
 __all__ = ["run_inspect", "run_issue", "run_present"]
 
+log = logging.getLogger("qrseal.cli")
+
 _STATUS_CLAIM = int(StatusClaimKey.STATUS)
+_LIVE_PREFIX = DP_FORMAT.header  # "DP1:"
 
 
 def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     """Sign a licence JSON file; print the credential text (and draw it on request)."""
-    holder_key = load_public_key_pem(read_bytes(args.holder_key)) if args.holder_key else None
-    try:
-        record = read_bytes(args.licence).decode("utf-8")
-        json.loads(record)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{args.licence} is not JSON: {exc}") from exc
-    # The text, not the parsed object: the loader refuses a key given twice.
-    licence = Licence.from_json(record, view=JsonView(args.view))
     if (args.status_uri is None) != (args.status_idx is None):
         raise UsageError("--status-uri and --status-idx go together")
+    holder_key = (
+        public_key_file(args.holder_key, option="--holder-key") if args.holder_key else None
+    )
+    record = read_text(args.licence, what="licence JSON file")
+    try:
+        json.loads(record)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{args.licence} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+    # The text, not the parsed object: the loader refuses a key given twice.
+    licence = Licence.from_json(record, view=JsonView(args.view))
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
+    now = now_of(args)
     with open_signer_of(args) as signer:
         issuer = Issuer(signer=signer, issuer=args.issuer, strict=args.strict)
         if args.views is not None or args.age_thresholds is not None:
             return _issue_views(args, out, issuer, licence, holder_key, status)
         credential = issuer.sign(
-            licence,
-            now=now_of(args),
-            valid_for=args.valid_for,
-            holder_key=holder_key,
-            status=status,
+            licence, now=now, valid_for=args.valid_for, holder_key=holder_key, status=status
         )
     for warning in credential.warnings:
         print(
             f"qrseal: warning: {warning.field}: {warning.message} ({warning.code})", file=sys.stderr
         )
     text = credential.text
+    log.info(
+        "signed %s: %d characters, valid until %s", args.issuer, len(text), now + args.valid_for
+    )
     ecc = Ecc(args.ecc)
     if args.png:
-        Path(args.png).write_bytes(render_png(text, ecc=ecc, scale=args.scale))
+        write_output(args.png, render_png(text, ecc=ecc, scale=args.scale), what="PNG file")
     if args.svg:
-        Path(args.svg).write_text(render_svg(text, ecc=ecc, scale=args.scale), encoding="utf-8")
-    print(text, file=out)
+        svg = render_svg(text, ecc=ecc, scale=args.scale)
+        write_output(args.svg, svg, what="SVG file", out=out)
+    if args.json:
+        report = {
+            "credential": text,
+            "characters": len(text),
+            "issuer": args.issuer,
+            "issued_at": now.isoformat(),
+            "expires_at": (now + args.valid_for).isoformat(),
+            "holder_bound": holder_key is not None,
+            "status_reference": (
+                None if status is None else {"uri": status.uri, "idx": status.idx}
+            ),
+        }
+        json.dump(report, out, ensure_ascii=False, indent=2)
+        print(file=out)
+    else:
+        print(text, file=out)
     return 0
 
 
@@ -119,10 +143,19 @@ def _wallet_of(text: str) -> str | dict[str, str]:
 
 def run_present(args: argparse.Namespace, out: TextIO) -> int:
     """Print (or, with ``--watch``, draw and keep refreshing) a live code."""
-    device_key = load_private_key_pem(read_bytes(args.device_key), password_of(args))
     if args.watch and args.now is not None and args.count is None:
         raise UsageError("with --now the clock is simulated: give --count to end --watch")
-    holder = Holder(_wallet_of(credential_text(args)), device_signer=device_key)
+    device_key = private_key_file(args.device_key, args, option="--device-key")
+    text = credential_text(args)
+    if text.upper().startswith(_LIVE_PREFIX):
+        raise UsageError(
+            "this is a live code (DP1:...), the fresh code a holder's device shows a verifier; "
+            "present needs the device-bound credential (DL1:...) the issuer gave, to make "
+            "live codes from (check a live code with: qrseal verify)"
+        )
+    holder = Holder(
+        _wallet_of(text), device_signer=device_key
+    )  # refusals of the credential: exit 1
     interval = timedelta(seconds=args.watch) if args.watch else DEFAULT_REFRESH
     frames: int | None = args.count if args.count is not None else (None if args.watch else 1)
     # With --now the clock is simulated: frames are `interval` apart without waiting.
@@ -133,7 +166,9 @@ def run_present(args: argparse.Namespace, out: TextIO) -> int:
             now = start + frame * interval if start is not None else datetime.now(UTC)
             code = holder.present(now=now, nonce=args.nonce, audience=args.audience, view=args.view)
             if args.png:
-                Path(args.png).write_bytes(render_png(code, ecc=Ecc.M, scale=args.scale))
+                write_output(
+                    args.png, render_png(code, ecc=Ecc.M, scale=args.scale), what="PNG file"
+                )
             if args.watch:
                 if out.isatty():
                     out.write("\x1b[H\x1b[2J")  # home + clear: redraw in place

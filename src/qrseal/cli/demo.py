@@ -15,6 +15,7 @@ from ..verifier import TrustedKey, TrustStore, Verifier
 from ..wire.cose import Algorithm
 from ..wire.keys import generate_private_key
 from .args import now_of
+from .files import output_dir, write_output
 from .verify import summary
 
 __all__ = ["run_demo"]
@@ -22,15 +23,18 @@ __all__ = ["run_demo"]
 
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     """The whole chain on a sample licence, each step printed."""
-    folder = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="qrseal-demo-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = (
+        output_dir(args.out, what="--out folder")
+        if args.out
+        else Path(tempfile.mkdtemp(prefix="qrseal-demo-"))
+    )
     now = now_of(args)
     key = generate_private_key(Algorithm.ES256)
     issuer = Issuer(signer=key, issuer="CN-DEMO")
     licence = sample_licence(args.sample)
     text = issuer.issue(licence, now=now)
     png = folder / "licence-qr.png"
-    png.write_bytes(render_png(text))
+    write_output(png, render_png(text), what="PNG file")
     print(
         f"1. issued    {len(text)} characters, QR version {qr_version(text, Ecc.M)} (ECC M)",
         file=out,

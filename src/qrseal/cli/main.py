@@ -2,20 +2,22 @@
 command line and hands each sub-command to the module that runs it, imported only then,
 so a command loads what it needs: ``verify --file`` no image library, issuing or holding.
 
-Exit codes: 0 success (``verify``: the credential is valid), 1 rejected or failed with a
-reason code printed, 2 usage error. ``main(argv)`` runs in-process for tests.
+Exit codes (:mod:`qrseal.cli.exits`): 0 success (``verify``: the credential is valid), 1 the
+credential or other object checked was rejected (its reason code printed), 2 the command or
+its set-up is wrong. ``main(argv)`` runs in-process for tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import TextIO
 
-from ..errors import QrsealError
 from ..licence.profile import (
     DEFAULT_MAX_PRESENTATION_AGE,
     DEFAULT_MAX_PRESENTATION_SKEW,
@@ -29,6 +31,7 @@ from .args import (
     STATUS_POLICIES,
     UsageError,
     add_allow_alg_option,
+    add_json_option,
     add_now_option,
     parse_duration,
     parse_index,
@@ -38,6 +41,9 @@ from .args import (
     parse_thresholds,
 )
 from .batch import add_batch_commands, run_batch
+from .exits import EXIT_CODES_HELP, EXIT_USAGE, run_guarded
+from .files import STDIO, FileKind, add_file_argument, check_outputs
+from .help import finish_parser
 from .schema import add_schema_command
 from .signing import add_pin_option, add_signer_options, parse_pkcs11_uri
 from .status import add_max_entries_option, add_status_commands, run_status
@@ -59,37 +65,47 @@ def terminal_qr(text: str, *, invert: bool = True, border: int = TERMINAL_BORDER
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser (separate so tests and docs can inspect it)."""
     parser = argparse.ArgumentParser(
-        prog="qrseal", description="Signed driving licences in QR codes, verified offline."
+        prog="qrseal",
+        description="Signed driving licences in QR codes, verified offline.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="print the version and exit"
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log each step to standard error (-vv: more detail)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("keygen", help="generate an issuer key pair (in a file or a token)")
     p.add_argument("--alg", choices=sorted(ALGS), default="ES256")
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--out", help="private key PEM (PKCS#8) to write")
-    where.add_argument(
-        "--pkcs11",
-        type=parse_pkcs11_uri,
-        metavar="URI",
-        help="generate the key pair inside this PKCS#11 token, labelled by the URI's object "
-        "(the private key never leaves it; needs --pub)",
-    )
-    p.add_argument("--pub", help="public key PEM to write (default: OUT with .pub.pem)")
-    p.add_argument(
-        "--password-env", help="encrypt the private key with the password in this env variable"
-    )
-    add_pin_option(p)
+    _key_pair_options(p, "private key PEM (PKCS#8) to write, owner-only", pkcs11=True)
 
     p = sub.add_parser("device-keygen", help="generate a holder device key pair (for live codes)")
     p.add_argument("--alg", choices=sorted(DEVICE_ALGS), default="ES256")
-    p.add_argument("--out", required=True, help="device private key PEM (PKCS#8) to write")
-    p.add_argument("--pub", help="public key PEM to write (default: OUT with .pub.pem)")
-    p.add_argument(
-        "--password-env", help="encrypt the private key with the password in this env variable"
+    _key_pair_options(p, "device private key PEM (PKCS#8) to write, owner-only")
+
+    p = sub.add_parser("pub", help="write the public key of a private key PEM file")
+    add_file_argument(p, "key", kind=FileKind.INPUT, what="private key PEM")
+    add_file_argument(
+        p, "--out", kind=FileKind.OUTPUT, what="public key PEM to write", default=STDIO
     )
+    p.add_argument("--password-env", help="env variable holding the key's password")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
 
     p = sub.add_parser("issue", help="sign a licence JSON file; print the credential text")
-    p.add_argument("licence", help="licence JSON record (docs/format.md §5.4, qrseal schema)")
+    add_file_argument(
+        p,
+        "licence",
+        kind=FileKind.INPUT,
+        what="licence JSON file",
+        help="licence JSON record (docs/format.md §5.4, qrseal schema)",
+    )
     p.add_argument(
         "--view",
         choices=("record", "qr"),
@@ -107,8 +123,11 @@ def make_parser() -> argparse.ArgumentParser:
         default=timedelta(hours=72),
         help="e.g. 72h (default), 30m, 7d",
     )
-    p.add_argument(
+    add_file_argument(
+        p,
         "--holder-key",
+        kind=FileKind.INPUT,
+        what="holder device public key PEM",
         metavar="DEVICE.pub.pem",
         help="bind the credential to this holder device public key (cnf), for live codes",
     )
@@ -139,16 +158,28 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="NN,...",
         help="the age_over_NN the issuer attests (default 16,18,21,60,70)",
     )
-    p.add_argument("--png", help="also write the QR code as PNG")
-    p.add_argument("--svg", help="also write the QR code as SVG")
+    add_file_argument(p, "--png", kind=FileKind.OUTPUT, what="QR code PNG to write")
+    add_file_argument(p, "--svg", kind=FileKind.OUTPUT, what="QR code SVG to write")
     p.add_argument("--ecc", choices=[e.value for e in Ecc], default="M")
-    p.add_argument("--scale", type=int, default=DEFAULT_SCALE, help="pixels per module")
+    p.add_argument(
+        "--scale", type=parse_positive_int, default=DEFAULT_SCALE, help="pixels per module"
+    )
+    add_json_option(p)
     add_now_option(p)
 
     p = sub.add_parser("verify", help="verify a credential text, text file or QR image offline")
-    p.add_argument("text", nargs="?", help="credential text (DL1:...)")
-    p.add_argument("--file", help="read the credential text from a file")
-    p.add_argument("--image", help="read the credential from a QR image (photo or screenshot)")
+    p.add_argument(
+        "text", nargs="?", help="credential text (DL1:... or DP1:...; '-': standard input)"
+    )
+    add_file_argument(p, "--file", kind=FileKind.INPUT, what="credential text file", subject=True)
+    add_file_argument(
+        p,
+        "--image",
+        kind=FileKind.INPUT,
+        what="QR image (photo or screenshot)",
+        subject=True,
+        help="read the credential from a QR image (photo or screenshot)",
+    )
     add_allow_alg_option(p)
     p.add_argument(
         "--trust",
@@ -157,18 +188,33 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="ISSUER=PUB.pem",
         help="a trusted issuer key",
     )
-    p.add_argument(
-        "--trust-list", metavar="FILE", help="a signed trust list (verified against --root)"
+    add_file_argument(
+        p,
+        "--trust-list",
+        kind=FileKind.INPUT,
+        what="signed trust list",
+        metavar="FILE",
+        help="a signed trust list (verified against --root)",
     )
-    p.add_argument("--root", metavar="ROOT.pub.pem", help="the pinned trust-list root public key")
+    add_file_argument(
+        p,
+        "--root",
+        kind=FileKind.INPUT,
+        what="trust-list root public key PEM",
+        metavar="ROOT.pub.pem",
+        help="the pinned trust-list root public key",
+    )
     p.add_argument(
         "--trust-list-grace",
         type=parse_duration,
         default=timedelta(0),
         help="keep using the trust list this long after it expires (default: not at all)",
     )
-    p.add_argument(
+    add_file_argument(
+        p,
         "--status",
+        kind=FileKind.INPUT_DIR,
+        what="status list folder",
         metavar="DIR",
         help="check the credential's status against the status list tokens in DIR",
     )
@@ -192,7 +238,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="also reject credentials that carry no status reference",
     )
     p.add_argument(
-        "--clock-skew", type=int, default=60, help="seconds of clock skew to tolerate (default 60)"
+        "--clock-skew",
+        type=parse_index,
+        default=60,
+        metavar="SECONDS",
+        help="seconds of clock skew to tolerate (default 60)",
     )
     p.add_argument(
         "--max-validity",
@@ -235,21 +285,35 @@ def make_parser() -> argparse.ArgumentParser:
         help="the audience the live code must be addressed to (static credentials are then "
         "refused)",
     )
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_option(p)
     add_now_option(p)
 
     p = sub.add_parser("present", help="show a fresh live code (DP1) signed by the device key")
     p.add_argument(
-        "text", nargs="?", help="the device-bound credential text (DL1:...) or a JSON wallet"
+        "text",
+        nargs="?",
+        help="the device-bound credential text (DL1:...) or a JSON wallet ('-': standard input)",
     )
-    p.add_argument("--file", help="read the credential text (or JSON wallet) from a file")
+    add_file_argument(
+        p, "--file", kind=FileKind.INPUT, what="credential text (or JSON wallet) file", subject=True
+    )
     p.add_argument("--view", help="the disclosure view to show, from a JSON wallet (issue --views)")
-    p.add_argument("--device-key", required=True, help="the holder device private key PEM")
+    add_file_argument(
+        p, "--device-key", kind=FileKind.INPUT, what="holder device private key PEM", required=True
+    )
     p.add_argument("--password-env", help="env variable holding the device key's password")
     p.add_argument("--nonce", type=parse_nonce, help="a verifier's challenge (hex) to include")
     p.add_argument("--audience", help="the verifier the code is meant for")
-    p.add_argument("--png", help="also write the code as PNG (rewritten at every refresh)")
-    p.add_argument("--scale", type=int, default=DEFAULT_SCALE, help="pixels per module")
+    add_file_argument(
+        p,
+        "--png",
+        kind=FileKind.OUTPUT,
+        what="live code PNG to write",
+        help="also write the code as PNG (rewritten at every refresh)",
+    )
+    p.add_argument(
+        "--scale", type=parse_positive_int, default=DEFAULT_SCALE, help="pixels per module"
+    )
     p.add_argument(
         "--watch",
         type=parse_positive_int,
@@ -266,19 +330,32 @@ def make_parser() -> argparse.ArgumentParser:
     add_now_option(p)
 
     p = sub.add_parser("scan", help="print the text of every QR code in an image")
-    p.add_argument("image")
-    p.add_argument(
+    add_file_argument(p, "image", kind=FileKind.INPUT, what="image", subject=True)
+    add_file_argument(
+        p,
         "--debug",
+        kind=FileKind.OUTPUT_DIR,
+        what="debug folder",
         metavar="DIR",
         help="write every image variant tried, and report.json with timings, into DIR",
     )
+    add_json_option(p)
 
     p = sub.add_parser("inspect", help="decode a credential WITHOUT verifying it (debugging)")
-    p.add_argument("text", nargs="?")
-    p.add_argument("--file")
+    p.add_argument(
+        "text", nargs="?", help="credential text (DL1:... or DP1:...; '-': standard input)"
+    )
+    add_file_argument(p, "--file", kind=FileKind.INPUT, what="credential text file", subject=True)
+    add_json_option(p, "always on: the report is JSON")
 
     p = sub.add_parser("demo", help="issue -> QR PNG -> scan -> verify, with a fresh key")
-    p.add_argument("--out", help="folder for the PNG (default: a temporary folder)")
+    add_file_argument(
+        p,
+        "--out",
+        kind=FileKind.OUTPUT_DIR,
+        what="demo folder",
+        help="folder for the PNG (default: a temporary folder)",
+    )
     p.add_argument(
         "--sample", type=int, choices=range(5), default=0, help="which sample licence (0-4)"
     )
@@ -288,7 +365,51 @@ def make_parser() -> argparse.ArgumentParser:
     add_status_commands(sub)
     add_schema_command(sub)
     add_batch_commands(sub)
+
+    p = sub.add_parser("completion", help="print a shell completion script")
+    p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete for")
+    finish_parser(parser)
     return parser
+
+
+def _key_pair_options(
+    p: argparse.ArgumentParser, private_help: str, *, pkcs11: bool = False
+) -> None:
+    if pkcs11:
+        where = p.add_mutually_exclusive_group(required=True)
+        add_file_argument(
+            where, "--out", kind=FileKind.OUTPUT, what="private key PEM", help=private_help
+        )
+        where.add_argument(
+            "--pkcs11",
+            type=parse_pkcs11_uri,
+            metavar="URI",
+            help="generate the key pair inside this PKCS#11 token, labelled by the URI's "
+            "object (the private key never leaves it; needs --pub)",
+        )
+        add_pin_option(p)
+    else:
+        add_file_argument(
+            p,
+            "--out",
+            kind=FileKind.OUTPUT,
+            what="private key PEM",
+            help=private_help,
+            required=True,
+        )
+    add_file_argument(
+        p,
+        "--pub",
+        kind=FileKind.OUTPUT,
+        what="public key PEM",
+        help="public key PEM to write (default: OUT with .pub.pem)",
+    )
+    p.add_argument(
+        "--password-env", help="encrypt the private key with the password in this env variable"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="overwrite existing key files (default: refuse)"
+    )
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
@@ -298,6 +419,14 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             from .keys import run_keygen
 
             return run_keygen(args, out)
+        case "pub":
+            from .keys import run_pub
+
+            return run_pub(args, out)
+        case "completion":
+            from .completion import run_completion
+
+            return run_completion(args, out, make_parser())
         case "device-keygen":
             from .keys import run_device_keygen
 
@@ -339,19 +468,64 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked (importlib.metadata costs start-up time)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("qrseal")
+        except metadata.PackageNotFoundError:  # a source tree that is not installed
+            version = "unknown (not installed)"
+        print(f"qrseal {version}")
+        parser.exit()
+
+
+@contextmanager
+def _logging(verbosity: int) -> Iterator[None]:
+    """``-v``: the ``qrseal`` loggers write to standard error for this run only."""
+    if verbosity <= 0:
+        yield
+        return
+    logger = logging.getLogger("qrseal")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("qrseal: %(levelname)s: %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbosity == 1 else logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
-    """Run the CLI; return the exit code."""
+    """Run the CLI; return the exit code (:mod:`qrseal.cli.exits`). Nothing a user can type
+    or name on the command line ends in a traceback."""
     stream = out if out is not None else sys.stdout
     parser = make_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse reports usage errors this way
-        return int(exc.code or 0) if exc.code in (0, None) else 2
-    try:
-        return _run(args, stream)
-    except UsageError as exc:
-        print(f"qrseal: error: {exc}", file=sys.stderr)
-        return 2
-    except QrsealError as exc:
-        print(f"qrseal: {exc.reason.value}: {exc.message}", file=sys.stderr)
-        return 1
+    except SystemExit as exc:  # argparse reports usage errors (and --help, --version) this way
+        return 0 if exc.code in (0, None) else EXIT_USAGE
+    log = logging.getLogger("qrseal.cli")
+    with _logging(args.verbose):
+        log.info("qrseal %s", " ".join(sys.argv[1:] if argv is None else argv))
+        return run_guarded(
+            lambda: _checked_run(parser, args, stream),
+            stream,
+            json_errors=bool(getattr(args, "json", False)),
+        )
+
+
+def _checked_run(parser: argparse.ArgumentParser, args: argparse.Namespace, out: TextIO) -> int:
+    check_outputs(parser, args)  # before any work: every output can be written
+    return _run(args, out)

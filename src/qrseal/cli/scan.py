@@ -12,18 +12,35 @@ from typing import TextIO
 from ..qr.pipeline import ScanReport
 from ..qr.scanning import scan, scan_report
 from .args import UsageError
+from .files import output_dir, read_input
 
 __all__ = ["run_scan"]
 
 
 def run_scan(args: argparse.Namespace, out: TextIO) -> int:
-    """Print each code's text, one a line; exit 1 (no_qr_found) when there is none."""
+    """Print each code's text, one a line (``--json``: with decoder and position); exit 1
+    (no_qr_found, invalid_image) when there is none, 2 when the file cannot be read."""
+    image = read_input(args.image, what="image file")
     if args.debug is None:
-        results = scan(args.image)
+        results = scan(image)
     else:
-        report = scan_report(args.image, keep_images=True)
-        _write_scan_debug(report, Path(args.debug))
+        folder = output_dir(args.debug, what="--debug folder")
+        report = scan_report(image, keep_images=True)
+        _write_scan_debug(report, folder)
         results = report.require_results()
+    if args.json:
+        codes = [
+            {
+                "text": r.text,
+                "decoder": r.decoder.value,
+                "variant": r.variant.value,
+                "position": r.position,
+            }
+            for r in results
+        ]
+        json.dump({"codes": codes}, out, ensure_ascii=False, indent=2)
+        print(file=out)
+        return 0
     for result in results:
         print(result.text, file=out)
     return 0

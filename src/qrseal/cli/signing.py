@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote_to_bytes
 
-from ..wire.keys import LocalSigner, PrivateKey, Signer, load_private_key_pem
-from .args import UsageError, password_of, read_bytes
+from ..wire.keys import LocalSigner, PrivateKey, Signer
+from .args import UsageError
+from .files import FileKind, add_file_argument
+from .keyfiles import private_key_file
 
 if TYPE_CHECKING:
     from ..wire.pkcs11 import TokenKey
@@ -102,7 +104,7 @@ def add_signer_options(
     """``--key PEM`` or ``--pkcs11 URI`` (one of them required), ``--password-env`` for the
     PEM and ``--pin-env`` for the token."""
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--key", help=key_help)
+    add_file_argument(group, "--key", kind=FileKind.INPUT, what=key_help)
     group.add_argument(
         "--pkcs11",
         type=parse_pkcs11_uri,
@@ -152,7 +154,7 @@ def signing_source_of(args: argparse.Namespace) -> TokenKey | PrivateKey:
     token_key = token_key_of(args)
     if token_key is not None:
         return token_key
-    return load_private_key_pem(read_bytes(args.key), password_of(args))
+    return private_key_file(args.key, args, option="--key")
 
 
 @contextmanager
@@ -161,7 +163,7 @@ def open_signer_of(args: argparse.Namespace) -> Iterator[Signer]:
     with it)."""
     token_key = token_key_of(args)
     if token_key is None:
-        yield LocalSigner(load_private_key_pem(read_bytes(args.key), password_of(args)))
+        yield LocalSigner(private_key_file(args.key, args, option="--key"))
         return
     with token_key.open() as signer:
         yield signer

@@ -50,12 +50,13 @@ from ..status.token import (
 from ..trust.store import TrustStore
 from ..wire.algorithms import Algorithm
 from ..wire.cose import PublicKey
-from ..wire.keys import load_public_key_pem
 from .args import UsageError as _UsageError
-from .args import add_allow_alg_option, add_now_option, allowed_of
+from .args import add_allow_alg_option, add_json_option, add_now_option, allowed_of
 from .args import now_of as _now
 from .args import parse_duration_or_zero as _parse_duration
-from .args import read_bytes as _read
+from .exits import setup_step
+from .files import STDIO, FileKind, add_file_argument, read_input, refuse_existing, write_output
+from .keyfiles import public_key_file
 from .signing import add_signer_options, open_signer_of
 
 __all__ = [
@@ -75,6 +76,8 @@ _VALUE_NAMES = {
 # Above this many entries "auto" compresses with Z_RLE: zlib's default strategy takes minutes
 # on a dense list of hundreds of millions of entries, for a few percent less size.
 _AUTO_RLE_ENTRIES = 1 << 22
+# No count on the command line is larger (and a float beyond it loses whole numbers).
+_MAX_COUNT = 10**12
 
 
 # --- argument parsing helpers (the CLI is the one place loose strings are parsed) --------------
@@ -87,6 +90,8 @@ def _parse_count(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number of entries: {value!r}") from exc
     if number < 0 or number != int(number):
         raise argparse.ArgumentTypeError(f"not a whole, non-negative number: {value!r}")
+    if number > _MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"too large: {value} (at most {_MAX_COUNT:.0e})")
     return int(number)
 
 
@@ -102,9 +107,23 @@ def _parse_assignment(text: str) -> tuple[int, int]:
     return idx, int(status)
 
 
+def _read(path: str, what: str) -> bytes:
+    return read_input(path, what=what)
+
+
 def _write_atomic(path: str, data: bytes) -> None:
+    if path == STDIO:
+        write_output(path, data, what="status list output")
+        return
+    if Path(path).is_dir():
+        raise _UsageError(f"cannot write {path}: it is a folder; give a file name")
+    if not Path(path).parent.is_dir():
+        raise _UsageError(f"cannot write {path}: the folder {Path(path).parent} does not exist")
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise _UsageError(f"cannot write {path}: {exc.strerror}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -130,20 +149,28 @@ def _meaning(status: int, unknown: str = "application-specific") -> str:
 
 
 def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
-    if Path(args.list).exists() and not args.force:
-        raise _UsageError(f"{args.list} exists (use --force to overwrite)")
+    if args.entries > MAX_SINGLE_LIST_ENTRIES:
+        raise _UsageError(
+            f"--entries {args.entries}: at most {MAX_SINGLE_LIST_ENTRIES:,} entries in one list "
+            "(shard larger populations: see docs/format.md §15)"
+        )
+    refuse_existing(args.list, what="status list file", force=args.force)
     status_list = StatusList(args.entries, args.bits, aggregation_uri=args.aggregation_uri)
     _write_atomic(args.list, status_list.to_cbor(compression=_compression("auto", status_list)))
     print(
         f"{args.list}: {len(status_list)} entries x {status_list.bits} bits, all valid",
-        file=out,
+        file=sys.stderr if args.list == STDIO else out,  # standard output holds the list
     )
     return 0
 
 
 def _own_list(path: str) -> StatusList:
     # The issuer's own list file (made by init): as large as one unsharded national list.
-    return StatusList.from_cbor(_read(path), max_entries=MAX_SINGLE_LIST_ENTRIES)
+    if path == STDIO:
+        raise _UsageError("the status list file is read and rewritten: give a file name")
+    data = _read(path, "status list file")
+    with setup_step(f"{path} is not a status list file (made by status init)"):
+        return StatusList.from_cbor(data, max_entries=MAX_SINGLE_LIST_ENTRIES)
 
 
 def _cmd_set(args: argparse.Namespace, out: TextIO) -> int:
@@ -173,7 +200,7 @@ def _cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     print(
         f"{args.out}: {len(token)} bytes, {len(status_list)} entries x {status_list.bits} bits, "
         f"kid {signer.kid.hex()}",
-        file=out,
+        file=sys.stderr if args.out == STDIO else out,  # standard output holds the token
     )
     return 0
 
@@ -189,10 +216,10 @@ def _resolver(keys: Sequence[PublicKey]) -> Callable[[bytes | None], Iterable[Pu
 def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     if not args.key:
         raise _UsageError("give at least one --key PUBLIC_KEY.pem to verify against")
-    keys = [load_public_key_pem(_read(path)) for path in args.key]
+    keys = [public_key_file(path, option="--key") for path in args.key]
     now = _now(args)
     verified = verify_status_list(
-        _read(args.token),
+        _read(args.token, "status list token"),
         keys=_resolver(keys),
         now=now,
         expected_uri=args.uri,
@@ -203,6 +230,11 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     snapshots = StatusSnapshots([verified], expiry_grace=args.expiry_grace)
     lookups: dict[int, int] = {}
     for idx in args.index:
+        if idx >= len(verified.status_list):
+            raise _UsageError(
+                f"--index {idx} is outside the list ({len(verified.status_list)} entries: "
+                f"0 to {len(verified.status_list) - 1})"
+            )
         ref = StatusReference(verified.uri, idx)
         result = snapshots.lookup(
             ref,
@@ -324,7 +356,13 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     sub = parser.add_subparsers(dest="status_command", required=True)
 
     p = sub.add_parser("init", help="create a list file of N entries, all valid")
-    p.add_argument("list", help="status list file to write (CBOR status_list map)")
+    add_file_argument(
+        p,
+        "list",
+        kind=FileKind.OUTPUT,
+        what="status list file to write",
+        help="status list file to write (CBOR status_list map)",
+    )
     p.add_argument(
         "--entries", type=_parse_count, required=True, help="number of entries, e.g. 1000000 or 5e8"
     )
@@ -334,15 +372,15 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     p.set_defaults(status_handler=_cmd_init)
 
     p = sub.add_parser("set", help="set entries: INDEX=VALUE (0-255, valid, revoked, suspended)")
-    p.add_argument("list", help="status list file to change")
+    add_file_argument(p, "list", kind=FileKind.INPUT, what="status list file to change")
     p.add_argument("assignments", nargs="+", type=_parse_assignment, metavar="INDEX=VALUE")
     p.set_defaults(status_handler=_cmd_set)
 
     p = sub.add_parser("publish", help="sign a list file as a Status List Token")
-    p.add_argument("list", help="status list file")
+    add_file_argument(p, "list", kind=FileKind.INPUT, what="status list file")
     add_signer_options(p, key_help="issuer private key PEM")
     p.add_argument("--uri", required=True, help="the list's URI (the token's sub)")
-    p.add_argument("--out", required=True, help="token file to write")
+    add_file_argument(p, "--out", kind=FileKind.OUTPUT, what="token file to write", required=True)
     p.add_argument("--issuer", help="issuer name (CWT iss), optional")
     p.add_argument(
         "--ttl", type=_parse_duration, default=timedelta(hours=12), help="cache lifetime (0: none)"
@@ -363,12 +401,24 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
     p.set_defaults(status_handler=_cmd_publish)
 
     p = sub.add_parser("show", help="verify a Status List Token offline; summary or lookups")
-    p.add_argument("token", help="Status List Token file")
-    p.add_argument("--key", action="append", default=[], help="issuer public key PEM (repeatable)")
+    add_file_argument(p, "token", kind=FileKind.INPUT, what="Status List Token file", subject=True)
+    add_file_argument(
+        p,
+        "--key",
+        kind=FileKind.INPUT,
+        what="issuer public key PEM",
+        action="append",
+        default=[],
+        help="issuer public key PEM (repeatable)",
+    )
     p.add_argument("--uri", help="require this URI (the token's sub)")
     add_allow_alg_option(p)
     p.add_argument(
-        "--index", type=int, action="append", default=[], help="print this entry (repeatable)"
+        "--index",
+        type=_parse_count,
+        action="append",
+        default=[],
+        help="print this entry (repeatable)",
     )
     p.add_argument(
         "--expiry-grace",
@@ -377,7 +427,7 @@ def add_status_commands(subparsers: argparse._SubParsersAction[argparse.Argument
         help="accept the token this long after its exp",
     )
     add_max_entries_option(p, "--max-entries")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json_option(p)
     add_now_option(p)
     p.set_defaults(status_handler=_cmd_show)
 
@@ -396,11 +446,7 @@ def add_max_entries_option(parser: argparse.ArgumentParser, flag: str) -> None:
 
 
 def run_status(args: argparse.Namespace, out: TextIO) -> int:
-    """Run a parsed ``status`` command (the handler for ``cli._COMMANDS["status"]``).
-    Usage errors print to stderr and return 2; a ``QrsealError`` propagates to the caller."""
+    """Run a parsed ``status`` command (the handler for ``cli._COMMANDS["status"]``); errors
+    propagate to ``cli.main``, which maps them to exit codes (:mod:`qrseal.cli.exits`)."""
     handler: Callable[[argparse.Namespace, TextIO], int] = args.status_handler
-    try:
-        return handler(args, out)
-    except _UsageError as exc:
-        print(f"qrseal: error: {exc}", file=sys.stderr)
-        return 2
+    return handler(args, out)

@@ -8,30 +8,29 @@ are not imported at all.
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TextIO
 
-from ..errors import QrsealError
+from ..errors import QrsealError, Reason, SetupError
 from ..licence.writers import write_json_fields
-from ..status.snapshots import StatusResult
+from ..status.snapshots import StatusResult, StatusSnapshots
 from ..verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier
-from ..wire.keys import load_public_key_pem
 from ..wire.presentation import PresentationKind
-from .args import (
-    STATUS_POLICIES,
-    UsageError,
-    allowed_of,
-    credential_text,
-    now_of,
-    read_bytes,
-)
+from .args import STATUS_POLICIES, UsageError, allowed_of, now_of
+from .exits import describe, setup_step
+from .files import STDIO, credential_text, existing_dir, read_input
+from .keyfiles import public_key_file
 from .status import status_snapshots_from_dir
 from .trust import trust_store_from_files
 
 __all__ = ["run_verify", "summary"]
+
+log = logging.getLogger("qrseal.cli")
 
 
 def _trust_store(specs: Sequence[str]) -> TrustStore:
@@ -44,8 +43,12 @@ def _trust_store(specs: Sequence[str]) -> TrustStore:
     for spec in specs:
         issuer, sep, path = spec.partition("=")
         if not sep or not issuer or not path:
-            raise UsageError(f"--trust takes ISSUER=PATH, got {spec!r}")
-        keys.append(TrustedKey(load_public_key_pem(read_bytes(path)), issuer))
+            raise UsageError(
+                f"--trust takes ISSUER=PUBLIC_KEY.pem (e.g. CN-SC=issuer.pub.pem), got {spec!r}"
+            )
+        keys.append(
+            TrustedKey(public_key_file(path, option="--trust", shown=f"--trust {spec}"), issuer)
+        )
     return TrustStore(keys)
 
 
@@ -55,10 +58,48 @@ def _verifier_trust(args: argparse.Namespace, now: datetime) -> TrustStore:
         raise UsageError("--trust-list and --root go together")
     if not args.trust_list:
         return _trust_store(args.trust)
-    listed = trust_store_from_files(
-        args.trust_list, args.root, now=now, grace=args.trust_list_grace
-    )
+    if args.root != STDIO:  # the plain message for a wrong kind of file (stdin is read once)
+        public_key_file(args.root, option="--root")
+    try:
+        listed = trust_store_from_files(
+            args.trust_list, args.root, now=now, grace=args.trust_list_grace
+        )
+    except QrsealError as exc:
+        if exc.reason is Reason.TRUST_LIST_EXPIRED:
+            raise  # every credential is refused until a fresh list comes: a verdict (exit 1)
+        raise UsageError(
+            f"--trust-list {args.trust_list}: not a usable trust list signed by --root "
+            f"{args.root}: {describe(exc)}",
+            reason=exc.reason,
+        ) from exc
+    if len(listed) == 0:
+        raise UsageError(f"--trust-list {args.trust_list} lists no issuer keys: nothing to trust")
     return listed.with_keys(*_trust_store(args.trust)) if args.trust else listed
+
+
+def _status(
+    args: argparse.Namespace, trust: TrustStore, now: datetime, policy: Policy
+) -> StatusSnapshots:
+    """The snapshots of ``--status DIR``; a folder that is missing, unreadable or holds no
+    status list token at all is a set-up error (exit 2). Tokens that do not verify are
+    reported and left out: the policy then decides (``--status-unavailable``)."""
+    folder = existing_dir(args.status, what="--status folder")
+    skipped = io.StringIO()
+    with setup_step(f"--status {folder}"):
+        snapshots = status_snapshots_from_dir(
+            folder,
+            trust,
+            now=now,
+            max_entries=args.max_status_entries,
+            errors=skipped,
+            allowed=policy.allowed_algorithms,
+        )
+    sys.stderr.write(skipped.getvalue())
+    if len(snapshots) == 0 and not skipped.getvalue():
+        raise UsageError(
+            f"--status {folder} holds no status list token (*.cwt from status publish)"
+        )
+    return snapshots
 
 
 def run_verify(args: argparse.Namespace, out: TextIO) -> int:
@@ -81,35 +122,31 @@ def run_verify(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("--require-status needs --status DIR")
     now = now_of(args)
     try:
-        # Inside the try: an expired or damaged trust list is a verdict (exit 1), too.
+        # The set-up (exit 2 when wrong), except an expired trust list: a verdict (exit 1).
         trust = _verifier_trust(args, now)
-        status = (
-            status_snapshots_from_dir(
-                args.status,
-                trust,
-                now=now,
-                max_entries=args.max_status_entries,
-                errors=sys.stderr,
-                allowed=policy.allowed_algorithms,
-            )
-            if args.status
-            else None
-        )
+        status = _status(args, trust, now, policy) if args.status else None
+        log.info("trust store: %d key(s)", len(trust))
+        if status is not None:
+            log.info("status lists held: %d", len(status))
         verifier = Verifier(trust, policy, status=status)
         if args.image:
-            verified = verifier.verify_image(args.image, now=now)
+            # Read here, so that a missing image is a set-up error (exit 2), not invalid_image.
+            image = read_input(args.image, what="--image file")
+            verified = verifier.verify_image(image, now=now)
         else:
             verified = verifier.verify(credential_text(args), now=now)
     except QrsealError as exc:
+        if isinstance(exc, SetupError):
+            raise  # the verifier's own set-up (a key, a folder): exit 2, not a verdict
         if args.json:
             json.dump(
-                {"valid": False, "reason": exc.reason.value, "message": exc.message},
+                {"valid": False, "reason": exc.reason.value, "message": describe(exc)},
                 out,
                 ensure_ascii=False,
             )
             print(file=out)
         else:
-            print(f"REJECTED  {exc.reason.value}: {exc.message}", file=out)
+            print(f"REJECTED  {exc.reason.value}: {describe(exc)}", file=out)
         return 1
     if args.json:
         json.dump(verified.to_json(), out, ensure_ascii=False, indent=2)
@@ -207,6 +244,7 @@ def summary(verified: VerifiedLicence) -> str:
     rows.insert(0, _shown_as(verified))
     warnings = verified.warnings()
     lines = ["VALID  electronic driving licence, signature verified offline"]
-    lines += [f"  {label:<11}{value}" for label, value in rows]
-    lines += [f"  warning    {w.field}: {w.message}" for w in warnings]
+    width = max(len(label) for label, _ in rows) + 2  # "status list" needs its space
+    lines += [f"  {label:<{width}}{value}" for label, value in rows]
+    lines += [f"  {'warning':<{width}}{w.field}: {w.message}" for w in warnings]
     return "\n".join(lines)

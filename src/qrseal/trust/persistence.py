@@ -114,7 +114,9 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             finally:
                 os.close(dir_fd)
     except OSError as exc:
-        raise StorageFailed(f"cannot write {target}: {exc}", path=str(target)) from exc
+        raise StorageFailed(
+            f"cannot write {target}: {exc.strerror or exc}", path=str(target)
+        ) from exc
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):

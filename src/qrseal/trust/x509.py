@@ -95,7 +95,10 @@ def load_certificates(data: bytes) -> tuple[x509.Certificate, ...]:
         for cert in certificates:
             _read_every_field(cert)
     except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion) as exc:
-        raise CertificateInvalid(f"not a certificate: {exc}") from exc
+        # cryptography's message points to its FAQ: say what it means instead.
+        raise CertificateInvalid(
+            "not a certificate (neither PEM -----BEGIN CERTIFICATE----- blocks nor DER)"
+        ) from exc
     return certificates
 
 

@@ -248,9 +248,17 @@ def check_instants(
     if expiry_grace:
         require_leeway(expiry_grace, "expiry_grace")
     if issued_at - now > leeway:
-        raise IssuedInFuture(f"{subject} was issued in the future", issued_at=issued_at, now=now)
+        raise IssuedInFuture(
+            f"{subject} was issued in the future, at {issued_at:%Y-%m-%d %H:%M:%SZ}",
+            issued_at=issued_at,
+            now=now,
+        )
     if not_before is not None and not_before - now > leeway:
-        raise NotYetValid(f"{subject} is not valid yet", not_before=not_before, now=now)
+        raise NotYetValid(
+            f"{subject} is not valid before {not_before:%Y-%m-%d %H:%M:%SZ}",
+            not_before=not_before,
+            now=now,
+        )
     if expires_at is None:
         return
     late = now - expires_at
@@ -258,7 +266,9 @@ def check_instants(
         late >= leeway if not expiry_grace else late // _US >= leeway // _US + expiry_grace // _US
     )
     if expired:
-        raise Expired(f"{subject} has expired", expired_at=expires_at, now=now)
+        raise Expired(
+            f"{subject} expired at {expires_at:%Y-%m-%d %H:%M:%SZ}", expired_at=expires_at, now=now
+        )
 
 
 # --- proof-of-possession key (cnf, RFC 8747) as a COSE_Key (RFC 9052 §7, RFC 9053) ----------

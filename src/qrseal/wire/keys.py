@@ -124,6 +124,22 @@ def public_key_to_pem(key: PrivateKey | PublicKey) -> bytes:
     )
 
 
+def _plain(exc: Exception) -> str:
+    """cryptography's loading error in a sentence, without its FAQ links and ASN.1 details."""
+    text = str(exc)
+    if "Unable to load PEM file" in text:
+        return "not a PEM file (no well-formed -----BEGIN ...----- block)"
+    if isinstance(exc, TypeError) and "not encrypted" in text:
+        return "a password was given but the key is not encrypted"
+    if isinstance(exc, TypeError):
+        return "the key is encrypted and no password was given"
+    if "Could not deserialize" in text or "Bad decrypt" in text:
+        return "the PEM data is not a key of a supported type, or the password is wrong"
+    if "no BEGIN PUBLIC KEY" in text:
+        return "the PEM file holds no public key (a private key or a certificate?)"
+    return text.split(" See https://", 1)[0]
+
+
 def load_private_key_pem(data: bytes, password: bytes | None = None) -> PrivateKey:
     """Load a PKCS#8 (or traditional) PEM private key. Raises ``InvalidKey`` for a wrong
     password, a corrupt file or an unsupported key type. SM2 keys (which ``cryptography``
@@ -136,7 +152,7 @@ def load_private_key_pem(data: bytes, password: bytes | None = None) -> PrivateK
     try:
         key = serialization.load_pem_private_key(data, password=password)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise InvalidKey(f"cannot load private key: {exc}") from exc
+        raise InvalidKey(f"cannot load private key: {_plain(exc)}") from exc
     if not isinstance(key, PRIVATE_KEY_TYPES):
         raise InvalidKey(f"unsupported private key type {type(key).__name__}")
     algorithm_for_key(key)
@@ -167,7 +183,7 @@ def _load_public_with_cryptography(data: bytes, *, pem: bool) -> PublicKey:
             else serialization.load_der_public_key(data)
         )
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise InvalidKey(f"cannot load public key: {exc}") from exc
+        raise InvalidKey(f"cannot load public key: {_plain(exc)}") from exc
     if not isinstance(key, PUBLIC_KEY_TYPES):
         raise InvalidKey(f"unsupported public key type {type(key).__name__}")
     algorithm_for_key(key)

@@ -348,11 +348,18 @@ def check_challenge(
         )
     if proof.audience != expected_audience:
         raise AudienceMismatch(
-            f"the presentation is addressed to {proof.audience!r}, this verifier expects "
-            f"{expected_audience!r}",
+            _audience_message(proof.audience, expected_audience),
             expected=expected_audience,
             actual=proof.audience,
         )
+
+
+def _audience_message(actual: str | None, expected: str | None) -> str:
+    if expected is None:
+        return f"the live code is addressed to {actual!r} and this verifier names no audience"
+    if actual is None:
+        return f"the live code names no audience and this verifier requires {expected!r}"
+    return f"the live code is addressed to {actual!r}, not to this verifier ({expected!r})"
 
 
 def check_presentation_time(
