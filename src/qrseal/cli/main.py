@@ -34,6 +34,7 @@ from .args import (
     parse_nonce,
     parse_positive_int,
 )
+from .shown import add_shown_commands, run_shown
 from .status import add_max_entries_option, add_status_commands, run_status
 from .trust import add_trust_commands, run_trust
 
@@ -236,6 +237,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     add_trust_commands(sub)
     add_status_commands(sub)
+    add_shown_commands(sub)
     return parser
 
 
@@ -278,6 +280,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             return run_trust(args, out)
         case "status":
             return run_status(args, out)
+        case "card" | "deadlines":
+            return run_shown(args, out)
     raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
 
 

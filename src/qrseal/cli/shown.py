@@ -1,0 +1,112 @@
+"""``qrseal card`` and ``qrseal deadlines``: show a verified licence to a person.
+
+Both verify the credential first (the same trust options as ``verify``): nothing signed is
+shown before its signature is checked. ``card`` draws the licence card (the image
+libraries load only then); ``deadlines`` prints what falls due.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import timedelta
+from typing import Any, TextIO
+
+from ..errors import QrsealError
+from ..licence.china import CN_UTC_OFFSET
+from ..licence.deadlines import Deadline, upcoming_deadlines
+from ..verifier import VerifiedLicence, Verifier
+from .args import add_now_option, credential_text, now_of, parse_duration
+from .verify import _verifier_trust
+
+__all__ = ["add_shown_commands", "run_shown"]
+
+_LABELS = {
+    "renewal": "换证 renewal",
+    "physical_exam": "体检 physical-condition report",
+    "review": "审验 review",
+    "probation_end": "实习期满 end of probation",
+    "scoring_cycle_end": "记分周期满 end of scoring cycle",
+}
+
+
+def _add_credential_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", help="credential text (DL1:... or DP1:...)")
+    p.add_argument("--file", help="read the credential text from a file")
+    p.add_argument("--image", help="read the credential from a QR image")
+    p.add_argument(
+        "--trust", action="append", default=[], metavar="ISSUER=PUB.pem", help="a trusted key"
+    )
+    p.add_argument("--trust-list", metavar="FILE", help="a signed trust list (with --root)")
+    p.add_argument("--root", metavar="ROOT.pub.pem", help="the pinned trust-list root key")
+    p.add_argument("--trust-list-grace", type=parse_duration, default=timedelta(0))
+    add_now_option(p)
+
+
+def add_shown_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``card`` and ``deadlines``; :func:`run_shown` runs them."""
+    p = sub.add_parser("deadlines", help="verify a credential and print what falls due")
+    _add_credential_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(shown_handler=_run_deadlines)
+
+
+def run_shown(args: argparse.Namespace, out: TextIO) -> int:
+    """Run ``card`` or ``deadlines``."""
+    code: int = args.shown_handler(args, out)
+    return code
+
+
+def _verify(args: argparse.Namespace) -> VerifiedLicence:
+    now = now_of(args)
+    verifier = Verifier(_verifier_trust(args, now))
+    if args.image:
+        return verifier.verify_image(args.image, now=now)
+    return verifier.verify(credential_text(args), now=now)
+
+
+def deadline_json(deadline: Deadline, today: Any) -> dict[str, object]:
+    """One deadline as JSON."""
+    return {
+        "kind": deadline.kind.value,
+        "due": deadline.due.isoformat(),
+        "opens": None if deadline.opens is None else deadline.opens.isoformat(),
+        "state": deadline.state.value,
+        "days_left": deadline.days_left(today),
+        "subject": deadline.subject,
+        "overdue_status": deadline.overdue_status,
+        "points_remaining": deadline.points_remaining,
+        "note": deadline.note,
+        "source": f"{deadline.source.text} (licence-model.md {deadline.source.section} "
+        f"{deadline.source.confidence})",
+    }
+
+
+def _run_deadlines(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        verified = _verify(args)
+    except QrsealError as exc:
+        print(f"REJECTED  {exc.reason.value}: {exc.message}", file=out)
+        return 1
+    today = verified.verified_at.astimezone(CN_UTC_OFFSET).date()
+    found = upcoming_deadlines(verified.licence, today)
+    if args.json:
+        json.dump([deadline_json(d, today) for d in found], out, ensure_ascii=False, indent=2)
+        print(file=out)
+        return 0
+    print(f"deadlines as of {today.isoformat()} (China local date)", file=out)
+    for d in found:
+        extra = [d.subject or "", f"opens {d.opens.isoformat()}" if d.opens else ""]
+        if d.points_remaining is not None:
+            extra.append(f"{d.points_remaining} of 12 points left")
+        if d.overdue_status and d.state.value == "overdue":
+            extra.append(f"status {d.overdue_status}")
+        if d.note:
+            extra.append(d.note)
+        detail = ", ".join(e for e in extra if e)
+        print(
+            f"  {d.due.isoformat()}  {d.state.value:<8} {d.days_left(today):>6} d  "
+            f"{_LABELS[d.kind.value]}" + (f"  ({detail})" if detail else ""),
+            file=out,
+        )
+    return 0

@@ -1,0 +1,53 @@
+"""``qrseal deadlines`` and ``qrseal card``: verify first, then show."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+
+import pytest
+
+from tests.support import Cli
+
+NOW = "2026-11-25T09:00:00Z"
+
+
+def _issue(cli: Cli, key: Path, licence: Path, *extra: str) -> str:
+    return cli.ok("issue", licence, "--key", key, "--issuer", "CN-SC", "--now", NOW, *extra).strip()
+
+
+def test_deadlines_prints_the_rules_after_verifying(
+    issuer_keys: tuple[Path, Path], licence_file: Path, cli: Cli
+) -> None:
+    """deadlines verifies the credential and lists probation, cycle end and renewal."""
+    key, pub = issuer_keys
+    text = _issue(cli, key, licence_file)
+    out = cli.ok("deadlines", text, "--trust", f"CN-SC={pub}", "--now", NOW)
+    assert "2027-05-19" in out and "实习期满" in out and "2032-05-20" in out
+    rows = json.loads(cli.ok("deadlines", text, "--trust", f"CN-SC={pub}", "--now", NOW, "--json"))
+    kinds = [row["kind"] for row in rows]
+    assert kinds == ["probation_end", "scoring_cycle_end", "renewal"]
+    assert rows[1]["points_remaining"] == 9 and "§2.6" in rows[1]["source"]
+
+
+def test_deadlines_refuses_an_untrusted_credential(
+    issuer_keys: tuple[Path, Path], licence_file: Path, cli: Cli, tmp_path: Path
+) -> None:
+    """A credential signed by a key the verifier does not trust prints REJECTED, exit 1."""
+    key, _ = issuer_keys
+    other = tmp_path / "other.pub.pem"
+    cli.ok("keygen", "--out", tmp_path / "other.key", "--pub", other)
+    text = _issue(cli, key, licence_file)
+    code, out = cli("deadlines", text, "--trust", f"CN-SC={other}", "--now", NOW)
+    assert code == 1 and out.startswith("REJECTED")
+
+
+def test_reminder_example_lists_due_and_overdue(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/deadline_reminder.py prints the deadlines within the horizon, and overdue ones."""
+    script = Path(__file__).resolve().parents[2] / "examples" / "deadline_reminder.py"
+    module = runpy.run_path(str(script), run_name="deadline_reminder")
+    assert module["main"](["--today", "2034-09-01", "--within", "30"]) == 0
+    out = capsys.readouterr().out
+    # 张磊's licence expired on 2034-07-01: its renewal is overdue (status M once overdue).
+    assert "张磊: renewal, OVERDUE by 62 d" in out
