@@ -51,3 +51,38 @@ def test_reminder_example_lists_due_and_overdue(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     # 张磊's licence expired on 2034-07-01: its renewal is overdue (status M once overdue).
     assert "张磊: renewal, OVERDUE by 62 d" in out
+
+
+def test_card_writes_png_and_svg(
+    issuer_keys: tuple[Path, Path], licence_file: Path, cli: Cli, tmp_path: Path
+) -> None:
+    """card verifies and writes a PNG (verifier view) and an SVG (holder view, masked)."""
+    pytest.importorskip("fontTools", reason="card fonts need fontTools")
+    key, pub = issuer_keys
+    text = _issue(cli, key, licence_file)
+    png, svg = tmp_path / "card.png", tmp_path / "card.svg"
+    out = cli.ok("card", text, "--trust", f"CN-SC={pub}", "--now", NOW, "--out", png)
+    assert out.startswith("VALID") and png.read_bytes().startswith(b"\x89PNG")
+    cli.ok(
+        "card", text, "--trust", f"CN-SC={pub}", "--now", NOW, "--out", svg,
+        "--view", "holder", "--lang", "en", "--mask",
+    )  # fmt: skip
+    drawn = svg.read_text(encoding="utf-8")
+    assert "5101**********1422" in drawn and "510107200503151422" not in drawn
+
+
+def test_card_of_a_rejected_credential_exits_1(
+    issuer_keys: tuple[Path, Path], cli: Cli, tmp_path: Path
+) -> None:
+    """A credential that does not verify still gets a card (the reason), with exit code 1."""
+    _, pub = issuer_keys
+    png = tmp_path / "card.png"
+    code, out = cli("card", "DL1:00", "--trust", f"CN-SC={pub}", "--now", NOW, "--out", png)
+    assert code == 1 and out.startswith("REJECTED") and png.exists()
+
+
+def test_demo_ends_by_writing_a_card(tmp_path: Path, cli: Cli) -> None:
+    """qrseal demo's last step writes the licence card PNG next to the QR code."""
+    out = cli.ok("demo", "--out", tmp_path, "--now", NOW)
+    card = tmp_path / "licence-card.png"
+    assert card.read_bytes().startswith(b"\x89PNG") and str(card) in out.splitlines()[-1]

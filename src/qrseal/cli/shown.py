@@ -16,7 +16,7 @@ from ..errors import QrsealError
 from ..licence.china import CN_UTC_OFFSET
 from ..licence.deadlines import Deadline, upcoming_deadlines
 from ..verifier import VerifiedLicence, Verifier
-from .args import add_now_option, credential_text, now_of, parse_duration
+from .args import UsageError, add_now_option, credential_text, now_of, parse_duration
 from .verify import _verifier_trust
 
 __all__ = ["add_shown_commands", "run_shown"]
@@ -45,6 +45,16 @@ def _add_credential_options(p: argparse.ArgumentParser) -> None:
 
 def add_shown_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``card`` and ``deadlines``; :func:`run_shown` runs them."""
+    p = sub.add_parser("card", help="verify a credential and draw the licence card (PNG or SVG)")
+    _add_credential_options(p)
+    p.add_argument("--out", required=True, help="card file to write: .png or .svg")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--mask", action="store_true", help="mask the document number")
+    p.add_argument(
+        "--view", choices=("verifier", "holder"), default="verifier", help="whose view to draw"
+    )
+    p.set_defaults(shown_handler=_run_card)
+
     p = sub.add_parser("deadlines", help="verify a credential and print what falls due")
     _add_credential_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -110,3 +120,30 @@ def _run_deadlines(args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
     return 0
+
+
+def _run_card(args: argparse.Namespace, out: TextIO) -> int:
+    from ..card import save_card  # the image libraries load here
+
+    try:
+        result: VerifiedLicence | QrsealError = _verify(args)
+    except QrsealError as exc:
+        result = exc
+    if not args.out.lower().endswith((".png", ".svg")):
+        raise UsageError("--out must end in .png or .svg")
+    # The holder view draws the code the holder shows: the credential as given.
+    code = None if args.image or args.view == "verifier" else credential_text(args)
+    if args.view == "holder" and code is None:
+        raise UsageError("the holder view needs the credential TEXT or --file, not --image")
+    save_card(
+        result,
+        args.out,
+        lang=args.lang,
+        mask=args.mask,
+        view=args.view,
+        code=code,
+        now=now_of(args),
+    )
+    verdict = "VALID" if isinstance(result, VerifiedLicence) else f"REJECTED {result.reason}"
+    print(f"{verdict}: card written to {args.out}", file=out)
+    return 0 if isinstance(result, VerifiedLicence) else 1
