@@ -13,7 +13,7 @@ from tests.support import Cli
 NOW = "2026-11-25T09:00:00Z"
 
 
-def _issue(cli: Cli, key: Path, licence: Path, *extra: str) -> str:
+def _issue(cli: Cli, key: Path, licence: Path, *extra: str | Path) -> str:
     return cli.ok("issue", licence, "--key", key, "--issuer", "CN-SC", "--now", NOW, *extra).strip()
 
 
@@ -86,3 +86,34 @@ def test_demo_ends_by_writing_a_card(tmp_path: Path, cli: Cli) -> None:
     out = cli.ok("demo", "--out", tmp_path, "--now", NOW)
     card = tmp_path / "licence-card.png"
     assert card.read_bytes().startswith(b"\x89PNG") and str(card) in out.splitlines()[-1]
+
+
+def test_issue_with_portrait(
+    issuer_keys: tuple[Path, Path], licence_file: Path, cli: Cli, tmp_path: Path
+) -> None:
+    """issue --portrait puts a JPEG 2000 portrait within the budget into the credential,
+    with its capture date; the verified licence carries it byte for byte."""
+    data = pytest.importorskip("skimage.data", reason="the bundled astronaut photo")
+    from PIL import Image
+
+    from qrseal import TrustedKey, TrustStore, Verifier
+    from qrseal.testing import FIXED_NOW
+    from qrseal.wire.keys import load_public_key_pem
+
+    photo = tmp_path / "photo.jpg"
+    Image.fromarray(data.astronaut()).save(photo, "JPEG", quality=90)
+    key, pub = issuer_keys
+    text = _issue(
+        cli, key, licence_file, "--portrait", photo, "--face", "174,66,96,96",
+        "--portrait-budget", "500", "--portrait-date", "2026-11-20T08:00:00Z",
+    )  # fmt: skip
+    verifier = Verifier(TrustStore([TrustedKey(load_public_key_pem(pub.read_bytes()), "CN-SC")]))
+    licence = verifier.verify(text, now=FIXED_NOW).licence
+    assert licence.portrait is not None and len(licence.portrait) <= 500
+    assert licence.portrait.startswith(b"\xff\x4f\xff\x51")
+    assert licence.portrait_capture_date is not None and licence.portrait_capture_date.day == 20
+    code, _ = cli(
+        "issue", licence_file, "--key", key, "--issuer", "CN-SC", "--now", NOW,
+        "--portrait", photo, "--face", "1,2,3",
+    )  # fmt: skip
+    assert code == 2  # a face box needs four numbers

@@ -25,6 +25,7 @@ from ..verifier import inspect_unverified
 from ..wire.cwt import Claim
 from ..wire.keys import load_private_key_pem, load_public_key_pem
 from .args import UsageError, credential_text, now_of, password_of, read_bytes
+from .portrait import apply_portrait
 
 __all__ = ["run_inspect", "run_issue", "run_present"]
 
@@ -43,9 +44,11 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     if (args.status_uri is None) != (args.status_idx is None):
         raise UsageError("--status-uri and --status-idx go together")
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
-    issuer = Issuer(signer=key, issuer=args.issuer)
+    now = now_of(args)
+    licence, fields = apply_portrait(licence, args, now)
+    issuer = Issuer(signer=key, issuer=args.issuer, fields=fields)
     text = issuer.issue(
-        licence, now=now_of(args), valid_for=args.valid_for, holder_key=holder_key, status=status
+        licence, now=now, valid_for=args.valid_for, holder_key=holder_key, status=status
     )
     ecc = Ecc(args.ecc)
     if args.png:

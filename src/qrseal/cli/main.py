@@ -34,6 +34,7 @@ from .args import (
     parse_nonce,
     parse_positive_int,
 )
+from .portrait import add_portrait_options
 from .shown import add_shown_commands, run_shown
 from .status import add_max_entries_option, add_status_commands, run_status
 from .trust import add_trust_commands, run_trust
@@ -102,6 +103,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--png", help="also write the QR code as PNG")
     p.add_argument("--svg", help="also write the QR code as SVG")
+    add_portrait_options(p)
     p.add_argument("--ecc", choices=[e.value for e in Ecc], default="M")
     p.add_argument("--scale", type=int, default=DEFAULT_SCALE, help="pixels per module")
     add_now_option(p)
