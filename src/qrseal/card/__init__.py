@@ -100,7 +100,7 @@ def card_png(
     """:func:`render_card` as PNG bytes (same options)."""
     image = render_card(result, view=view, lang=lang, mask=mask, code=code, now=now, fonts=fonts)
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG")  # optimize=True would triple the time for ~10 % smaller files
     return out.getvalue()
 
 

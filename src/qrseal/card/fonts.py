@@ -145,7 +145,10 @@ class FontStack:
             from PIL import ImageFont
 
             spec = self._installed[index]
-            font = ImageFont.truetype(spec.path, size, index=spec.index)
+            # Basic layout: CJK and Latin need no shaping, and it is ~10x faster than raqm.
+            font = ImageFont.truetype(
+                spec.path, size, index=spec.index, layout_engine=ImageFont.Layout.BASIC
+            )
             self._sized[key] = font
         return font
 
