@@ -93,9 +93,10 @@ def credential(index: int) -> str:
 
 
 @functools.cache
-def portrait_credential(index: int) -> str:
-    """Like :func:`credential`, with the default portrait (600-byte JPEG 2000 made from
-    scikit-image's bundled astronaut photo) signed into the QR view (issue #12)."""
+def portrait_credential(index: int, budget: int = 600) -> str:
+    """Like :func:`credential`, with a portrait (a JPEG 2000 of at most ``budget`` bytes,
+    default 600, made from scikit-image's bundled astronaut photo) signed into the QR view
+    (issue #12)."""
     import dataclasses
 
     from skimage import data
@@ -106,7 +107,8 @@ def portrait_credential(index: int) -> str:
     from qrseal.testing import TEST_ISSUER, make_signer
 
     load: Any = data.astronaut  # bundled in the wheel (scikit-image is untyped)
-    portrait = make_portrait(Image.fromarray(load()), face=(174, 66, 96, 96)).data
+    photo = Image.fromarray(load())
+    portrait = make_portrait(photo, face=(174, 66, 96, 96), budget=budget).data
     licence = dataclasses.replace(sample_licence(index), portrait=portrait)
     fields = QR_DEFAULT_FIELDS | {LicenceField.PORTRAIT}
     issuer = Issuer(signer=make_signer(Algorithm.EDDSA), issuer=TEST_ISSUER, fields=fields)
@@ -399,11 +401,12 @@ DEGRADATIONS: Final[dict[str, Degrade]] = {
 }
 
 
-def sample(seed: int, cls: str, severity: str, index: int, *, portrait: bool = False) -> Sample:
-    """One corpus sample; the same arguments always give the same pixels. ``portrait``
-    renders the credential with a portrait instead (the same degradation draws)."""
+def sample(seed: int, cls: str, severity: str, index: int, *, portrait: int = 0) -> Sample:
+    """One corpus sample; the same arguments always give the same pixels. ``portrait`` > 0
+    renders the credential with a portrait of at most that many bytes instead (the same
+    degradation draws)."""
     rng = _rng(seed, cls, severity, index)
-    text = portrait_credential(index % 5) if portrait else credential(index % 5)
+    text = portrait_credential(index % 5, portrait) if portrait else credential(index % 5)
     level = SEVERITIES.index(severity) if cls != CLEAN else 0
     image, fmt = DEGRADATIONS[cls](text, rng, level)
     return Sample(f"{cls}-{severity}-{index:03d}", cls, severity, text, image, fmt)
@@ -414,7 +417,7 @@ def corpus(
     per_cell: int = 10,
     classes: tuple[str, ...] = CLASSES,
     *,
-    portrait: bool = False,
+    portrait: int = 0,
 ) -> Iterator[Sample]:
     """``per_cell`` samples for every (class, severity); clean gets 3 x ``per_cell``."""
     for cls in classes:
