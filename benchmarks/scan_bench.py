@@ -89,8 +89,9 @@ def portrait_comparison(
             t0 = time.perf_counter()
             ok = s.text in pipeline(data)
             took[with_portrait].append(time.perf_counter() - t0)
-            hits[s.cls][with_portrait] += ok
-            count[s.cls] += not with_portrait
+            key = s.cls if s.cls == scan_corpus.CLEAN else f"{s.cls}/{s.severity}"
+            hits[key][with_portrait] += ok
+            count[key] += not with_portrait
     print(
         f"== pipeline success without / with a {portrait}-byte portrait "
         f"(seed {seed}, budget {budget} s) =="
@@ -101,14 +102,16 @@ def portrait_comparison(
     total = {flag: sum(h[flag] for h in hits.values()) for flag in (False, True)}
     for cls, h in hits.items():
         n = count[cls]
-        print(f"  {cls:<16} {100 * h[False] / n:6.1f} %  {100 * h[True] / n:6.1f} %   n={n}")
+        print(f"  {cls:<26} {100 * h[False] / n:6.1f} %  {100 * h[True] / n:6.1f} %   n={n}")
     n = sum(count.values())
     without, with_ = 100 * total[False] / n, 100 * total[True] / n
-    print(f"  {'OVERALL':<16} {without:6.1f} %  {with_:6.1f} %   n={n}")
+    print(f"  {'OVERALL':<26} {without:6.1f} %  {with_:6.1f} %   n={n}")
     print(f"  ratio with/without: {with_ / without:.3f} (target >= 0.95)")
-    for cls, h in hits.items():
-        if h[False]:
-            print(f"  ratio {cls}: {h[True] / h[False]:.3f}")
+    for cls in dict.fromkeys(key.split("/")[0] for key in hits):
+        rows = [h for key, h in hits.items() if key.split("/")[0] == cls]
+        before, after = sum(h[False] for h in rows), sum(h[True] for h in rows)
+        if before:
+            print(f"  ratio {cls}: {after / before:.3f}")
     for flag in (False, True):
         print(
             f"  latency {'with' if flag else 'without'}: median {ms(statistics.median(took[flag]))}"
