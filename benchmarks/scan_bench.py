@@ -70,13 +70,76 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1e3:7.1f} ms"
 
 
+def portrait_comparison(
+    seed: int, per_cell: int, budget: float, portrait: int, classes: tuple[str, ...]
+) -> None:
+    """Pipeline success per class on the same degradations of the same credentials, without
+    and with a portrait of at most ``portrait`` bytes (a larger QR version), in one run;
+    target >= 95 % of the rate without."""
+    pipeline = _reader(budget_s=budget)
+    hits: dict[str, dict[bool, int]] = defaultdict(lambda: defaultdict(int))
+    count: dict[str, int] = defaultdict(int)
+    versions: dict[bool, set[int]] = defaultdict(set)
+    took: dict[bool, list[float]] = defaultdict(list)
+    for with_portrait in (False, True):
+        size = portrait if with_portrait else 0
+        for s in scan_corpus.corpus(seed, per_cell, classes, portrait=size):
+            versions[with_portrait].add(qr.qr_version(s.text))
+            data = s.encoded()
+            t0 = time.perf_counter()
+            ok = s.text in pipeline(data)
+            took[with_portrait].append(time.perf_counter() - t0)
+            key = s.cls if s.cls == scan_corpus.CLEAN else f"{s.cls}/{s.severity}"
+            hits[key][with_portrait] += ok
+            count[key] += not with_portrait
+    print(
+        f"== pipeline success without / with a {portrait}-byte portrait "
+        f"(seed {seed}, budget {budget} s) =="
+    )
+    print(
+        f"  QR versions (ECC M): without {sorted(versions[False])}, with {sorted(versions[True])}"
+    )
+    total = {flag: sum(h[flag] for h in hits.values()) for flag in (False, True)}
+    for cls, h in hits.items():
+        n = count[cls]
+        print(f"  {cls:<26} {100 * h[False] / n:6.1f} %  {100 * h[True] / n:6.1f} %   n={n}")
+    n = sum(count.values())
+    without, with_ = 100 * total[False] / n, 100 * total[True] / n
+    print(f"  {'OVERALL':<26} {without:6.1f} %  {with_:6.1f} %   n={n}")
+    print(f"  ratio with/without: {with_ / without:.3f} (target >= 0.95)")
+    for cls in dict.fromkeys(key.split("/")[0] for key in hits):
+        rows = [h for key, h in hits.items() if key.split("/")[0] == cls]
+        before, after = sum(h[False] for h in rows), sum(h[True] for h in rows)
+        if before:
+            print(f"  ratio {cls}: {after / before:.3f}")
+    for flag in (False, True):
+        print(
+            f"  latency {'with' if flag else 'without'}: median {ms(statistics.median(took[flag]))}"
+            f"  p95 {ms(percentile(took[flag], 0.95))}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7, help="corpus seed (6 was used for tuning)")
     parser.add_argument("--per-cell", type=int, default=10)
     parser.add_argument("--budget", type=float, default=qr.DEFAULT_BUDGET_S)
     parser.add_argument("--opencv", action="store_true", help="also measure OpenCV (cv2)")
+    parser.add_argument(
+        "--portrait",
+        type=int,
+        nargs="?",
+        const=600,
+        metavar="BYTES",
+        help="only compare the pipeline on codes without and with a portrait of at most "
+        "BYTES (default 600; issue #12)",
+    )
+    parser.add_argument("--classes", help="comma-separated degradation classes (default: all)")
     args = parser.parse_args()
+    if args.portrait:
+        classes = tuple(args.classes.split(",")) if args.classes else scan_corpus.CLASSES
+        portrait_comparison(args.seed, args.per_cell, args.budget, args.portrait, classes)
+        return
 
     readers: dict[str, Reader] = {
         str(d): _reader(decoders=(d,), budget_s=0) for d in qr.available_decoders()

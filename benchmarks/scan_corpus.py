@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -90,6 +90,29 @@ def credential(index: int) -> str:
     length either way (a 64-byte signature).
     """
     return make_issuer(Algorithm.EDDSA).issue(sample_licence(index), now=FIXED_NOW)
+
+
+@functools.cache
+def portrait_credential(index: int, budget: int = 600) -> str:
+    """Like :func:`credential`, with a portrait (a JPEG 2000 of at most ``budget`` bytes,
+    default 600, made from scikit-image's bundled astronaut photo) signed into the QR view
+    (issue #12)."""
+    import dataclasses
+
+    from skimage import data
+
+    from qrseal.card.portrait import make_portrait
+    from qrseal.issuer import Issuer
+    from qrseal.licence.fields import QR_DEFAULT_FIELDS, LicenceField
+    from qrseal.testing import TEST_ISSUER, make_signer
+
+    load: Any = data.astronaut  # bundled in the wheel (scikit-image is untyped)
+    photo = Image.fromarray(load())
+    portrait = make_portrait(photo, face=(174, 66, 96, 96), budget=budget).data
+    licence = dataclasses.replace(sample_licence(index), portrait=portrait)
+    fields = QR_DEFAULT_FIELDS | {LicenceField.PORTRAIT}
+    issuer = Issuer(signer=make_signer(Algorithm.EDDSA), issuer=TEST_ISSUER, fields=fields)
+    return issuer.issue(licence, now=FIXED_NOW)
 
 
 @functools.cache
@@ -378,23 +401,29 @@ DEGRADATIONS: Final[dict[str, Degrade]] = {
 }
 
 
-def sample(seed: int, cls: str, severity: str, index: int) -> Sample:
-    """One corpus sample; the same arguments always give the same pixels."""
+def sample(seed: int, cls: str, severity: str, index: int, *, portrait: int = 0) -> Sample:
+    """One corpus sample; the same arguments always give the same pixels. ``portrait`` > 0
+    renders the credential with a portrait of at most that many bytes instead (the same
+    degradation draws)."""
     rng = _rng(seed, cls, severity, index)
-    text = credential(index % 5)
+    text = portrait_credential(index % 5, portrait) if portrait else credential(index % 5)
     level = SEVERITIES.index(severity) if cls != CLEAN else 0
     image, fmt = DEGRADATIONS[cls](text, rng, level)
     return Sample(f"{cls}-{severity}-{index:03d}", cls, severity, text, image, fmt)
 
 
 def corpus(
-    seed: int = 6, per_cell: int = 10, classes: tuple[str, ...] = CLASSES
+    seed: int = 6,
+    per_cell: int = 10,
+    classes: tuple[str, ...] = CLASSES,
+    *,
+    portrait: int = 0,
 ) -> Iterator[Sample]:
     """``per_cell`` samples for every (class, severity); clean gets 3 x ``per_cell``."""
     for cls in classes:
         for severity in SEVERITIES:
             for index in range(per_cell):
-                yield sample(seed, cls, severity, index)
+                yield sample(seed, cls, severity, index, portrait=portrait)
 
 
 def write(out: Path, seed: int, per_cell: int) -> int:

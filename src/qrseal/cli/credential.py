@@ -31,6 +31,7 @@ from ..wire.cwt import Claim
 from .args import UsageError, now_of
 from .files import credential_text, read_text, write_output
 from .keyfiles import private_key_file, public_key_file
+from .portrait import apply_portrait
 from .signing import open_signer_of
 
 __all__ = ["run_inspect", "run_issue", "run_present"]
@@ -59,8 +60,9 @@ def run_issue(args: argparse.Namespace, out: TextIO) -> int:
     licence = Licence.from_json(record, view=JsonView(args.view))
     status = None if args.status_uri is None else StatusReference(args.status_uri, args.status_idx)
     now = now_of(args)
+    licence, fields = apply_portrait(licence, args, now)
     with open_signer_of(args) as signer:
-        issuer = Issuer(signer=signer, issuer=args.issuer, strict=args.strict)
+        issuer = Issuer(signer=signer, issuer=args.issuer, strict=args.strict, fields=fields)
         if args.views is not None or args.age_thresholds is not None:
             return _issue_views(args, out, issuer, licence, holder_key, status)
         credential = issuer.sign(

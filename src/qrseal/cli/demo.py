@@ -1,4 +1,4 @@
-"""``qrseal demo``: issue -> QR PNG -> scan -> verify, with a fresh key, in one go."""
+"""``qrseal demo``: issue -> QR PNG -> scan -> verify -> card PNG, with a fresh key, in one go."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from ..card import save_card
 from ..issuer import Issuer
 from ..qr.render import Ecc, qr_version, render_png
 from ..qr.scanning import scan
@@ -46,4 +47,7 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
     verified = verifier.verify(scanned[0].text, now=now)
     print("4. verified offline against the issuer's public key\n", file=out)
     print(summary(verified), file=out)
+    card = folder / "licence-card.png"
+    save_card(verified, card, now=now)
+    print(f"\n5. card      {card}", file=out)
     return 0

@@ -44,7 +44,9 @@ from .batch import add_batch_commands, run_batch
 from .exits import EXIT_CODES_HELP, EXIT_USAGE, run_guarded
 from .files import STDIO, FileKind, add_file_argument, check_outputs
 from .help import finish_parser
+from .portrait import add_portrait_options
 from .schema import add_schema_command
+from .shown import add_shown_commands, run_shown
 from .signing import add_pin_option, add_signer_options, parse_pkcs11_uri
 from .status import add_max_entries_option, add_status_commands, run_status
 from .trust import add_trust_commands, run_trust
@@ -160,6 +162,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     add_file_argument(p, "--png", kind=FileKind.OUTPUT, what="QR code PNG to write")
     add_file_argument(p, "--svg", kind=FileKind.OUTPUT, what="QR code SVG to write")
+    add_portrait_options(p)
     p.add_argument("--ecc", choices=[e.value for e in Ecc], default="M")
     p.add_argument(
         "--scale", type=parse_positive_int, default=DEFAULT_SCALE, help="pixels per module"
@@ -365,6 +368,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_status_commands(sub)
     add_schema_command(sub)
     add_batch_commands(sub)
+    add_shown_commands(sub)
 
     p = sub.add_parser("completion", help="print a shell completion script")
     p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete for")
@@ -465,6 +469,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             return run_schema(args, out)
         case "batch":
             return run_batch(args, out)
+        case "card" | "deadlines":
+            return run_shown(args, out)
     raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
 
 

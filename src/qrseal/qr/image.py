@@ -41,6 +41,8 @@ __all__ = [
     "ImageSource",
     "full_size_bytes_per_pixel",
     "max_pixels_for",
+    "open_header",
+    "open_small_image",
     "prepare",
 ]
 
@@ -408,3 +410,41 @@ def prepare(image: ImageSource, max_pixels: int) -> tuple[Image.Image, float]:
     if hasattr(image, "__array_interface__"):
         return _normalise(_from_array(image, max_pixels), max_pixels, owned=False)
     raise InvalidArgument(f"cannot scan a {type(image).__name__}")
+
+
+def open_small_image(
+    data: bytes,
+    *,
+    max_pixels: int,
+    formats: tuple[str, ...],
+    reduce_to: tuple[int, int] | None = None,
+) -> Image.Image:
+    """Decode an encoded image in its own colours (a portrait from a verified credential,
+    or the photo a portrait is made from) within the same bounds as a scan: the pixel cap
+    ``max_pixels`` and :data:`MAX_DECODE_BYTES` are checked from the header before any
+    pixel is decoded, and only ``formats`` (Pillow format names) are opened. A JPEG is
+    decoded reduced (1/2 to 1/8) when ``reduce_to`` is still covered, so a phone photo
+    fits the decode budget. Returns an "L" or "RGB" image. Raises InvalidImage or TooLarge."""
+    if not isinstance(data, bytes) or not data:
+        raise InvalidImage("empty or not bytes")
+    with _pillow_errors(max_pixels), Image.open(io.BytesIO(data), formats=formats) as opened:
+        _check_size(*opened.size, max_pixels)
+        if reduce_to is not None and opened.format == "JPEG":
+            coefficients = _jpeg_coefficient_bytes(opened)
+            opened.draft(opened.mode if opened.mode in ("L", "RGB") else "RGB", reduce_to)
+            _check_decode_cost(opened, fixed=coefficients)
+        else:
+            _check_decode_cost(opened)
+        opened.load()
+        _check_decode_cost(opened)  # load may change the mode
+        return opened.convert("RGB") if opened.mode not in ("L", "RGB") else opened.copy()
+
+
+@contextlib.contextmanager
+def open_header(data: bytes, *, formats: tuple[str, ...]) -> Iterator[Image.Image]:
+    """The opened (not decoded) image of ``data``, for its size and format; Pillow's errors
+    become InvalidImage. Raises InvalidImage."""
+    if not isinstance(data, bytes) or not data:
+        raise InvalidImage("empty or not bytes")
+    with _pillow_errors(MAX_PIXELS), Image.open(io.BytesIO(data), formats=formats) as opened:
+        yield opened
