@@ -45,6 +45,10 @@ def test_every_signing_command_signs_in_the_token(
     cli.ok("trust", "add", "--draft", draft, "--pub", pub, "--issuer", "CN-SC",
            "--jurisdiction", "CN-SC", "--not-before", "2026-01-01T00:00:00Z",
            "--not-after", "2027-12-31T00:00:00Z")  # fmt: skip
+    # trust init recorded its PEM root; this list's root is the token's key instead.
+    code, _ = cli("trust", "sign", "--draft", draft, "--pkcs11", root_uri, "--out", signed)
+    assert code == 2 and not signed.exists()
+    Path(f"{draft}.root.pub.pem").write_bytes(root_pub.read_bytes())
     cli.ok("trust", "sign", "--draft", draft, "--pkcs11", root_uri, "--out", signed, "--now", NOW)
     report = json.loads(cli.ok("trust", "show", signed, "--root", root_pub, "--json", "--now", NOW))
     assert report["entries"][0]["issuer"] == "CN-SC"
@@ -62,7 +66,7 @@ def test_the_pin_never_comes_from_the_command_line(
     softhsm: SoftHsm, cli: Cli, licence_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A pin-value in the URI is a usage error; without the PIN variable and a terminal the
-    command stops with a usage error; a wrong PIN exits 1 (token_login_failed)."""
+    command stops with a usage error; a wrong PIN is a set-up error too (exit 2, token_login_failed)."""
     uri = softhsm.uri("cli-issuer") + "&pin-value=" + softhsm.pin
     assert cli("issue", licence_file, "--pkcs11", uri, "--issuer", "CN-SC")[0] == 2
     monkeypatch.delenv("QRSEAL_PKCS11_PIN", raising=False)
@@ -71,7 +75,7 @@ def test_the_pin_never_comes_from_the_command_line(
     monkeypatch.setenv("WRONG_PIN", "0000-wrong")
     code, _ = cli("issue", licence_file, "--pkcs11", softhsm.uri("x"), "--issuer", "CN-SC",
                   "--pin-env", "WRONG_PIN")  # fmt: skip
-    assert code == 1
+    assert code == 2
 
 
 def test_pkcs11_uris_parse_by_rfc_7512() -> None:

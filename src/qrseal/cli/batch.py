@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 from .args import UsageError, add_now_option, now_of, parse_duration, parse_index
 from .args import parse_positive_int as _positive
+from .files import STDIO, FileKind, add_file_argument
 from .signing import add_signer_options, signing_source_of
 
 __all__ = ["add_batch_commands", "run_batch"]
@@ -32,9 +34,27 @@ def add_batch_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         help="records (.jsonl or .csv) -> one credential line or one reject line each; "
         "resumable: run it again after a crash",
     )
-    p.add_argument("--in", dest="source", required=True, help="records: .jsonl or .csv")
-    p.add_argument("--out", required=True, help="credentials, one JSON line per record")
-    p.add_argument("--rejects", help="rejected records with their reason (default OUT.rejects)")
+    add_file_argument(
+        p,
+        "--in",
+        dest="source",
+        kind=FileKind.INPUT,
+        what="records: .jsonl or .csv",
+        required=True,
+    )
+    add_file_argument(
+        p,
+        "--out",
+        kind=FileKind.OUTPUT,
+        what="credentials, one JSON line per record",
+        required=True,
+    )
+    add_file_argument(
+        p,
+        "--rejects",
+        kind=FileKind.OUTPUT,
+        what="rejected records with their reason (default OUT.rejects)",
+    )
     p.add_argument("--issuer", required=True, help="issuer name (CWT iss)")
     add_signer_options(p, key_help="issuer private key PEM")
     p.add_argument("--valid-for", type=parse_duration, default=timedelta(hours=72))
@@ -48,8 +68,15 @@ def add_batch_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         "--status-start", type=parse_index, default=0, metavar="G",
         help="global status index of the first record (give each batch its own range)",
     )  # fmt: skip
-    p.add_argument("--status-dir", help="create and sign the batch's status lists here")
-    p.add_argument("--png-dir", help="also draw one QR PNG per credential here")
+    add_file_argument(
+        p,
+        "--status-dir",
+        kind=FileKind.OUTPUT_DIR,
+        what="the batch's status lists, created and signed here",
+    )
+    add_file_argument(
+        p, "--png-dir", kind=FileKind.OUTPUT_DIR, what="one QR PNG per credential, drawn here"
+    )
     p.add_argument("--engine", choices=_ENGINES, default="process")
     p.add_argument("--workers", type=_positive, help="worker processes (default: all cores)")
     p.add_argument("--scheduler", help="Dask scheduler address (default: a LocalCluster)")
@@ -65,6 +92,14 @@ def run_batch(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.status_dir and not args.status_template:
         raise UsageError("--status-dir needs --status-template")
+    # The records are read (and re-read on resume) from a file: check it up front.
+    source = Path(args.source)
+    if args.source == STDIO or not source.is_file():
+        raise UsageError(
+            f"--in {args.source}: not a records file (a batch reads a file it can re-read)"
+        )
+    if source.stat().st_size == 0:
+        raise UsageError(f"--in {args.source} holds no records")
     status = (
         StatusAllocation(
             ShardScheme(args.status_template, args.status_shard_size), args.status_start

@@ -79,6 +79,19 @@ EXAMPLES: Final[dict[str, str]] = {
       --out list.cwt --ttl 12h --valid-for 1d""",
     "status show": """\
   qrseal status show list.cwt --key issuer.pub.pem --index 17 --json""",
+    "schema": """\
+  qrseal schema > licence-record.schema.json
+  qrseal schema --view qr                        # the licence of a verified credential""",
+    "batch issue": """\
+  qrseal batch issue --in records.jsonl --out creds.jsonl --issuer CN-SC --key issuer.key
+  qrseal batch issue --in records.csv --out creds.jsonl --issuer CN-SC --pkcs11 "$HSM_URI" \\
+      --status-template https://status.example/dl/{shard} --status-dir lists/""",
+    "card": """\
+  qrseal card DL1:... --trust CN-SC=issuer.pub.pem --out card.png
+  qrseal card --file cred.txt --trust CN-SC=issuer.pub.pem --out card.svg --lang en --mask""",
+    "deadlines": """\
+  qrseal deadlines DL1:... --trust CN-SC=issuer.pub.pem
+  qrseal deadlines --file cred.txt --trust CN-SC=issuer.pub.pem --json""",
     "completion": """\
   qrseal completion bash > /etc/bash_completion.d/qrseal
   source <(qrseal completion bash)               # this shell only

@@ -12,6 +12,7 @@ from datetime import datetime
 from ..licence.fields import QR_DEFAULT_FIELDS, LicenceField
 from ..licence.model import Licence
 from .args import UsageError, parse_positive_int, parse_time
+from .exits import setup_step
 from .files import FileKind, add_file_argument, read_input
 
 __all__ = ["add_portrait_options", "apply_portrait"]
@@ -61,12 +62,11 @@ def apply_portrait(
         return licence, None
     from ..card.portrait import capture_date, make_portrait
 
-    portrait = make_portrait(
-        read_input(args.portrait, what="portrait photo"),
-        budget=args.portrait_budget,
-        colour=args.portrait_colour,
-        face=args.face,
-    )
+    photo = read_input(args.portrait, what="portrait photo")
+    with setup_step(f"--portrait {args.portrait}"):  # an unusable photo is the operator's
+        portrait = make_portrait(
+            photo, budget=args.portrait_budget, colour=args.portrait_colour, face=args.face
+        )
     taken = capture_date(args.portrait_date or now)
     if taken > now:
         raise UsageError("--portrait-date is after the signing time")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TextIO
 
@@ -17,7 +18,8 @@ from ..licence.china import CN_UTC_OFFSET
 from ..licence.deadlines import Deadline, upcoming_deadlines
 from ..verifier import VerifiedLicence, Verifier
 from .args import UsageError, add_now_option, now_of, parse_duration
-from .files import FileKind, add_file_argument, credential_text
+from .exits import setup_step
+from .files import FileKind, add_file_argument, credential_text, read_input
 from .verify import _verifier_trust
 
 __all__ = ["add_shown_commands", "run_shown"]
@@ -83,11 +85,31 @@ def run_shown(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _verify(args: argparse.Namespace) -> VerifiedLicence:
+    """Verify the credential the options name. Set-up problems (trust files, an unreadable
+    input) raise before the credential is looked at: exit 2, never a rejected card."""
     now = now_of(args)
-    verifier = Verifier(_verifier_trust(args, now))
+    with setup_step("the trust options"):
+        verifier = Verifier(_verifier_trust(args, now))
     if args.image:
-        return verifier.verify_image(args.image, now=now)
-    return verifier.verify(credential_text(args), now=now)
+        image = read_input(args.image, what="--image file")
+        return _checked(lambda: verifier.verify_image(image, now=now))
+    text = credential_text(args)
+    return _checked(lambda: verifier.verify(text, now=now))
+
+
+class _Rejected(Exception):
+    """The credential itself was refused (exit 1)."""
+
+    def __init__(self, error: QrsealError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _checked(run: Callable[[], VerifiedLicence]) -> VerifiedLicence:
+    try:
+        return run()
+    except QrsealError as exc:
+        raise _Rejected(exc) from exc
 
 
 def deadline_json(deadline: Deadline, today: Any) -> dict[str, object]:
@@ -110,7 +132,8 @@ def deadline_json(deadline: Deadline, today: Any) -> dict[str, object]:
 def _run_deadlines(args: argparse.Namespace, out: TextIO) -> int:
     try:
         verified = _verify(args)
-    except QrsealError as exc:
+    except _Rejected as rejected:
+        exc = rejected.error
         print(f"REJECTED  {exc.reason.value}: {exc.message}", file=out)
         return 1
     today = verified.verified_at.astimezone(CN_UTC_OFFSET).date()
@@ -142,8 +165,8 @@ def _run_card(args: argparse.Namespace, out: TextIO) -> int:
 
     try:
         result: VerifiedLicence | QrsealError = _verify(args)
-    except QrsealError as exc:
-        result = exc
+    except _Rejected as rejected:
+        result = rejected.error
     if not args.out.lower().endswith((".png", ".svg")):
         raise UsageError("--out must end in .png or .svg")
     # The holder view draws the code the holder shows: the credential as given.
