@@ -63,7 +63,7 @@ from qrseal.testing import (
     make_verifier,
     sample_licences,
 )
-from qrseal.wire.cbor import deterministic_dumps, strict_loads
+from qrseal.wire.cbor import deterministic_dumps, sort_key, strict_loads
 from qrseal.wire.cose import Algorithm, encode_sign1, sig_structure
 from qrseal.wire.cwt import Claims, encode_claims, encode_cnf
 from qrseal.wire.keys import LocalSigner
@@ -129,7 +129,9 @@ def mech_c(licence: Licence, view: View, issuer: LocalSigner, device: LocalSigne
 
 
 def leaves(licence: Licence) -> list[tuple[int, object]]:
-    return sorted(record_elements(licence, now=FIXED_NOW).items())
+    # In deterministic key order (§4): the licence fields, the two scalar age elements, then
+    # the age_over_NN keys (negative integers sort after the unsigned ones).
+    return sorted(record_elements(licence, now=FIXED_NOW).items(), key=lambda kv: sort_key(kv[0]))
 
 
 def in_view(leaf: tuple[int, object], licence: Licence, view: View) -> bool:
@@ -196,7 +198,7 @@ def merkle_issue(
     root = merkle_root([_leaf_hash(s, leaf) for s, leaf in zip(salts, items, strict=True)])
     bitmap = 0
     for key, _ in items:
-        bitmap |= 1 << key
+        bitmap |= 1 << (key if key >= 0 else 99 - key)  # age_over_NN (-1 - NN): bit 100 + NN
     # the bitmap of the element keys present (bit k = key k), little-endian bytes
     present = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
     credential = _sign(encode_claims(_claims({SD_CLAIM: {1: root, 2: present}}, device)), issuer)

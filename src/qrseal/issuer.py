@@ -40,10 +40,6 @@ _CNF = int(Claim.CNF)
 _STATUS = int(StatusClaimKey.STATUS)
 
 
-def _sorted_top(mapping: dict[int, object]) -> dict[int, object]:
-    return {key: mapping[key] for key in sorted(mapping)}
-
-
 class Issuer:
     """Signs licences as compact credentials.
 
@@ -150,11 +146,11 @@ class Issuer:
         if warnings and self._strict:
             message = f"refused (strict): {describe(warnings)}"
             raise LicenceNotIssuable(message, field=warnings[0].field, problems=warnings)
-        # The whole licence map comes in key order; a view's elements are sorted here.
+        # Both come in deterministic key order.
         elements = (
             licence.to_cbor_map(self._fields)
             if view is None
-            else _sorted_top(view_elements(licence, view, now=now, thresholds=age_thresholds))
+            else view_elements(licence, view, now=now, thresholds=age_thresholds)
         )
         if not elements:
             raise InvalidArgument(f"the licence holds none of the elements of view {view!r}")

@@ -4,7 +4,7 @@ A *view* is a named set of data elements: the licence fields (their JSON names) 
 ISO/IEC 18013-5 age elements ``age_over_NN``, ``age_in_years`` and ``age_birth_year``. The
 issuer signs one credential per view (the mechanism chosen by measurement, §17.2); the
 holder shows the one a verifier needs, and the verifier learns exactly that view's elements
-and, from a signed bitmap, which other elements exist but were withheld.
+and which of the always-present licence fields it withholds.
 
 Age elements are computed here, by the issuer, from the birth date at the signing time, in
 China-local dates (licence dates are local): a verifier never computes them from a hidden
@@ -12,8 +12,8 @@ birth date.
 
 >>> from qrseal.testing import FIXED_NOW, sample_licence
 >>> elements = view_elements(sample_licence(0), AGE, now=FIXED_NOW)
->>> elements
-{118: True}
+>>> elements  # age_over_18's key is -1 - 18
+{-19: True}
 >>> sorted(element_names(elements))
 ['age_over_18']
 """
@@ -28,6 +28,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from ..errors import InvalidArgument
+from ..wire.cbor import sort_key
 from . import china as cn
 from .fields import LICENCE, LicenceField, Problem
 from .model import Licence, check_fields
@@ -38,7 +39,6 @@ __all__ = [
     "AGE",
     "AGE_BIRTH_YEAR",
     "AGE_IN_YEARS",
-    "AGE_OVER",
     "ALWAYS_PRESENT",
     "DEFAULT_AGE_THRESHOLDS",
     "FULL",
@@ -47,6 +47,7 @@ __all__ = [
     "Disclosure",
     "View",
     "age_elements",
+    "age_over_key",
     "decode_disclosure",
     "element_names",
     "key_name",
@@ -57,11 +58,18 @@ __all__ = [
 _F = LicenceField
 
 #: Compact-map keys of the age elements (after the licence keys 0-36): ``age_in_years``,
-#: ``age_birth_year``, and ``AGE_OVER + NN`` (100-199) for ``age_over_NN``, a bool: one
-#: top-level key each, so that a one-element age view costs 4 bytes of licence map.
+#: ``age_birth_year``, and for ``age_over_NN`` (a bool) the negative integer ``-1 - NN``,
+#: whose CBOR head carries NN itself: one byte for the usual thresholds up to 23 (16, 18,
+#: 21), so that a one-element age view costs 3 bytes of licence map.
 AGE_IN_YEARS: Final = 37
 AGE_BIRTH_YEAR: Final = 38
-AGE_OVER: Final = 100
+
+
+def age_over_key(threshold: int) -> int:
+    """The compact key of ``age_over_NN`` for NN = ``threshold`` (0-99): ``-1 - NN``."""
+    return -1 - threshold
+
+
 #: The thresholds an issuer attests by default (ISO/IEC 18013-5 allows any NN in 00-99).
 DEFAULT_AGE_THRESHOLDS: Final = (16, 18, 21, 60, 70)
 _AGE_OVER_NAME: Final = re.compile(r"age_over_([0-9]{2})")
@@ -174,7 +182,7 @@ def age_elements(
         raise InvalidArgument("age thresholds are integers 0-99 (age_over_NN)")
     age = cn.full_years(licence.birth_date, now.astimezone(cn.CN_UTC_OFFSET).date())
     out: dict[int, object] = {AGE_IN_YEARS: age, AGE_BIRTH_YEAR: licence.birth_date.year}
-    out.update({AGE_OVER + t: age >= t for t in marks})
+    out.update({age_over_key(t): age >= t for t in marks})
     return out
 
 
@@ -195,7 +203,7 @@ def view_elements(
     now: datetime,
     thresholds: Iterable[int] = DEFAULT_AGE_THRESHOLDS,
 ) -> dict[int, object]:
-    """The compact map a view's credential signs, keys ascending: the view's elements the
+    """The compact map a view's credential signs, keys in deterministic order: the view's elements the
     record holds (``profile`` whenever a licence field travels). An ``age_over_NN`` the
     issuer does not attest is left out. Raises ``InvalidArgument`` for an unknown view."""
     view = resolve_view(view)
@@ -203,14 +211,14 @@ def view_elements(
     keys = {ELEMENT_KEYS[e] for e in view.elements if e in ELEMENT_KEYS}
     if keys - set(_AGE_NAMES.values()):
         keys.add(LICENCE.specs[_F.PROFILE].key)
-    keys.update(AGE_OVER + t for t in view.age_over)
-    return {k: record[k] for k in sorted(keys) if k in record}
+    keys.update(age_over_key(t) for t in view.age_over)
+    return {k: record[k] for k in sorted(keys, key=sort_key) if k in record}
 
 
 def key_name(key: int) -> str | None:
     """The element name of a compact key, None for a key that names no element."""
-    if AGE_OVER <= key < AGE_OVER + 100:
-        return f"age_over_{key - AGE_OVER:02d}"
+    if -100 <= key <= -1:
+        return f"age_over_{-1 - key:02d}"
     return _KEY_NAMES.get(key)
 
 
@@ -276,7 +284,7 @@ def _age_problems(raw: Mapping[object, object], out: dict[str, object]) -> list[
         name = key_name(key)
         if name is None:
             found.append((str(key), Problem.UNKNOWN_FIELD, "unknown field"))
-        elif key >= AGE_OVER:
+        elif key < 0:
             if type(value) is not bool:
                 found.append((name, Problem.WRONG_TYPE, "must be a bool"))
             out[name] = value
@@ -299,7 +307,7 @@ def decode_disclosure(raw: object) -> Disclosure:
     if not isinstance(raw, Mapping) or not raw:
         raise invalid([("$", Problem.WRONG_TYPE, "must be a non-empty map")])
     keys = raw.keys()
-    if keys >= _REQUIRED_KEYS and all(type(k) is int and k < AGE_IN_YEARS for k in keys):
+    if keys >= _REQUIRED_KEYS and all(type(k) is int and 0 <= k < AGE_IN_YEARS for k in keys):
         # The common case, a whole licence and nothing else: the licence's own decoder.
         return Disclosure(Licence.from_cbor_map(raw), _NOTHING, frozenset())
     ages: dict[str, object] = {}
