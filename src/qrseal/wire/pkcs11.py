@@ -21,6 +21,7 @@ token missing), ``TokenLoginFailed`` (PIN refused), ``TokenKeyNotFound`` and ``T
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -254,16 +255,15 @@ def open_signer(
     if label is None and key_id is None:
         raise InvalidArgument("give the key's label or id")
     session = _session(module, token, pin, rw=False)
-    try:
+    with contextlib.ExitStack() as on_failure:  # the session closes unless the signer keeps it
+        on_failure.callback(session.close)
         private = _find(session, ObjectClass.PRIVATE_KEY, label, key_id)
         public_obj = _find(session, ObjectClass.PUBLIC_KEY, label, key_id)
         if not isinstance(private, SignMixin) or not isinstance(public_obj, pkcs11.PublicKey):
             raise TokenKeyNotFound("the objects found are not a key pair", label=label)
-        public = _public_key(public_obj)
-        return Pkcs11Signer(session, private, public)
-    except BaseException:
-        session.close()
-        raise
+        signer = Pkcs11Signer(session, private, _public_key(public_obj))
+        on_failure.pop_all()
+    return signer
 
 
 def generate_token_key(
