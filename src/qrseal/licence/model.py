@@ -100,6 +100,13 @@ _CJK_COMPATIBILITY_SEARCH: Final = re.compile(
     "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_COMPATIBILITY) + "]"
 ).search
 _NATIONAL_KINDS: Final = (FieldKind.NAME, FieldKind.NATIONAL)
+#: The fields the text warnings read (national-character ones), and whether each is a name:
+#: the other fields can warn of nothing, so issuing does not walk them.
+_NATIONAL_FIELDS: Final = tuple(
+    (name, spec.kind is FieldKind.NAME)
+    for name, spec in LICENCE.specs.items()
+    if spec.kind in _NATIONAL_KINDS
+)
 _Privilege = TypeVar("_Privilege", DomesticPrivilege, DrivingPrivilege)
 # check_at runs for every credential verified: plain str names and the code as constants
 # (attribute access on an Enum class is slow).
@@ -190,12 +197,13 @@ class Licence:
 
     def _text_warnings(self) -> Iterator[Found]:
         F, P = LicenceField, Problem
-        for name, spec in LICENCE.specs.items():
+        for name, is_name in _NATIONAL_FIELDS:
             text = getattr(self, name)
-            if spec.kind is FieldKind.NAME and text and len(text) > _LONG_NATIONAL_NAME:
+            if not text:
+                continue
+            if is_name and len(text) > _LONG_NATIONAL_NAME:
                 yield name, P.NAME_LONG, f"longer than {_LONG_NATIONAL_NAME} code points"
-            national = spec.kind in _NATIONAL_KINDS and text
-            if national and _CJK_COMPATIBILITY_SEARCH(text):
+            if _CJK_COMPATIBILITY_SEARCH(text):
                 yield name, P.CJK_COMPATIBILITY, "CJK compatibility ideograph (NFC may alter it)"
         full, family, given = self.full_name_national_character, *self._name_parts()
         # Dotted (transliterated) names are written given·family, Han names family+given.
