@@ -38,7 +38,14 @@ ADVICE = {
     Reason.PRESENTATION_IN_FUTURE: "the code is dated ahead of this device's clock: check both clocks",
     Reason.HOLDER_BINDING_INVALID: "the code was not made by the phone this licence was issued to",
     Reason.EXPIRED: "the credential on the phone has expired: the holder must refresh it online",
+    Reason.FIELDS_WITHHELD: "the code shows a partial view (rental or age): ask the holder to "
+    "show the full licence view",
 }
+
+#: What this check prints, so what a code must disclose (a rental or age view does not).
+SHOWN = frozenset(
+    {"family_name", "given_name", "document_number", "domestic_privileges", "status", "points"}
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.trust:
         issuer, _, path = spec.partition("=")
         keys.append(TrustedKey(load_public_key_pem(Path(path).read_bytes()), issuer))
-    policy = Policy(require_live=True, max_presentation_age=timedelta(seconds=args.max_age))
+    policy = Policy(
+        require_live=True,
+        max_presentation_age=timedelta(seconds=args.max_age),
+        required_fields=SHOWN,
+    )
     verifier = Verifier(TrustStore(keys), policy)
     now = datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else datetime.now(UTC)
 

@@ -87,6 +87,17 @@ def main(argv: list[str] | None = None) -> int:
 
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     policy = Policy(
+        # what this app prints, so what a code must disclose (a rental or age view does not)
+        required_fields=frozenset(
+            {
+                "family_name",
+                "given_name",
+                "document_number",
+                "domestic_privileges",
+                "status",
+                "points",
+            }
+        ),
         max_status_age=timedelta(days=2),
         status_unavailable=(
             WhenUnavailable.WARN if args.accept_without_status else WhenUnavailable.REJECT

@@ -1129,3 +1129,27 @@ def test_holder_device_signer_is_keyword_only_positional_deprecated() -> None:
     assert (
         _reason(lambda: Holder(credential, signer, device_signer=signer)) is Reason.INVALID_ARGUMENT
     )
+
+
+def test_police_check_asks_for_the_full_view_when_shown_the_age_view(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """A live code of the age view (age_over_18 only) is refused by the police check as
+    fields_withheld, with the advice to ask for the full view; it never prints a licence."""
+    issuer_key, issuer_pub = tmp_path / "issuer.key", tmp_path / "issuer.pub.pem"
+    device_key, device_pub = tmp_path / "device.key", tmp_path / "device.pub.pem"
+    cli("keygen", "--out", str(issuer_key), "--pub", str(issuer_pub))
+    cli("device-keygen", "--out", str(device_key), "--pub", str(device_pub))
+    licence = tmp_path / "licence.json"
+    licence.write_text(json.dumps(sample_licence_json(0), ensure_ascii=False), "utf-8")
+    code, wallet = cli("issue", str(licence), "--key", str(issuer_key), "--issuer", "CN-SC",
+                       "--holder-key", str(device_pub), "--views", "age", "--now", NOW_TEXT)  # fmt: skip
+    assert code == 0, wallet
+    (tmp_path / "wallet.json").write_text(wallet)
+    code, live = cli("present", "--file", str(tmp_path / "wallet.json"), "--view", "age",
+                     "--device-key", str(device_key), "--now", NOW_TEXT)  # fmt: skip
+    assert code == 0, live
+    done = _example("police_check.py", "--text", live.strip(), "--trust", f"CN-SC={issuer_pub}",
+                    "--now", NOW_TEXT)  # fmt: skip
+    assert done.returncode == 1 and "fields_withheld" in done.stdout
+    assert "full licence view" in done.stdout and "licence no." not in done.stdout
