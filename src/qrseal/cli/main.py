@@ -10,13 +10,14 @@ its set-up is wrong. ``main(argv)`` runs in-process for tests.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import TextIO
+from typing import Final, TextIO
 
 from ..licence.profile import (
     DEFAULT_MAX_PRESENTATION_AGE,
@@ -416,62 +417,44 @@ def _key_pair_options(
     )
 
 
+#: The module (under ``qrseal.cli``) and function that run each command, imported only then.
+_LAZY_COMMANDS: Final[dict[str, tuple[str, str]]] = {
+    "keygen": ("keys", "run_keygen"),
+    "pub": ("keys", "run_pub"),
+    "device-keygen": ("keys", "run_device_keygen"),
+    "issue": ("credential", "run_issue"),
+    "present": ("credential", "run_present"),
+    "inspect": ("credential", "run_inspect"),
+    "verify": ("verify", "run_verify"),
+    "scan": ("scan", "run_scan"),
+    "demo": ("demo", "run_demo"),
+    "schema": ("schema", "run_schema"),
+}
+#: Commands whose runner the parser's own modules already hold.
+_LOADED_COMMANDS: Final[dict[str, Callable[[argparse.Namespace, TextIO], int]]] = {
+    "trust": run_trust,
+    "status": run_status,
+    "batch": run_batch,
+    "card": run_shown,
+    "deadlines": run_shown,
+}
+
+
 def _run(args: argparse.Namespace, out: TextIO) -> int:
     """Run ``args.command``, importing its module only now."""
-    match args.command:
-        case "keygen":
-            from .keys import run_keygen
+    if args.command == "completion":
+        from .completion import run_completion
 
-            return run_keygen(args, out)
-        case "pub":
-            from .keys import run_pub
-
-            return run_pub(args, out)
-        case "completion":
-            from .completion import run_completion
-
-            return run_completion(args, out, make_parser())
-        case "device-keygen":
-            from .keys import run_device_keygen
-
-            return run_device_keygen(args, out)
-        case "issue":
-            from .credential import run_issue
-
-            return run_issue(args, out)
-        case "present":
-            from .credential import run_present
-
-            return run_present(args, out)
-        case "inspect":
-            from .credential import run_inspect
-
-            return run_inspect(args, out)
-        case "verify":
-            from .verify import run_verify
-
-            return run_verify(args, out)
-        case "scan":
-            from .scan import run_scan
-
-            return run_scan(args, out)
-        case "demo":
-            from .demo import run_demo
-
-            return run_demo(args, out)
-        case "trust":
-            return run_trust(args, out)
-        case "status":
-            return run_status(args, out)
-        case "schema":
-            from .schema import run_schema
-
-            return run_schema(args, out)
-        case "batch":
-            return run_batch(args, out)
-        case "card" | "deadlines":
-            return run_shown(args, out)
-    raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
+        return run_completion(args, out, make_parser())
+    if args.command in _LOADED_COMMANDS:
+        return _LOADED_COMMANDS[args.command](args, out)
+    if args.command not in _LAZY_COMMANDS:
+        raise UsageError(f"unknown command {args.command!r}")  # argparse allows no other
+    module, function = _LAZY_COMMANDS[args.command]
+    run: Callable[[argparse.Namespace, TextIO], int] = getattr(
+        importlib.import_module(f"{__package__}.{module}"), function
+    )
+    return run(args, out)
 
 
 class _VersionAction(argparse.Action):
