@@ -334,6 +334,22 @@ def test_list_cap_follows_the_expected_shard_size_and_bits() -> None:
     assert MAX_SINGLE_LIST_ENTRIES >= 500_000_000
 
 
+@pytest.mark.parametrize("size", [MAX_SINGLE_LIST_ENTRIES + 1, 1 << 40])
+def test_new_list_beyond_the_single_list_cap_is_refused_before_allocating(size: int) -> None:
+    """A list larger than one unsharded national list is an InvalidArgument, not a
+    MemoryError from allocating it first (2**40 entries x 8 bits would be 1 TiB)."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(QrsealError) as info:
+            StatusList(size, 8)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.reason is Reason.INVALID_ARGUMENT
+    assert peak < 1 << 20
+    assert len(StatusList(MAX_SINGLE_LIST_ENTRIES, 1)) == MAX_SINGLE_LIST_ENTRIES
+
+
 # --- boundaries ------------------------------------------------------------------------------------
 
 

@@ -149,11 +149,6 @@ def _meaning(status: int, unknown: str = "application-specific") -> str:
 
 
 def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
-    if args.entries > MAX_SINGLE_LIST_ENTRIES:
-        raise _UsageError(
-            f"--entries {args.entries}: at most {MAX_SINGLE_LIST_ENTRIES:,} entries in one list "
-            "(shard larger populations: see docs/format.md §15)"
-        )
     refuse_existing(args.list, what="status list file", force=args.force)
     status_list = StatusList(args.entries, args.bits, aggregation_uri=args.aggregation_uri)
     _write_atomic(args.list, status_list.to_cbor(compression=_compression("auto", status_list)))

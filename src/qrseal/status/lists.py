@@ -209,6 +209,11 @@ class StatusList:
         shift = _check_bits(bits)
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
             raise InvalidArgument(f"size must be a non-negative integer, not {size!r}")
+        if size > MAX_SINGLE_LIST_ENTRIES:  # refused before anything is allocated
+            raise InvalidArgument(
+                f"at most {MAX_SINGLE_LIST_ENTRIES:,} entries in one list, not {size:,} "
+                "(shard larger populations: docs/format.md §15)"
+            )
         self._setup(bytearray((size + (1 << shift) - 1) >> shift), bits, aggregation_uri, False)
 
     def _setup(
