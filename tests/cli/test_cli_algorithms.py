@@ -96,3 +96,16 @@ def test_trust_list_root_and_status_list(
                  "--status", folder, "--require-status", "--allow-alg", alg,
                  "--now", LATER, "--json")  # fmt: skip
     assert json.loads(out)["valid"] is True
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "ML-DSA-44"])
+def test_verify_json_names_the_algorithm_as_allow_alg_spells_it(
+    alg: str, tmp_path: Path, licence_file: Path, cli: Cli
+) -> None:
+    """``verify --json`` reports the algorithm by its IANA name, the spelling ``keygen --alg``
+    and ``--allow-alg`` take (it printed the enum member names EDDSA and ML_DSA_44)."""
+    key, pub = _keygen(cli, tmp_path, alg, "issuer")
+    text = cli.ok("issue", licence_file, "--key", key, "--issuer", "CN-SC", "--now", NOW).strip()
+    allow = ["--allow-alg", alg] if alg in OPT_IN else []
+    out = cli.ok("verify", text, "--trust", f"CN-SC={pub}", "--now", LATER, *allow, "--json")
+    assert json.loads(out)["algorithm"] == alg

@@ -26,7 +26,7 @@ from ..qr.render import Ecc, render_png, render_svg, render_terminal
 from ..status.lists import StatusClaimKey
 from ..status.reference import StatusReference, decode_status_claim
 from ..verifier import inspect_unverified
-from ..wire.algorithms import PublicKey
+from ..wire.algorithms import PublicKey, spec
 from ..wire.cwt import Claim
 from .args import UsageError, now_of
 from .files import credential_text, read_text, write_output
@@ -214,7 +214,7 @@ def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
             except QrsealError as exc:
                 report["status_reference"] = exc.reason.value
     if info.proof_algorithm is not None:
-        report["proof_algorithm"] = info.proof_algorithm.name
+        report["proof_algorithm"] = spec(info.proof_algorithm).name
     if info.presented_at is not None:
         report["presented_at"] = info.presented_at.isoformat()
     if info.nonce is not None:

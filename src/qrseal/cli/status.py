@@ -48,7 +48,7 @@ from ..status.token import (
     verify_status_list,
 )
 from ..trust.store import TrustStore
-from ..wire.algorithms import Algorithm
+from ..wire.algorithms import Algorithm, spec
 from ..wire.cose import PublicKey
 from .args import UsageError as _UsageError
 from .args import add_allow_alg_option, add_json_option, add_now_option, allowed_of
@@ -293,7 +293,7 @@ def _to_json(verified: VerifiedStatusList, lookups: dict[int, int]) -> dict[str,
         "expires_at": verified.expires_at.isoformat() if verified.expires_at else None,
         "ttl_seconds": int(verified.ttl.total_seconds()) if verified.ttl else None,
         "kid": verified.kid.hex() if verified.kid is not None else None,
-        "algorithm": verified.algorithm.name,
+        "algorithm": spec(verified.algorithm).name,
         "bits": status_list.bits,
         "entries": len(status_list),
         "aggregation_uri": status_list.aggregation_uri,
@@ -324,7 +324,7 @@ def summary(verified: VerifiedStatusList, lookups: dict[int, int] | None = None)
     if verified.issuer is not None:
         rows.append(("issuer", verified.issuer))
     kid = verified.kid.hex() if verified.kid is not None else "none"
-    rows.append(("key", f"kid {kid}, {verified.algorithm.name}"))
+    rows.append(("key", f"kid {kid}, {spec(verified.algorithm).name}"))
     rows.append(
         (
             "entries",

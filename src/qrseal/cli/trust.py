@@ -25,7 +25,7 @@ from ..trust.model import TrustList
 from ..trust.persistence import read_regular_file, write_atomic
 from ..trust.signed import generate_root_key, load_trust_list, sign_trust_list, verify_trust_list
 from ..trust.store import TrustStore
-from ..wire.algorithms import PublicKey
+from ..wire.algorithms import PublicKey, spec
 from ..wire.keys import (
     Signer,
     kid_for,
@@ -286,7 +286,7 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
                 "kid": e.kid.hex(),
                 "issuer": e.issuer,
                 "jurisdiction": e.jurisdiction,
-                "algorithm": e.algorithm.name,
+                "algorithm": spec(e.algorithm).name,
                 "credential_types": sorted(e.credential_types),
                 "classes": sorted(e.classes),
                 "not_before": _time(e.not_before),

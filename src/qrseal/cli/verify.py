@@ -20,6 +20,7 @@ from ..errors import QrsealError, Reason, SetupError
 from ..licence.writers import write_json_fields
 from ..status.snapshots import StatusResult, StatusSnapshots
 from ..verifier import Policy, TrustedKey, TrustStore, VerifiedLicence, Verifier
+from ..wire.algorithms import spec as algorithm_spec
 from ..wire.presentation import PresentationKind
 from .args import STATUS_POLICIES, UsageError, allowed_of, now_of
 from .exits import describe, setup_step
@@ -190,7 +191,10 @@ def _view_summary(verified: VerifiedLicence) -> str:
         rows.append((name, shown))
     rows.append(("withheld", ", ".join(sorted(verified.withheld)) or "-"))
     rows.append(
-        ("issuer", f"{verified.issuer} (kid {verified.kid.hex()}, {verified.algorithm.name})")
+        (
+            "issuer",
+            f"{verified.issuer} (kid {verified.kid.hex()}, {algorithm_spec(verified.algorithm).name})",
+        )
     )
     if verified.status is not None:
         rows.append(("status list", _status_row(verified.status)))
@@ -231,7 +235,10 @@ def summary(verified: VerifiedLicence) -> str:
     if probation:
         rows.append(("probation", f"until {max(probation).isoformat()} (实习期)"))
     rows.append(
-        ("issuer", f"{verified.issuer} (kid {verified.kid.hex()}, {verified.algorithm.name})")
+        (
+            "issuer",
+            f"{verified.issuer} (kid {verified.kid.hex()}, {algorithm_spec(verified.algorithm).name})",
+        )
     )
     if verified.status is not None:
         rows.append(("status list", _status_row(verified.status)))

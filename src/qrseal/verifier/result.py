@@ -16,7 +16,7 @@ from ..licence.views import Disclosure
 from ..licence.writers import write_json_fields
 from ..status.check import status_json, status_warning
 from ..status.snapshots import StatusResult
-from ..wire.algorithms import Algorithm
+from ..wire.algorithms import Algorithm, spec
 from ..wire.cwt import Claim, Claims
 from ..wire.presentation import (
     LivePresentation,
@@ -137,7 +137,7 @@ class VerifiedLicence:
             "valid": True,
             "issuer": self.issuer,
             "kid": self.kid.hex(),
-            "algorithm": self.algorithm.name,
+            "algorithm": spec(self.algorithm).name,
             "issued_at": _iso(self.issued_at),
             "expires_at": _iso(self.expires_at),
             "data_as_of": _iso(self.data_as_of),
