@@ -20,7 +20,7 @@ from ..verifier import VerifiedLicence, Verifier
 from .args import UsageError, add_now_option, now_of, parse_duration
 from .exits import setup_step
 from .files import FileKind, add_file_argument, credential_text, read_input
-from .verify import _verifier_trust
+from .verify import verifier_trust
 
 __all__ = ["add_shown_commands", "run_shown"]
 
@@ -89,7 +89,7 @@ def _verify(args: argparse.Namespace) -> VerifiedLicence:
     input) raise before the credential is looked at: exit 2, never a rejected card."""
     now = now_of(args)
     with setup_step("the trust options"):
-        verifier = Verifier(_verifier_trust(args, now))
+        verifier = Verifier(verifier_trust(args, now))
     if args.image:
         image = read_input(args.image, what="--image file")
         return _checked(lambda: verifier.verify_image(image, now=now))

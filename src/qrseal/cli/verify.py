@@ -29,7 +29,7 @@ from .keyfiles import public_key_file
 from .status import status_snapshots_from_dir
 from .trust import trust_store_from_files
 
-__all__ = ["run_verify", "summary"]
+__all__ = ["run_verify", "summary", "verifier_trust"]
 
 log = logging.getLogger("qrseal.cli")
 
@@ -53,7 +53,7 @@ def _trust_store(specs: Sequence[str]) -> TrustStore:
     return TrustStore(keys)
 
 
-def _verifier_trust(args: argparse.Namespace, now: datetime) -> TrustStore:
+def verifier_trust(args: argparse.Namespace, now: datetime) -> TrustStore:
     """The keys of --trust, plus those of a signed trust list (--trust-list, --root)."""
     if bool(args.trust_list) != bool(args.root):
         raise UsageError("--trust-list and --root go together")
@@ -124,7 +124,7 @@ def run_verify(args: argparse.Namespace, out: TextIO) -> int:
     now = now_of(args)
     try:
         # The set-up (exit 2 when wrong), except an expired trust list: a verdict (exit 1).
-        trust = _verifier_trust(args, now)
+        trust = verifier_trust(args, now)
         status = _status(args, trust, now, policy) if args.status else None
         log.info("trust store: %d key(s)", len(trust))
         if status is not None:
