@@ -13,19 +13,21 @@ writes are taken inline. Writing: :mod:`qrseal.licence.writers`. Reached through
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
 from types import MappingProxyType
-from typing import Any, Final, NamedTuple, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar, cast
 
 import cbor2
 
 from ..errors import InvalidArgument, InvalidLicence, LicenceProblem
 from . import china as cn
 from .fields import (
+    ALLOW,
     CODE,
     DATE_MAX,
     DATE_MIN,
@@ -261,12 +263,8 @@ def _json_value_decoder(spec: FieldSpec) -> Decode:
         return when
     if kind is _K.BYTES:
         return lambda raw: _parsed(lambda t: base64.b64decode(t, validate=True), _typed(raw, str))
-    enum = spec.enum
-    if kind is _K.PROFILE or enum is not None:
-        # One lookup table from the JSON values the schema lists (json_values).
-        members: Iterable[Any] = Profile if kind is _K.PROFILE else enum or ()
-        table = MappingProxyType(dict(zip(json_values(spec), members, strict=True)))
-        wanted = type(next(iter(table)))
+    if kind is _K.PROFILE or spec.enum is not None:
+        table, wanted = _json_lookup(spec)
         allowed = f"allowed: {_allowed(json_values(spec))}"
 
         def lookup(raw: Any) -> Any:
@@ -279,6 +277,14 @@ def _json_value_decoder(spec: FieldSpec) -> Decode:
 
         return lookup
     return lambda raw: _typed(raw, int)
+
+
+def _json_lookup(spec: FieldSpec) -> tuple[dict[Any, Any], type[Any]]:
+    """An enumeration's (or the profile's) table from its JSON values (the ones the schema
+    lists, :func:`json_values`) to its members, and the JSON type of those values."""
+    members: Iterable[Any] = Profile if spec.kind is _K.PROFILE else spec.enum or ()
+    table = dict(zip(json_values(spec), members, strict=True))  # private, never handed out
+    return table, type(next(iter(table)))
 
 
 # --- one structure -----------------------------------------------------------------------
@@ -355,7 +361,18 @@ _VIEW_REQUIRED: Final = MappingProxyType({
     view: tuple(str(name) for name in LICENCE.specs if name in required)
     for view, required in JSON_VIEW_REQUIRED.items()
 })  # fmt: skip
+_VIEW_REQUIRED_SET: Final = MappingProxyType({
+    view: frozenset(required) for view, required in _VIEW_REQUIRED.items()
+})  # fmt: skip
 _CBOR: Final = _table(LICENCE, json=False)
+_ABSENT: Final = object()
+_DOCUMENT_NUMBER, _DOCUMENT_NUMBER_TYPE, _DOMESTIC = (
+    str(_F.DOCUMENT_NUMBER),
+    str(_F.DOCUMENT_NUMBER_TYPE),
+    str(_F.DOMESTIC_PRIVILEGES),
+)
+#: Document types whose number loses its spaces and hyphens and is upper-cased on input.
+_CLEANED_NUMBERS: Final = ID_TYPES | {DocumentNumberType.CN_FOREIGN_PR_ID_2017}
 
 
 def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, Any] | None:
@@ -468,6 +485,122 @@ def _usable(values: Mapping[str, Any], found: _Problems, path: str) -> dict[str,
     return {name: value for name, value in values.items() if join(path, name) not in reported}
 
 
+# --- the JSON reader, compiled -----------------------------------------------------------
+#
+# Issuing reads a record per credential, so the JSON form of each structure is also read by
+# one straight-line function compiled (on first use) from the same table: per field, a
+# test that settles the common shape inline (text already normalised, a date in its one
+# spelling, an enum's JSON value) and the field's own decoder for anything else. It never
+# judges: whatever is not settled (a decoder's refusal, a missing or unknown field, a
+# list item its rules refuse, another mapping type) hands the whole input over to the
+# general reader above, which finds and reports every problem exactly as before.
+
+
+class _Unsettled(Exception):
+    """Internal: the compiled reader leaves this input to the general reader."""
+
+
+#: What hands an input over: the reader's own signal, a decoder's refusal, and the
+#: calendar and range errors of a parse inlined below (InvalidLicence of a list item's
+#: rules is a ValueError).
+_HAND_OVER: Final = (_Unsettled, _Bad, ValueError, OverflowError)
+_Reader = Callable[[object], dict[str, Any]]
+
+
+def _inline(spec: FieldSpec) -> tuple[str, str, dict[str, object]] | None:
+    """(test, value, names): Python expressions over the raw JSON value ``x`` (names from
+    ``names`` in braces) such that when ``test`` holds, the field's decoder returns
+    ``value``; None for a kind that always goes through its decoder."""
+    kind = spec.kind
+    if kind in TEXT_KINDS:
+        # A full match of the allow-list pattern means normalise_text leaves the text as it
+        # is (each allowed character is its own NFKC form, no mark, no other middle dot or
+        # whitespace than U+00B7 and single inner spaces: tests/licence/test_licence_text.py).
+        return (
+            "type(x) is str and {match}(x) is not None",
+            "x",
+            {"match": ALLOW[kind].quick.fullmatch},
+        )
+    if kind is _K.DATE:
+        spelling = {"match": JSON_DATE.fullmatch, "parse": date.fromisoformat}
+        return "type(x) is str and {match}(x) is not None", "{parse}(x)", spelling
+    if kind is _K.TIME:
+        spelling = {"match": JSON_TIME.fullmatch, "parse": datetime.fromisoformat, "UTC": UTC}
+        return "type(x) is str and {match}(x) is not None", "{parse}(x).astimezone({UTC})", spelling
+    if kind is _K.PROFILE or spec.enum is not None:
+        table, wanted = _json_lookup(spec)
+        names = {"table": table, "wanted": wanted}
+        return "type(x) is {wanted} and (y := {table}.get(x)) is not None", "y", names
+    if kind is _K.UINT:
+        return "type(x) is int", "x", {}
+    return None
+
+
+def _list_reader(listed: _List) -> Callable[[object], tuple[Any, ...]]:
+    """An array of one structure, each item read by its compiled reader and constructed
+    (so checked by its rules); anything else is handed over."""
+    read, item, codes = (
+        _compile_json(listed.table, listed.table.struct.required),
+        listed.item,
+        listed.codes,
+    )
+
+    def read_list(raw: object) -> tuple[Any, ...]:
+        if type(raw) is not list or (codes and not raw):
+            raise _Unsettled
+        return tuple([item(**read(value)) for value in raw])
+
+    return read_list
+
+
+def _comments_only(obj: dict[Any, Any], entries: Mapping[object, _Entry]) -> None:
+    """Hands over unless every key that is no field is a comment (``_`` first)."""
+    for key in obj:
+        if key not in entries and not (type(key) is str and key.startswith("_")):
+            raise _Unsettled
+
+
+def _compile_json(table: _Table, required: frozenset[str]) -> _Reader:
+    """The compiled reader of ``table`` (a JSON table) with the fields ``required`` must
+    hold: constructor arguments, or :class:`_Unsettled` (or a decoder's refusal) raised."""
+    env: dict[str, object] = {
+        "_absent": _ABSENT, "_unsettled": _Unsettled, "_comments_only": _comments_only,
+        "_entries": table.entries, "dict": dict, "str": str, "int": int, "type": type,
+    }  # fmt: skip
+    lines = ["def read(obj):", "    if type(obj) is not dict: raise _unsettled", "    get = obj.get",
+             "    values = {}"]  # fmt: skip
+    for i, (key, (name, _, _, decode, listed)) in enumerate(table.entries.items()):
+        lines.append(f"    x = get({key!r}, _absent)")
+        if name in required:
+            lines += ["    if x is _absent: raise _unsettled", "    if True:"]
+        else:
+            lines.append("    if x is not _absent:")
+        if listed is not None:
+            env[f"_{i}_list"] = _list_reader(listed)
+            lines.append(f"        values[{name!r}] = _{i}_list(x)")
+            continue
+        env[f"_{i}_decode"] = decode
+        inline = _inline(table.struct.specs[name])
+        if inline is None:
+            lines.append(f"        values[{name!r}] = _{i}_decode(x)")
+            continue
+        test, value, names = inline
+        env.update({f"_{i}_{n}": v for n, v in names.items()})
+        formats = {n: f"_{i}_{n}" for n in names}
+        test, value = test.format(**formats), value.format(**formats)
+        lines.append(f"        values[{name!r}] = {value} if {test} else _{i}_decode(x)")
+    lines += ["    if len(values) != len(obj): _comments_only(obj, _entries)", "    return values"]
+    # Source built here from the field table, never from input.
+    exec("\n".join(lines), env)  # noqa: S102
+    return cast(_Reader, env["read"])
+
+
+@functools.cache
+def _json_reader(required: frozenset[str]) -> _Reader:
+    """The compiled reader of a licence whose JSON view requires ``required``."""
+    return _compile_json(_JSON, required)
+
+
 # --- entry points ------------------------------------------------------------------------
 
 
@@ -489,22 +622,34 @@ def read_json(
             obj = json.loads(obj, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
         except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
             raise invalid([("$", Problem.MALFORMED_JSON, f"not JSON: {exc}")]) from exc
-    found: _Problems = []
-    values = _read(_JSON, obj, "", found)
+    # Before reading (the readers raise nothing else): the view picks the required fields.
     if view not in _VIEW_REQUIRED:
         raise InvalidArgument(f"view must be one of {', '.join(_VIEW_REQUIRED)}, not {view!r:.40}")
+    try:
+        values = _json_reader(_VIEW_REQUIRED_SET[view])(obj)
+    except _HAND_OVER:
+        values = _read_json_all(obj, view, check)
+    values.setdefault(_EXPIRY, None)
+    if values[_DOCUMENT_NUMBER_TYPE] in _CLEANED_NUMBERS:
+        values[_DOCUMENT_NUMBER] = (
+            values[_DOCUMENT_NUMBER].replace(" ", "").replace("-", "").upper()
+        )
+    if len(privileges := values[_DOMESTIC]) > 1:
+        order = cn.CLASS_ORDER.index
+        values[_DOMESTIC] = tuple(sorted(privileges, key=lambda p: order(p.class_code)))
+    return values
+
+
+def _read_json_all(obj: object, view: JsonView, check: StructChecker | None) -> dict[str, Any]:
+    """The general reader of a JSON licence: constructor arguments, or InvalidLicence
+    listing every problem found."""
+    found: _Problems = []
+    values = _read(_JSON, obj, "", found)
     found += _missing(values, _VIEW_REQUIRED[view], "", found)
     if values is None or found:
         if values is not None and check is not None:
             found += check.partial_problems(_usable(values, found, ""))
         raise invalid(found, ordered=True)
-    values.setdefault(_F.EXPIRY_DATE, None)
-    if values[_F.DOCUMENT_NUMBER_TYPE] in ID_TYPES | {DocumentNumberType.CN_FOREIGN_PR_ID_2017}:
-        values[_F.DOCUMENT_NUMBER] = re.sub("[ -]", "", values[_F.DOCUMENT_NUMBER]).upper()
-    order = cn.CLASS_ORDER.index
-    values[_F.DOMESTIC_PRIVILEGES] = tuple(
-        sorted(values[_F.DOMESTIC_PRIVILEGES], key=lambda p: order(p.class_code))
-    )
     return values
 
 
