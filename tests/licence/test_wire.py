@@ -96,7 +96,7 @@ class _Key(str):
         _variant(3, driving_privileges=[{"vehicle_category_code": "D", "codes": []}]),
         _variant(2, profile="cn", validity_term="10Y", status="DB"),
         {**_variant(2), _Key("family_name"): "ZHANG", "_": None},
-        {**_variant(2), 1: "one"},
+        dict[object, Any]({**_variant(2), 1: "one"}),
         [],
     ],
 )
