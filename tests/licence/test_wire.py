@@ -75,6 +75,13 @@ def _variant(index: int, **changes: object) -> dict[str, Any]:
 _DROP = object()
 
 
+def _with_key(key: object) -> dict[object, Any]:
+    record: dict[object, Any] = {}
+    record.update(_variant(2))
+    record[key] = "one"
+    return record
+
+
 class _Key(str):
     """A str subclass as a key: still the field it spells."""
 
@@ -96,7 +103,7 @@ class _Key(str):
         _variant(3, driving_privileges=[{"vehicle_category_code": "D", "codes": []}]),
         _variant(2, profile="cn", validity_term="10Y", status="DB"),
         {**_variant(2), _Key("family_name"): "ZHANG", "_": None},
-        dict[object, Any]({**_variant(2), 1: "one"}),
+        _with_key(1),
         [],
     ],
 )
