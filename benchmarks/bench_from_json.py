@@ -1,7 +1,8 @@
 """Reading a licence record, as batch issuance does per record: ``json.loads`` of the
 record's text and ``Licence.from_json`` of the object, for the five sample records in turn,
 next to ``json.loads`` alone measured in the same run (the floor nothing of ours can beat),
-and ``from_json`` of the text (the CLI's path: the loader refuses duplicate keys).
+``from_json`` of the text (the CLI's path: the loader refuses duplicate keys), and the
+batch's own line reader (``qrseal.batch.records.loads``, msgspec) + ``from_json``.
 
 To compare with another version of the package in ONE process (same machine load), pass a
 directory holding that version's package as ``qrseal_old``; it is imported under that name
@@ -38,6 +39,7 @@ def _best(fn: Callable[[], object], number: int) -> float:
 
 
 def _cases(label: str, package: str, texts: list[str]) -> list[tuple[str, Callable[[], object]]]:
+    """The timed cases of one version of the package."""
     model: Any = importlib.import_module(f"{package}.licence.model")
     from_json = model.Licence.from_json
     loads = json.loads
@@ -52,10 +54,19 @@ def _cases(label: str, package: str, texts: list[str]) -> list[tuple[str, Callab
         for text in texts:
             from_json(text)
 
-    return [
+    cases: list[tuple[str, Callable[[], object]]] = [
         (f"{label} json.loads + from_json", record),
         (f"{label} from_json(text)", whole_text),
     ]
+    batch_loads = getattr(importlib.import_module(f"{package}.batch.records"), "loads", None)
+    if batch_loads is not None:  # what batch issuance reads a line with (msgspec)
+
+        def batch_record() -> None:
+            for text in texts:
+                from_json(batch_loads(text))
+
+        cases.append((f"{label} batch loads + from_json", batch_record))
+    return cases
 
 
 def main(argv: list[str] | None = None) -> int:
