@@ -380,6 +380,8 @@ def _list_reader(listed: _List) -> Callable[[object], tuple[Any, ...]]:
     def read_list(raw: object) -> tuple[Any, ...]:
         if type(raw) is not list or (codes and not raw):
             raise _Unsettled
+        if len(raw) == 1:  # the common case, without a list built first
+            return (item(**read(raw[0])),)
         return tuple([item(**read(value)) for value in raw])
 
     return read_list
