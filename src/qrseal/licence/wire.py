@@ -350,9 +350,11 @@ def _inline(spec: FieldSpec) -> tuple[str, str, dict[str, object]] | None:
         names = {"match": ALLOW[kind].quick.fullmatch}
         return "type(x) is str and {match}(x) is not None", "x", names
     if kind in TEXT_KINDS:
-        # Printable ASCII without a double space: normalise_text leaves it as it is (ASCII is
-        # its own NFKC form and has no middle dot; printable: no whitespace but the space).
-        return 'type(x) is str and x.isascii() and x.isprintable() and "  " not in x', "x", {}
+        # Printable ASCII without a double space (ASCII is its own NFKC form and has no
+        # middle dot; printable: no whitespace but the space), else as above.
+        names = {"match": ALLOW[kind].quick.fullmatch}
+        ascii_text = 'x.isascii() and x.isprintable() and "  " not in x'
+        return f"type(x) is str and ({ascii_text} or {{match}}(x) is not None)", "x", names
     if kind is _K.DATE:
         names = {"match": JSON_DATE.fullmatch, "parse": date.fromisoformat}
         return "type(x) is str and {match}(x) is not None", "{parse}(x)", names
