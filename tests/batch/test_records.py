@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qrseal.batch.records import loads
+from qrseal.batch.records import InputFormat, RawRecord, loads, parse_record
+from qrseal.errors import MalformedRecord, Reason
 from qrseal.testing import sample_licence_json
 
 _LINES = [
@@ -72,3 +73,18 @@ _JSON = st.recursive(
 def test_any_json_text_reads_as_json_loads_reads_it(value: object, ascii_only: bool) -> None:
     """Any text json.dumps writes (NaN and surrogates included) reads to the same objects."""
     _same(json.dumps(value, ensure_ascii=ascii_only))
+
+
+@pytest.mark.parametrize("fmt", list(InputFormat))
+def test_a_line_nested_too_deep_is_a_malformed_record(fmt: InputFormat) -> None:
+    """A record nested deeper than the JSON reader recurses (a JSON line, or a CSV cell) is
+    rejected as malformed, not an uncaught RecursionError that stops the batch on every
+    resume."""
+    deep = "[" * 100_000 + "]" * 100_000
+    if fmt is InputFormat.JSONL:
+        text = '{"id": "r1", "licence": {"domestic_privileges": ' + deep + "}}"
+    else:
+        text = json.dumps({"id": "r1", "domestic_privileges": deep})
+    with pytest.raises(MalformedRecord) as caught:
+        parse_record(RawRecord(0, 1, text), fmt)
+    assert caught.value.reason is Reason.MALFORMED_RECORD

@@ -127,7 +127,7 @@ def _csv_licence(row: dict[str, object], line: int) -> dict[str, object]:
             licence[name] = (
                 loads(cell) if name in _JSON_FIELDS else int(cell) if name in _INT_FIELDS else cell
             )
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise MalformedRecord(f"column {name!r} is not well-formed", line=line) from exc
     return licence
 
@@ -149,7 +149,7 @@ def parse_record(raw: RawRecord, fmt: InputFormat) -> tuple[str, dict[str, objec
     Raises ``MalformedRecord`` (not an object with a text ``id`` and a licence)."""
     try:
         obj = loads(raw.text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise MalformedRecord("the line is not JSON", line=raw.line) from exc
     if not isinstance(obj, dict):
         raise MalformedRecord("the record is not an object", line=raw.line)
