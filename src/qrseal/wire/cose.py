@@ -37,7 +37,7 @@ from .algorithms import parse_algorithm as parse_algorithm
 from .algorithms import sign_bytes as sign_bytes
 from .algorithms import verify_signature as verify_signature
 from .algorithms import verifying_function
-from .cbor import DETERMINISTIC_RULE, is_deterministic
+from .cbor import DETERMINISTIC_RULE, bstr, is_deterministic
 from .cbor import MAX_CBOR_DEPTH as MAX_CBOR_DEPTH
 from .cbor import deterministic_dumps as deterministic_dumps
 from .cbor import deterministic_order as deterministic_order
@@ -129,6 +129,9 @@ _EMPTY_HEADER: Final[Mapping[object, object]] = MappingProxyType({})
 _EMPTY_MAP: Final[Mapping[object, object]] = cbor2.frozendict()  # cbor2: {} inside a tag
 # Tag 18 and the head of a four-element array: how every COSE_Sign1 starts.
 _SIGN1_ARRAY_HEAD: Final = _SIGN1_HEAD + b"\x84"
+# A four-element array and the text "Signature1": how every Sig_structure starts.
+_SIGNATURE1_HEAD: Final = b"\x84" + cbor2.dumps("Signature1")
+_EMPTY_MAP_BYTES: Final = cbor2.dumps({})
 _MAP_TYPES: Final = (dict, cbor2.frozendict)
 
 
@@ -304,7 +307,8 @@ def decode_sign1(
 
 def sig_structure(protected_bytes: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
     """The ``Sig_structure`` ("Signature1") that is signed (RFC 9052 §4.4)."""
-    return cbor2.dumps(["Signature1", protected_bytes, external_aad, payload])
+    # Written by hand, as cbor2 would (a test compares): byte strings need only a head.
+    return b"".join((_SIGNATURE1_HEAD, bstr(protected_bytes), bstr(external_aad), bstr(payload)))
 
 
 def encode_sign1(
@@ -328,9 +332,12 @@ def encode_sign1(
     else:
         protected_bytes = dumps_in_order(protected)  # {1, 4} is already in key order
     signature = sign(sig_structure(protected_bytes, payload, external_aad))
-    message = [protected_bytes, dict(unprotected or {}), payload, signature]
-    # The tag's one-byte head, then the array: cbor2 encodes a CBORTag on a slow path.
-    return _SIGN1_HEAD + cbor2.dumps(message)
+    # Tag 18, a four-element array, then its items: the byte strings need only a head
+    # (cbor2 encodes a CBORTag on a slow path; a test compares with cbor2's encoding).
+    header = dumps_in_order(dict(unprotected)) if unprotected else _EMPTY_MAP_BYTES
+    return b"".join(
+        (_SIGN1_ARRAY_HEAD, bstr(protected_bytes), header, bstr(payload), bstr(signature))
+    )
 
 
 def verify_sign1(
