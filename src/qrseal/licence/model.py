@@ -272,12 +272,13 @@ class Licence:
                     yield (
                         _at(F.DRIVING_PRIVILEGES, i, "expiry_date"),
                         P.PRIVILEGE_EXPIRY,
-                        ("after the document expiry"),
+                        "after the document expiry",
                     )
-        for group, privileges in (
+        groups: tuple[tuple[str, tuple[DomesticPrivilege | DrivingPrivilege, ...]], ...] = (
             (F.DOMESTIC_PRIVILEGES, domestic),
             (F.DRIVING_PRIVILEGES, driving),
-        ):
+        )
+        for group, privileges in groups:
             for i, privilege in enumerate(privileges):
                 for j, c in enumerate(privilege.codes):
                     if c.sign is not None and c.sign not in SIGNS:

@@ -53,6 +53,7 @@ __all__ = [
     "HeaderLabel",
     "PublicKey",
     "Sign1",
+    "assemble_sign1",
     "check_key_algorithm",
     "decode_sign1",
     "deterministic_dumps",
@@ -60,6 +61,7 @@ __all__ = [
     "dumps_in_order",
     "encode_sign1",
     "parse_algorithm",
+    "protected_header",
     "sig_structure",
     "sign_bytes",
     "sort_key",
@@ -323,15 +325,34 @@ def encode_sign1(
 ) -> bytes:
     """Build a tagged COSE_Sign1 with ``alg`` (and ``kid`` when given) in the protected
     header. ``sign`` receives the Sig_structure bytes and returns the COSE-form signature."""
+    protected_bytes = protected_header(alg, kid, protected_extra)
+    signature = sign(sig_structure(protected_bytes, payload, external_aad))
+    return assemble_sign1(protected_bytes, payload, signature, unprotected)
+
+
+def protected_header(
+    alg: Algorithm, kid: bytes | None = None, extra: Mapping[int, object] | None = None
+) -> bytes:
+    """The encoded protected header of :func:`encode_sign1`: ``alg``, ``kid`` when given,
+    and ``extra``, in deterministic key order."""
     protected: dict[int, object] = {_ALG: int(alg)}
     if kid is not None:
         protected[_KID] = kid
-    if protected_extra:
-        protected.update(protected_extra)
-        protected_bytes = deterministic_dumps(protected)
-    else:
-        protected_bytes = dumps_in_order(protected)  # {1, 4} is already in key order
-    signature = sign(sig_structure(protected_bytes, payload, external_aad))
+    if extra:
+        protected.update(extra)
+        return deterministic_dumps(protected)
+    return dumps_in_order(protected)  # {1, 4} is already in key order
+
+
+def assemble_sign1(
+    protected_bytes: bytes,
+    payload: bytes,
+    signature: bytes,
+    unprotected: Mapping[int, object] | None = None,
+) -> bytes:
+    """The tagged COSE_Sign1 of a payload signed apart (``signature`` over
+    :func:`sig_structure` of ``protected_bytes`` and ``payload``): what
+    :func:`encode_sign1` returns, for callers that sign many messages in one go."""
     # Tag 18, a four-element array, then its items: the byte strings need only a head
     # (cbor2 encodes a CBORTag on a slow path; a test compares with cbor2's encoding).
     header = dumps_in_order(dict(unprotected)) if unprotected else _EMPTY_MAP_BYTES
