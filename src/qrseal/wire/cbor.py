@@ -347,7 +347,9 @@ def head(major: int, argument: int) -> bytes:
 def bstr(data: bytes) -> bytes:
     """``data`` encoded as a CBOR byte string (its head, then the bytes)."""
     size = len(data)
-    return (bytes((0x40 | size,)) if size < 24 else head(2, size)) + data
+    if size < 24:
+        return bytes((0x40 | size,)) + data
+    return (bytes((0x58, size)) if size < 256 else head(2, size)) + data
 
 
 def dumps_in_order(obj: object) -> bytes:
