@@ -21,6 +21,7 @@ every figure moves with the load; the ratios move less.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing
 import os
@@ -149,7 +150,7 @@ def breakdown(count: int = 2000) -> dict[str, float]:
 
 def id_index_cost(folder: Path, records: int = 200_000, chunk: int = 1000) -> list[float]:
     """Microseconds per record of the duplicate-id check (look-up and insert, one
-    transaction per chunk) at each tenth of ``records`` fresh ids."""
+    transaction per chunk) at each tenth of ``records`` fresh ids in random order."""
     index = RecordIndex(folder / "bench.ids")
     costs: list[float] = []
     tenth = max(chunk, records // 10)
@@ -157,7 +158,11 @@ def id_index_cost(folder: Path, records: int = 200_000, chunk: int = 1000) -> li
         for start in range(0, records, tenth):
             begin = time.perf_counter()
             for first in range(start, min(start + tenth, records), chunk):
-                index.add(first // chunk, [f"record-{i:012d}" for i in range(first, first + chunk)])
+                ids = [
+                    hashlib.blake2b(b"%d" % i, digest_size=8).hexdigest()
+                    for i in range(first, first + chunk)
+                ]
+                index.add(first // chunk, ids)
             costs.append((time.perf_counter() - begin) / tenth * 1e6)
     finally:
         index.close()

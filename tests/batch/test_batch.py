@@ -4,8 +4,10 @@ order; a crash at any point resumes without loss or duplication; status lists ar
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -194,11 +196,11 @@ def test_workers_sign_with_a_token_key(tmp_path: Path, softhsm: SoftHsm) -> None
 
 
 def _with_duplicates(path: Path) -> Path:
-    """Records r0..r129 (broken ones mixed in), then r5 again (issued in an earlier chunk),
+    """Records r0..r129 (broken ones mixed in), then r85 again (issued in an earlier chunk),
     r131 twice in a row (one chunk), and r75, whose first record was an invalid licence
     (rejected under its id), so this one is issued."""
     write_jsonl(path, 130)
-    extra = [("r5", 0), ("r131", 1), ("r131", 2), ("r75", 3)]
+    extra = [("r85", 0), ("r131", 1), ("r131", 2), ("r75", 3)]
     with path.open("a", encoding="utf-8") as fh:
         for record_id, sample in extra:
             record = {"id": record_id, "licence": sample_licence_json(sample)}
@@ -206,10 +208,12 @@ def _with_duplicates(path: Path) -> Path:
     return path
 
 
-def test_duplicate_ids_become_rejects_and_resume_exactly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("index_loss", ["deleted", "behind"])
+def test_duplicate_ids_become_rejects_and_resume_exactly(tmp_path: Path, index_loss: str) -> None:
     """A record whose id the batch already issued (earlier chunk or same chunk) is a
     duplicate_record reject, not a second credential; an id whose first record was rejected
-    is issued; a crashed run, even with its id index deleted, resumes to the same files."""
+    is issued; a crashed run resumes to the same files, even with its id index deleted or
+    missing the last committed chunk (a power cut)."""
     src = _with_duplicates(tmp_path / "dups.jsonl")
     reference = tmp_path / "ref.jsonl"
     report = _issue(src, reference, status=None)
@@ -217,7 +221,7 @@ def test_duplicate_ids_become_rejects_and_resume_exactly(tmp_path: Path) -> None
     assert len(issued) == len(set(issued)) == report.issued
     rejected = read_lines(reference.with_name("ref.jsonl.rejects"))
     duplicates = [line for line in rejected if line["reason"] == Reason.DUPLICATE_RECORD.value]
-    assert [line["id"] for line in duplicates] == ["r5", "r131"]
+    assert [line["id"] for line in duplicates] == ["r85", "r131"]
     assert issued.count("r75") == 1  # its first record was rejected: the second is issued
     assert {"id": "r75", "reason": Reason.INVALID_LICENCE.value} in [
         {"id": line["id"], "reason": line["reason"]} for line in rejected
@@ -232,8 +236,12 @@ def test_duplicate_ids_become_rejects_and_resume_exactly(tmp_path: Path) -> None
 
     with pytest.raises(_Crash):
         _issue(src, out, status=None, on_chunk=crash)
-    for sidecar in tmp_path.glob("out.jsonl.ids*"):
-        sidecar.unlink()  # lost: rebuilt from the committed output
+    if index_loss == "deleted":
+        for sidecar in tmp_path.glob("out.jsonl.ids*"):
+            sidecar.unlink()  # lost: rebuilt from the committed output
+    else:
+        with closing(sqlite3.connect(tmp_path / "out.jsonl.ids")) as db, db:
+            assert db.execute("DELETE FROM ids WHERE chunk = 2").rowcount > 0
     _issue(src, out, status=None)
     assert out.read_bytes() == reference.read_bytes()
     rejects = out.with_name("out.jsonl.rejects")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Final
@@ -40,6 +40,8 @@ class Progress:
     digests: dict[int, str]
     issued: int = 0
     rejected: int = 0
+    #: Where each committed chunk's output lines end in the output file (bytes).
+    out_ends: dict[int, int] = field(default_factory=dict)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -71,9 +73,7 @@ class Journal:
             if fresh:  # a stale index of an earlier batch under this name
                 for stale in (ids_path, *ids_path.parent.glob(ids_path.name + "-*")):
                     stale.unlink(missing_ok=True)
-            self._ids = RecordIndex.reopen(
-                ids_path, last_chunk=max(self.progress.digests, default=-1), output=out
-            )
+            self._ids = RecordIndex.reopen(ids_path, out_ends=self.progress.out_ends, output=out)
         except OSError as exc:
             raise StorageFailed(f"cannot open the batch files: {exc}", path=str(out)) from exc
 
@@ -109,6 +109,7 @@ class Journal:
             progress.digests[int(entry["chunk"])] = str(entry["input"])
             progress.issued, progress.rejected = int(entry["issued"]), int(entry["rejected"])
             ends = (int(entry["out"]), int(entry["rejects"]))
+            progress.out_ends[int(entry["chunk"])] = ends[0]
         # Rewrite the journal without a torn tail so appends start on a fresh line.
         kept = [line for line in lines if line][: 1 + len(progress.digests)]
         self.path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
@@ -139,6 +140,7 @@ class Journal:
                 fh.flush()
                 os.fsync(fh.fileno())
             self.progress.digests[result.number] = result.digest
+            self.progress.out_ends[result.number] = self._out.tell()
             self.progress.issued += result.issued
             self.progress.rejected += result.rejected
             self._append(
