@@ -7,8 +7,10 @@ Prints (1) the bound: raw signatures per second on one core with a local key
 (cryptography) and with SoftHSM2 (``CKM_ECDSA`` over a digest, one session); (2) where the
 time of one credential goes on one core; (3) credentials per second for local keys and
 SoftHSM2 with one process, all cores (worker processes) and a Dask LocalCluster of all
-cores, each with its ratio to the bound measured above (raw sign/s x processes used);
-(4) with ``--memory-records``, the driver's and the workers' resident memory as a batch of
+cores, each with its ratio to the bound measured above (raw sign/s x processes used),
+its credentials per CPU-second of all processes x cores (the load-independent figure on a
+shared machine) and the driver's CPU per credential; (3b) the duplicate-id check's cost
+per record as its index grows; (4) with ``--memory-records``, the driver's and the workers' resident memory as a batch of
 that many records advances (flat = constant memory). The 10^6-record run belongs here,
 not in the tests.
 
@@ -19,6 +21,7 @@ every figure moves with the load; the ratios move less.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing
 import os
@@ -35,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from qrseal import Issuer
 from qrseal.batch import Engine, issue_batch
+from qrseal.batch.ids import RecordIndex
 from qrseal.licence.model import Licence
 from qrseal.testing import FIXED_NOW, TEST_ISSUER, make_private_key, sample_licence_json
 from qrseal.wire.algorithms import ALGORITHMS, Algorithm
@@ -84,31 +88,36 @@ def softhsm_token(folder: Path) -> tuple[str, str, str] | None:
     return module, "bench", "1234"
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished descendants (workers, once reaped)."""
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time of this process, and of its finished descendants (workers, once reaped)."""
     own, children = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def timed_batch(
     src: Path, folder: Path, name: str, signer: PrivateKey | TokenKey, engine: Engine
-) -> tuple[float, float]:
-    """Credentials per second of one batch run (fresh output), and per CPU second (the rate
-    all cores would reach on an idle machine, start-up included)."""
+) -> tuple[float, float, float]:
+    """Credentials per second of one batch run (fresh output); per CPU second of every
+    process (what all cores would reach on an idle machine, start-up included); and the
+    driver's CPU microseconds per credential (reading, digests, IPC, id index, writing)."""
     out = folder / f"{name}.jsonl"
-    start, cpu = time.perf_counter(), cpu_seconds()
+    start, (own, children) = time.perf_counter(), cpu_seconds()
     report = issue_batch(src, out, signer=signer, issuer=TEST_ISSUER, now=FIXED_NOW, engine=engine)
-    elapsed, used = time.perf_counter() - start, cpu_seconds() - cpu
+    elapsed = time.perf_counter() - start
+    own_after, children_after = cpu_seconds()
+    driver = own_after - own
+    used = driver + children_after - children
     for path in folder.glob(f"{name}.jsonl*"):
         path.unlink()
-    return report.records / elapsed, report.records / used
+    return report.records / elapsed, report.records / used, driver / report.records * 1e6
 
 
 def breakdown(count: int = 2000) -> dict[str, float]:
-    """Microseconds per credential on one core, by stage."""
+    """Microseconds per credential on one core, by stage, as a batch worker runs them
+    (parse every record, then Issuer.sign_each: build all, sign all, assemble all)."""
     texts = [
         json.dumps({"id": f"r{i}", "licence": sample_licence_json(i % 5)}, ensure_ascii=False)
         for i in range(count)
@@ -120,19 +129,44 @@ def breakdown(count: int = 2000) -> dict[str, float]:
     parse = time.perf_counter() - start
     start = time.perf_counter()
     for licence in licences:
-        issuer.issue(licence, now=FIXED_NOW)
-    issue = time.perf_counter() - start
-    signer = LocalSigner(key)
-    message = b"x" * 400
+        issuer.sign(licence, now=FIXED_NOW)
+    one_by_one = time.perf_counter() - start
     start = time.perf_counter()
-    for _ in range(count):
+    issuer.sign_each([(licence, None) for licence in licences], now=FIXED_NOW)
+    each = time.perf_counter() - start
+    signer = LocalSigner(key)
+    messages = [bytes([i % 256]) * 400 for i in range(count)]
+    start = time.perf_counter()
+    for message in messages:
         signer.sign(message)
     sign = time.perf_counter() - start
     return {
         "parse + validate (json, Licence.from_json)": parse / count * 1e6,
-        "issue (claims, CBOR, COSE, text) w/o signing": (issue - sign) / count * 1e6,
-        "sign (ES256, r||s)": sign / count * 1e6,
+        "issue w/o signing (warnings, claims, CBOR, COSE, text)": (each - sign) / count * 1e6,
+        "sign (ES256, r||s, one run)": sign / count * 1e6,
+        "(Issuer.sign one at a time, signature included)": one_by_one / count * 1e6,
     }
+
+
+def id_index_cost(folder: Path, records: int = 200_000, chunk: int = 1000) -> list[float]:
+    """Microseconds per record of the duplicate-id check (look-up and insert, one
+    transaction per chunk) at each tenth of ``records`` fresh ids in random order."""
+    index = RecordIndex(folder / "bench.ids")
+    costs: list[float] = []
+    tenth = max(chunk, records // 10)
+    try:
+        for start in range(0, records, tenth):
+            begin = time.perf_counter()
+            for first in range(start, min(start + tenth, records), chunk):
+                ids = [
+                    hashlib.blake2b(b"%d" % i, digest_size=8).hexdigest()
+                    for i in range(first, first + chunk)
+                ]
+                index.add(first // chunk, ids)
+            costs.append((time.perf_counter() - begin) / tenth * 1e6)
+    finally:
+        index.close()
+    return costs
 
 
 def rss_mib(pid: int) -> float:
@@ -214,14 +248,19 @@ def throughput(args: argparse.Namespace, folder: Path, key: PrivateKey) -> None:
         print("  SoftHSM2: not installed or --no-hsm")
     print("\n(2) one credential on one core, microseconds by stage")
     stages = breakdown()
+    one_by_one = stages.pop("(Issuer.sign one at a time, signature included)")
     total = sum(stages.values())
     for name, micros in stages.items():
-        print(f"  {name:48s} {micros:8.1f} us  ({micros / total:5.1%})")
-    print(f"  {'total':48s} {total:8.1f} us  -> {1e6 / total:,.0f} /s per core")
+        print(f"  {name:56s} {micros:8.1f} us  ({micros / total:5.1%})")
+    print(f"  {'total':56s} {total:8.1f} us  -> {1e6 / total:,.0f} /s per core")
+    sign = stages["sign (ES256, r||s, one run)"]
+    issue = total - stages["parse + validate (json, Licence.from_json)"]
+    print(f"  issue incl. signing: sign_each {issue:.1f} us ({issue / sign:.2f} x the signature); "
+          f"Issuer.sign one at a time {one_by_one:.1f} us ({one_by_one / sign:.2f} x)")  # fmt: skip
 
     print("\n(3) credentials per second (batch: read, parse, validate, sign, write, journal)")
     print(f"  {'key':10s} {'engine':28s} {'cred/s':>10s} {'bound/s':>10s} {'ratio':>7s} "
-          f"{'cred/CPU-s':>12s} {'x all cores':>14s}")  # fmt: skip
+          f"{'cred/CPU-s':>12s} {'x all cores':>12s} {'driver us/cred':>15s}")  # fmt: skip
     engines = [(Engine.SERIAL, "1 process (serial)", 1),
                (Engine.PROCESS, f"{CORES} worker processes", CORES)]  # fmt: skip
     if not args.no_dask:
@@ -231,9 +270,20 @@ def throughput(args: argparse.Namespace, folder: Path, key: PrivateKey) -> None:
         keys.append(("SoftHSM2", token_key, raw_hsm))
     for name, source, bound in keys:
         for engine, label, procs in engines:
-            per_second, per_cpu = timed_batch(src, folder, f"{name}-{engine}", source, engine)
+            per_second, per_cpu, driver = timed_batch(
+                src, folder, f"{name}-{engine}", source, engine
+            )
             print(f"  {name:10s} {label:28s} {per_second:10,.0f} {bound * procs:10,.0f} "
-                  f"{per_second / (bound * procs):7.1%} {per_cpu:12,.0f} {per_cpu * CORES:14,.0f}")  # fmt: skip
+                  f"{per_second / (bound * procs):7.1%} {per_cpu:12,.0f} {per_cpu * CORES:12,.0f} "
+                  f"{driver:15.1f}")  # fmt: skip
+    print(
+        "  (cred/CPU-s x all cores: the load-independent figure; the serial row's driver "
+        "column is the whole work)"
+    )
+
+    print("\n(3b) duplicate-id check (SQLite index beside the output), us per record")
+    costs = id_index_cost(folder)
+    print("  at each tenth of 200,000 fresh ids: " + " ".join(f"{c:.1f}" for c in costs))
 
 
 def memory(args: argparse.Namespace, folder: Path, key: PrivateKey) -> None:

@@ -65,6 +65,7 @@ NOT_COVERED = {
     "token_failed": _HSM,
     "malformed_record": _BATCH,
     "batch_mismatch": _BATCH,
+    "duplicate_record": _BATCH,
 }  # fmt: skip-----------------------------------------------------------------------------
 
 

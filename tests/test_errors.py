@@ -117,6 +117,6 @@ def test_reason_codes_are_unchanged() -> None:
         "structured_append", "validity_too_long", "fields_withheld",
         # issue 14
         "token_unavailable", "token_login_failed", "token_key_not_found", "token_failed",
-        "malformed_record", "batch_mismatch",
+        "malformed_record", "batch_mismatch", "duplicate_record",
     }  # fmt: skip
     assert {reason.value for reason in Reason} == released

@@ -3,8 +3,11 @@ order; a crash at any point resumes without loss or duplication; status lists ar
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +18,13 @@ from qrseal.batch.journal import JOURNAL_SUFFIX
 from qrseal.errors import Reason
 from qrseal.status.reference import ShardScheme
 from qrseal.status.token import verify_status_list
-from qrseal.testing import FIXED_NOW, TEST_ISSUER, make_private_key, make_trust_store
+from qrseal.testing import (
+    FIXED_NOW,
+    TEST_ISSUER,
+    make_private_key,
+    make_trust_store,
+    sample_licence_json,
+)
 from qrseal.trust.store import TrustedKey, TrustStore
 from qrseal.verifier import Verifier
 from qrseal.wire.algorithms import Algorithm
@@ -184,3 +193,56 @@ def test_workers_sign_with_a_token_key(tmp_path: Path, softhsm: SoftHsm) -> None
     verifier = Verifier(TrustStore([TrustedKey(public, "CN-SC")]))
     for line in read_lines(tmp_path / "out.jsonl"):
         assert verifier.verify(str(line["credential"]), now=FIXED_NOW).kid == kid_for(public)
+
+
+def _with_duplicates(path: Path) -> Path:
+    """Records r0..r129 (broken ones mixed in), then r85 again (issued in an earlier chunk),
+    r131 twice in a row (one chunk), and r75, whose first record was an invalid licence
+    (rejected under its id), so this one is issued."""
+    write_jsonl(path, 130)
+    extra = [("r85", 0), ("r131", 1), ("r131", 2), ("r75", 3)]
+    with path.open("a", encoding="utf-8") as fh:
+        for record_id, sample in extra:
+            record = {"id": record_id, "licence": sample_licence_json(sample)}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("index_loss", ["deleted", "behind"])
+def test_duplicate_ids_become_rejects_and_resume_exactly(tmp_path: Path, index_loss: str) -> None:
+    """A record whose id the batch already issued (earlier chunk or same chunk) is a
+    duplicate_record reject, not a second credential; an id whose first record was rejected
+    is issued; a crashed run resumes to the same files, even with its id index deleted or
+    missing the last committed chunk (a power cut)."""
+    src = _with_duplicates(tmp_path / "dups.jsonl")
+    reference = tmp_path / "ref.jsonl"
+    report = _issue(src, reference, status=None)
+    issued = [str(line["id"]) for line in read_lines(reference)]
+    assert len(issued) == len(set(issued)) == report.issued
+    rejected = read_lines(reference.with_name("ref.jsonl.rejects"))
+    duplicates = [line for line in rejected if line["reason"] == Reason.DUPLICATE_RECORD.value]
+    assert [line["id"] for line in duplicates] == ["r85", "r131"]
+    assert issued.count("r75") == 1  # its first record was rejected: the second is issued
+    assert {"id": "r75", "reason": Reason.INVALID_LICENCE.value} in [
+        {"id": line["id"], "reason": line["reason"]} for line in rejected
+    ]
+    assert report.records == sum(1 for line in src.read_text().splitlines() if line.strip())
+
+    out = tmp_path / "out.jsonl"
+
+    def crash(number: int) -> None:
+        if number == 2:
+            raise _Crash
+
+    with pytest.raises(_Crash):
+        _issue(src, out, status=None, on_chunk=crash)
+    if index_loss == "deleted":
+        for sidecar in tmp_path.glob("out.jsonl.ids*"):
+            sidecar.unlink()  # lost: rebuilt from the committed output
+    else:
+        with closing(sqlite3.connect(tmp_path / "out.jsonl.ids")) as db, db:
+            assert db.execute("DELETE FROM ids WHERE chunk = 2").rowcount > 0
+    _issue(src, out, status=None)
+    assert out.read_bytes() == reference.read_bytes()
+    rejects = out.with_name("out.jsonl.rejects")
+    assert rejects.read_bytes() == reference.with_name("ref.jsonl.rejects").read_bytes()

@@ -9,19 +9,23 @@ goes on with the next chunk. The journal's first line holds the batch's settings
 with other settings, or over an output that has no journal, is refused
 (``BatchMismatch``). A finished batch keeps its journal, so running it again changes
 nothing.
+
+A record whose id the batch already issued becomes a ``duplicate_record`` reject when its
+chunk is committed (:mod:`qrseal.batch.ids` keeps the issued ids on disk, ``<out>.ids``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Final
 
-from ..errors import BatchMismatch, StorageFailed
-from .work import ChunkResult
+from ..errors import BatchMismatch, DuplicateRecord, StorageFailed
+from .ids import IDS_SUFFIX, RecordIndex
+from .work import ChunkResult, reject_line
 
 __all__ = ["JOURNAL_SUFFIX", "Journal", "Progress"]
 
@@ -36,6 +40,8 @@ class Progress:
     digests: dict[int, str]
     issued: int = 0
     rejected: int = 0
+    #: Where each committed chunk's output lines end in the output file (bytes).
+    out_ends: dict[int, int] = field(default_factory=dict)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -63,6 +69,11 @@ class Journal:
             if fresh:
                 self._append(header)
             _fsync_dir(out.parent)
+            ids_path = out.with_name(out.name + IDS_SUFFIX)
+            if fresh:  # a stale index of an earlier batch under this name
+                for stale in (ids_path, *ids_path.parent.glob(ids_path.name + "-*")):
+                    stale.unlink(missing_ok=True)
+            self._ids = RecordIndex.reopen(ids_path, out_ends=self.progress.out_ends, output=out)
         except OSError as exc:
             raise StorageFailed(f"cannot open the batch files: {exc}", path=str(out)) from exc
 
@@ -98,6 +109,7 @@ class Journal:
             progress.digests[int(entry["chunk"])] = str(entry["input"])
             progress.issued, progress.rejected = int(entry["issued"]), int(entry["rejected"])
             ends = (int(entry["out"]), int(entry["rejects"]))
+            progress.out_ends[int(entry["chunk"])] = ends[0]
         # Rewrite the journal without a torn tail so appends start on a fresh line.
         kept = [line for line in lines if line][: 1 + len(progress.digests)]
         self.path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
@@ -115,14 +127,20 @@ class Journal:
         self._journal.flush()
         os.fsync(self._journal.fileno())
 
-    def commit(self, result: ChunkResult) -> None:
-        """Append one chunk's lines durably, then record it in the journal."""
+    def commit(self, result: ChunkResult) -> ChunkResult:
+        """Turn the records whose id the batch already issued into rejects, append the
+        chunk's lines durably, then record it in the journal. Returns the chunk as
+        committed."""
+        duplicates = self._ids.add(result.number, result.ids)
+        if duplicates:
+            result = _without_duplicates(result, duplicates)
         try:
             for fh, text in ((self._out, result.output), (self._rejects, result.rejects)):
                 fh.write(text.encode("utf-8"))
                 fh.flush()
                 os.fsync(fh.fileno())
             self.progress.digests[result.number] = result.digest
+            self.progress.out_ends[result.number] = self._out.tell()
             self.progress.issued += result.issued
             self.progress.rejected += result.rejected
             self._append(
@@ -139,11 +157,13 @@ class Journal:
             raise StorageFailed(
                 f"cannot write the batch output: {exc}", path=str(self._out_path)
             ) from exc
+        return result
 
     def close(self) -> None:
-        """Close the three files."""
+        """Close the three files and the id index."""
         for fh in (self._out, self._rejects, self._journal):
             fh.close()
+        self._ids.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -155,3 +175,32 @@ class Journal:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _without_duplicates(result: ChunkResult, duplicates: list[int]) -> ChunkResult:
+    """``result`` with the issued records at positions ``duplicates`` moved to the rejects
+    (``duplicate_record``), the rejects kept in input order."""
+    dropped = set(duplicates)
+    lines = result.output.splitlines(keepends=True)  # JSON lines hold no raw newline
+    rejects = list(zip(result.reject_lines, result.rejects.splitlines(keepends=True), strict=True))
+    kept: list[int] = []
+    for position, (record_id, line) in enumerate(zip(result.ids, result.id_lines, strict=True)):
+        if position in dropped:
+            error = DuplicateRecord(
+                f"record id {record_id!r} was already issued in this batch", line=line
+            )
+            rejects.append((line, reject_line(record_id, line, error)))
+        else:
+            kept.append(position)
+    rejects.sort(key=lambda entry: entry[0])
+    return ChunkResult(
+        result.number,
+        result.digest,
+        "".join(lines[i] for i in kept),
+        "".join(text for _, text in rejects),
+        len(kept),
+        len(rejects),
+        tuple(result.ids[i] for i in kept),
+        tuple(result.id_lines[i] for i in kept),
+        tuple(line for line, _ in rejects),
+    )

@@ -189,7 +189,7 @@ def issue_batch(
             for result in run_chunks(
                 settings, todo, engine=engine, workers=workers, scheduler=scheduler
             ):
-                journal.commit(result)
+                result = journal.commit(result)
                 issued_chunks += 1
                 bar.update(result.issued + result.rejected)
                 if on_chunk is not None:

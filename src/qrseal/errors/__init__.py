@@ -72,6 +72,7 @@ from .base import (
 )
 from .input import (
     AmbiguousImage,
+    DuplicateRecord,
     InvalidImage,
     InvalidLicence,
     LicenceNotIssuable,
@@ -141,6 +142,7 @@ __all__ = [
     "CertificateInvalid",
     "CertificateUntrusted",
     "DataTooOld",
+    "DuplicateRecord",
     "Expired",
     "FieldsWithheld",
     "HolderBindingInvalid",

@@ -92,6 +92,8 @@ class Reason(StrEnum):
     # issue 14: batch issuance
     MALFORMED_RECORD = "malformed_record"
     BATCH_MISMATCH = "batch_mismatch"
+    # issue 14: batch issuance, idempotent by record id
+    DUPLICATE_RECORD = "duplicate_record"
 
 
 class QrsealError(Exception):

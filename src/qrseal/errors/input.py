@@ -194,3 +194,14 @@ class MalformedRecord(InputError):
     def __init__(self, message: str, *, line: int) -> None:
         super().__init__(message)
         self.line = line
+
+
+class DuplicateRecord(InputError):
+    """A batch input record has the id of a record already issued in the same batch: a
+    batch is idempotent by record id, so it is not issued a second time."""
+
+    reason = Reason.DUPLICATE_RECORD
+
+    def __init__(self, message: str, *, line: int) -> None:
+        super().__init__(message)
+        self.line = line

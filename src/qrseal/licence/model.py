@@ -42,7 +42,7 @@ import warnings as _warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from ..errors import InvalidArgument, LicenceProblem
 from . import china as cn
@@ -107,7 +107,12 @@ _NATIONAL_FIELDS: Final = tuple(
     for name, spec in LICENCE.specs.items()
     if spec.kind in _NATIONAL_KINDS
 )
-_Privilege = TypeVar("_Privilege", DomesticPrivilege, DrivingPrivilege)
+#: Years of each fixed validity term (the others have no computed expiry).
+_TERM_YEARS: Final[Mapping[ValidityTerm, int]] = {
+    ValidityTerm.SIX_YEARS: 6,
+    ValidityTerm.TEN_YEARS: 10,
+}
+_DAY: Final = timedelta(days=1)
 # check_at runs for every credential verified: plain str names and the code as constants
 # (attribute access on an Enum class is slow).
 _BIRTH, _FIRST, _ISSUED, _DOMESTIC, _DRIVING, _CAPTURED, _AS_OF = map(
@@ -211,39 +216,73 @@ class Licence:
             yield F.FULL_NAME_NATIONAL_CHARACTER, P.FULL_NAME_MISMATCH, "differs from name parts"
 
     def _rule_warnings(self, on: date | None) -> Iterator[Found]:
+        # Locations ("domestic_privileges[0]...") are spelt only for a finding: most
+        # licences have none, and this runs on every issue.
         F, P = LicenceField, Problem
-        years = {ValidityTerm.SIX_YEARS: 6, ValidityTerm.TEN_YEARS: 10}.get(self.validity_term)
-        if years and self.expiry_date and self.expiry_date != cn.add_years(self.issue_date, years):
+        issued, expiry = self.issue_date, self.expiry_date
+        years = _TERM_YEARS.get(self.validity_term)
+        if years and expiry and expiry != cn.add_years(issued, years):
             yield F.EXPIRY_DATE, P.VALIDITY_TERM_DATES, f"not issue_date + {years} years"
         admin_province = cn.PROVINCE_JURISDICTION.get(self.administrative_number[:2])
         if admin_province != self.issuing_jurisdiction:
             yield F.ADMINISTRATIVE_NUMBER, P.ADMIN_NUMBER_PROVINCE, "other province (transferred?)"
+        domestic, driving = self.domestic_privileges, self.driving_privileges
         classes = self._classes()
         if list(classes) != sorted(classes, key=cn.CLASS_ORDER.index):
             yield F.DOMESTIC_PRIVILEGES, P.CLASS_ORDER, "not in canonical order"
-        for i, (where, p) in enumerate(_indexed(F.DOMESTIC_PRIVILEGES, self.domestic_privileges)):
-            code, granted = f"{where}.class_code", p.issue_date or self.first_issue_date
+        for i, p in enumerate(domestic):
+            class_code, granted = p.class_code, p.issue_date or self.first_issue_date
             others = classes[:i] + classes[i + 1 :]
-            if p.class_code in cn.permitted_closure(others, self.issue_date):
-                yield code, P.REDUNDANT_CLASS, "implied by another listed class"
-            if p.class_code == "C6" and granted < cn.REGULATION_2022:
-                yield code, P.C6_BEFORE_2022, "C6 exists since 2022-04-01"
-            if cn.full_years(self.birth_date, granted) < cn.CLASS_MIN_AGE.get(p.class_code, 0):
-                yield code, P.CLASS_AGE, "holder below the class's minimum age when granted"
-            professional = p.class_code in cn.PROFESSIONAL_CLASSES
+            if class_code in cn.permitted_closure(others, issued):
+                yield (
+                    _at(F.DOMESTIC_PRIVILEGES, i, "class_code"),
+                    P.REDUNDANT_CLASS,
+                    ("implied by another listed class"),
+                )
+            if class_code == "C6" and granted < cn.REGULATION_2022:
+                yield (
+                    _at(F.DOMESTIC_PRIVILEGES, i, "class_code"),
+                    P.C6_BEFORE_2022,
+                    ("C6 exists since 2022-04-01"),
+                )
+            if cn.full_years(self.birth_date, granted) < cn.CLASS_MIN_AGE.get(class_code, 0):
+                yield (
+                    _at(F.DOMESTIC_PRIVILEGES, i, "class_code"),
+                    P.CLASS_AGE,
+                    ("holder below the class's minimum age when granted"),
+                )
+            professional = class_code in cn.PROFESSIONAL_CLASSES
             if on and professional and self.age_on(on) >= cn.PROFESSIONAL_MAX_AGE:
-                yield code, P.AGE_LIMIT, f"holder is {cn.PROFESSIONAL_MAX_AGE} or older: downgrade"
-            end = p.issue_date and cn.add_years(p.issue_date, 1) - timedelta(days=1)
-            if p.probation_end_date and end and p.probation_end_date != end:
-                yield f"{where}.probation_end_date", P.PROBATION_END, "not issue + 12 months - 1"
-        for where, q in _indexed(F.DRIVING_PRIVILEGES, self.driving_privileges):
-            if q.expiry_date and self.expiry_date and q.expiry_date > self.expiry_date:
-                yield f"{where}.expiry_date", P.PRIVILEGE_EXPIRY, "after the document expiry"
-        for group in (F.DOMESTIC_PRIVILEGES, F.DRIVING_PRIVILEGES):
-            for where, privilege in _indexed(group, getattr(self, group)):
+                yield (
+                    _at(F.DOMESTIC_PRIVILEGES, i, "class_code"),
+                    P.AGE_LIMIT,
+                    (f"holder is {cn.PROFESSIONAL_MAX_AGE} or older: downgrade"),
+                )
+            probation_end = p.probation_end_date
+            end = p.issue_date and cn.add_years(p.issue_date, 1) - _DAY
+            if probation_end and end and probation_end != end:
+                yield (
+                    _at(F.DOMESTIC_PRIVILEGES, i, "probation_end_date"),
+                    P.PROBATION_END,
+                    ("not issue + 12 months - 1"),
+                )
+        if expiry:
+            for i, q in enumerate(driving):
+                if q.expiry_date and q.expiry_date > expiry:
+                    yield (
+                        _at(F.DRIVING_PRIVILEGES, i, "expiry_date"),
+                        P.PRIVILEGE_EXPIRY,
+                        "after the document expiry",
+                    )
+        groups: tuple[tuple[str, tuple[DomesticPrivilege | DrivingPrivilege, ...]], ...] = (
+            (F.DOMESTIC_PRIVILEGES, domestic),
+            (F.DRIVING_PRIVILEGES, driving),
+        )
+        for group, privileges in groups:
+            for i, privilege in enumerate(privileges):
                 for j, c in enumerate(privilege.codes):
                     if c.sign is not None and c.sign not in SIGNS:
-                        yield f"{where}.codes[{j}].sign", P.UNKNOWN_SIGN, "not = < > <= >="
+                        yield _at(group, i, f"codes[{j}].sign"), P.UNKNOWN_SIGN, "not = < > <= >="
         if self.scoring_cycle_end and self.points_as_of:
             as_of = self.points_as_of.astimezone(cn.CN_UTC_OFFSET).date()
             if self.scoring_cycle_end != cn.scoring_cycle_end(self.first_issue_date, as_of):
@@ -448,5 +487,6 @@ def check_fields(values: Mapping[str, object]) -> None:
         raise invalid(found, ordered=True)
 
 
-def _indexed(group: str, items: tuple[_Privilege, ...]) -> Iterator[tuple[str, _Privilege]]:
-    return ((f"{group}[{i}]", item) for i, item in enumerate(items))
+def _at(group: str, index: int, name: str) -> str:
+    """Where a finding about item ``index`` of ``group`` is: ``group[index].name``."""
+    return f"{group}[{index}].{name}"

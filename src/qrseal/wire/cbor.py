@@ -27,9 +27,11 @@ __all__ = [
     "DETERMINISTIC_RULE",
     "MAX_CBOR_BYTES",
     "MAX_CBOR_DEPTH",
+    "bstr",
     "deterministic_dumps",
     "deterministic_order",
     "dumps_in_order",
+    "head",
     "is_deterministic",
     "sort_key",
     "strict_loads",
@@ -328,6 +330,26 @@ def deterministic_order(obj: object) -> object:
     if isinstance(obj, float):
         raise InvalidArgument("floating-point values are not used")
     return obj
+
+
+def head(major: int, argument: int) -> bytes:
+    """The head of a CBOR data item (RFC 8949 §3) in preferred serialisation: major type
+    ``major`` (0-7) with the unsigned ``argument`` (a length, a tag number, an integer)."""
+    top = major << 5
+    if argument < 24:
+        return bytes((top | argument,))
+    for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if argument < 1 << (8 * size):
+            return bytes((top | extra,)) + argument.to_bytes(size, "big")
+    raise InvalidArgument("a CBOR head argument must be below 2**64")
+
+
+def bstr(data: bytes) -> bytes:
+    """``data`` encoded as a CBOR byte string (its head, then the bytes)."""
+    size = len(data)
+    if size < 24:
+        return bytes((0x40 | size,)) + data
+    return (bytes((0x58, size)) if size < 256 else head(2, size)) + data
 
 
 def dumps_in_order(obj: object) -> bytes:

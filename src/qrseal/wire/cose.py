@@ -37,7 +37,7 @@ from .algorithms import parse_algorithm as parse_algorithm
 from .algorithms import sign_bytes as sign_bytes
 from .algorithms import verify_signature as verify_signature
 from .algorithms import verifying_function
-from .cbor import DETERMINISTIC_RULE, is_deterministic
+from .cbor import DETERMINISTIC_RULE, bstr, is_deterministic
 from .cbor import MAX_CBOR_DEPTH as MAX_CBOR_DEPTH
 from .cbor import deterministic_dumps as deterministic_dumps
 from .cbor import deterministic_order as deterministic_order
@@ -53,6 +53,7 @@ __all__ = [
     "HeaderLabel",
     "PublicKey",
     "Sign1",
+    "assemble_sign1",
     "check_key_algorithm",
     "decode_sign1",
     "deterministic_dumps",
@@ -60,6 +61,7 @@ __all__ = [
     "dumps_in_order",
     "encode_sign1",
     "parse_algorithm",
+    "protected_header",
     "sig_structure",
     "sign_bytes",
     "sort_key",
@@ -129,6 +131,9 @@ _EMPTY_HEADER: Final[Mapping[object, object]] = MappingProxyType({})
 _EMPTY_MAP: Final[Mapping[object, object]] = cbor2.frozendict()  # cbor2: {} inside a tag
 # Tag 18 and the head of a four-element array: how every COSE_Sign1 starts.
 _SIGN1_ARRAY_HEAD: Final = _SIGN1_HEAD + b"\x84"
+# A four-element array and the text "Signature1": how every Sig_structure starts.
+_SIGNATURE1_HEAD: Final = b"\x84" + cbor2.dumps("Signature1")
+_EMPTY_MAP_BYTES: Final = cbor2.dumps({})
 _MAP_TYPES: Final = (dict, cbor2.frozendict)
 
 
@@ -304,7 +309,8 @@ def decode_sign1(
 
 def sig_structure(protected_bytes: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
     """The ``Sig_structure`` ("Signature1") that is signed (RFC 9052 §4.4)."""
-    return cbor2.dumps(["Signature1", protected_bytes, external_aad, payload])
+    # Written by hand, as cbor2 would (a test compares): byte strings need only a head.
+    return b"".join((_SIGNATURE1_HEAD, bstr(protected_bytes), bstr(external_aad), bstr(payload)))
 
 
 def encode_sign1(
@@ -319,18 +325,40 @@ def encode_sign1(
 ) -> bytes:
     """Build a tagged COSE_Sign1 with ``alg`` (and ``kid`` when given) in the protected
     header. ``sign`` receives the Sig_structure bytes and returns the COSE-form signature."""
+    protected_bytes = protected_header(alg, kid, protected_extra)
+    signature = sign(sig_structure(protected_bytes, payload, external_aad))
+    return assemble_sign1(protected_bytes, payload, signature, unprotected)
+
+
+def protected_header(
+    alg: Algorithm, kid: bytes | None = None, extra: Mapping[int, object] | None = None
+) -> bytes:
+    """The encoded protected header of :func:`encode_sign1`: ``alg``, ``kid`` when given,
+    and ``extra``, in deterministic key order."""
     protected: dict[int, object] = {_ALG: int(alg)}
     if kid is not None:
         protected[_KID] = kid
-    if protected_extra:
-        protected.update(protected_extra)
-        protected_bytes = deterministic_dumps(protected)
-    else:
-        protected_bytes = dumps_in_order(protected)  # {1, 4} is already in key order
-    signature = sign(sig_structure(protected_bytes, payload, external_aad))
-    message = [protected_bytes, dict(unprotected or {}), payload, signature]
-    # The tag's one-byte head, then the array: cbor2 encodes a CBORTag on a slow path.
-    return _SIGN1_HEAD + cbor2.dumps(message)
+    if extra:
+        protected.update(extra)
+        return deterministic_dumps(protected)
+    return dumps_in_order(protected)  # {1, 4} is already in key order
+
+
+def assemble_sign1(
+    protected_bytes: bytes,
+    payload: bytes,
+    signature: bytes,
+    unprotected: Mapping[int, object] | None = None,
+) -> bytes:
+    """The tagged COSE_Sign1 of a payload signed apart (``signature`` over
+    :func:`sig_structure` of ``protected_bytes`` and ``payload``): what
+    :func:`encode_sign1` returns, for callers that sign many messages in one go."""
+    # Tag 18, a four-element array, then its items: the byte strings need only a head
+    # (cbor2 encodes a CBORTag on a slow path; a test compares with cbor2's encoding).
+    header = dumps_in_order(dict(unprotected)) if unprotected else _EMPTY_MAP_BYTES
+    return b"".join(
+        (_SIGN1_ARRAY_HEAD, bstr(protected_bytes), header, bstr(payload), bstr(signature))
+    )
 
 
 def verify_sign1(
