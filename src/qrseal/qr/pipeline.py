@@ -8,17 +8,22 @@ This is the layer below :func:`qrseal.qr.scan`. It takes an upright greyscale im
    (local-mean) thresholding, smoothing and sharpening — each with the decoders that
    measured best on it (``benchmarks/scan_bench.py``),
 
+3. once per scan, when zxing located a QR symbol but could not decode it: the symbol's
+   modules sampled through its refined corners and redrawn clean (``qr.resample``,
+   for dense codes at a few pixels a module),
+
 and stops at the first attempt that decodes a code. Before each further step it
 estimates the step's cost from the per-pixel speed measured so far and skips what
 would overrun ``budget_s``. Time comes from an injectable ``clock``.
 
 Inversion and right-angle rotations need no variant: zxing-cpp tries them itself
 (``try_invert``, ``try_rotate``), and both decoders find finder patterns at any angle.
-Only Pillow is used: numpy is not needed at run time.
+Only Pillow is used, and numpy (loaded then) only by the resampling step.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,8 +32,9 @@ from typing import Final, TypeVar
 
 from PIL import Image, ImageChops, ImageFilter
 
+from .decoders import Quad, decode, missing_reason
 from .decoders import available_decoders as available_decoders
-from .decoders import decode, missing_reason
+from .resample import redraw
 from .results import Attempt as Attempt
 from .results import Decoder as Decoder
 from .results import ScanReport as ScanReport
@@ -188,6 +194,11 @@ _PREPARE_COST: Final = MappingProxyType(
 )
 
 
+# What resampling a located symbol costs per pixel of its bounding box, in the units of
+# _PREPARE_COST (measured 23-39 on the scan corpus's photo_of_screen class, v24-v25 at
+# ~3 px/module, numpy already loaded); predicted and learnt as a "prepare" step.
+_RESAMPLE_COST: Final = 40.0
+
 # --------------------------------------------------------------------------- pipeline
 
 
@@ -251,6 +262,49 @@ def _stages(chosen: Sequence[Decoder]) -> list[tuple[Variant, tuple[Decoder, ...
     return steps
 
 
+def _in_grey(quad: Quad, scale: float) -> Quad:
+    return tuple((x / scale, y / scale) for x, y in quad)
+
+
+def _bounds(quad: Quad, factor: float) -> tuple[int, int, int, int]:
+    """(left, top, width, height) of ``quad`` scaled by ``factor``."""
+    xs, ys = [x * factor for x, _ in quad], [y * factor for _, y in quad]
+    left, top = round(min(xs)), round(min(ys))
+    return (left, top, round(max(xs)) - left, round(max(ys)) - top)
+
+
+def _resample(
+    grey: Image.Image,
+    quad: Quad,
+    *,
+    factor: float,
+    budget: _Budget,
+    attempts: list[Attempt],
+    keep_images: bool,
+) -> list[ScanResult]:
+    """Read the symbol zxing located at ``quad`` (``grey`` pixels) by resampling it, if
+    the budget allows; what it read (positions: the located corners' bounds)."""
+    _, _, width, height = _bounds(quad, 1.0)
+    work = max(1, width * height) * _RESAMPLE_COST
+    if budget.spent() or not budget.fits("prepare", work):
+        return []
+    drawings, _ = budget.run("prepare", work, functools.partial(redraw, grey, quad))
+    for image in drawings:
+        pixels = image.width * image.height
+        if budget.spent() or not budget.fits(Decoder.ZXING.value, pixels):
+            break
+        attempt = functools.partial(decode, Decoder.ZXING, image, Variant.RESAMPLED, 1.0)
+        decoded, seconds = budget.run(Decoder.ZXING.value, pixels, attempt)
+        kept = image if keep_images else None
+        attempts.append(
+            Attempt(Variant.RESAMPLED, Decoder.ZXING, len(decoded.found), seconds, kept, None)
+        )
+        if decoded.found:
+            box = _bounds(quad, factor)
+            return [dataclasses.replace(r, position=box) for r in decoded.found]
+    return []
+
+
 def run_pipeline(
     grey: Image.Image,
     *,
@@ -273,6 +327,7 @@ def run_pipeline(
     budget = _Budget(clock, start, budget_s)
     variants = _Variants(grey)
     attempts: list[Attempt] = []
+    resampled = Decoder.ZXING not in chosen  # resampling needs zxing; once per scan
     for index, (variant, stage_decoders) in enumerate(_stages(chosen)):
         scale = _scale(variant)
         pixels = round(grey.width * scale) * round(grey.height * scale)
@@ -289,9 +344,19 @@ def run_pipeline(
             if index > 0 and (budget.spent() or not budget.fits(decoder.value, pixels)):
                 continue
             attempt = functools.partial(decode, decoder, image, variant, factor / scale)
-            (found, error), seconds = budget.run(decoder.value, pixels, attempt)
+            (found, error, located), seconds = budget.run(decoder.value, pixels, attempt)
             kept = image if keep_images else None
             attempts.append(Attempt(variant, decoder, len(found), seconds, kept, error))
+            if not found and located and not resampled:
+                resampled = True
+                found = _resample(
+                    grey,
+                    _in_grey(located[0], scale),
+                    factor=factor,
+                    budget=budget,
+                    attempts=attempts,
+                    keep_images=keep_images,
+                )
             if found:
                 unique: dict[str, ScanResult] = {}
                 for result in found:
