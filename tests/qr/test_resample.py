@@ -75,6 +75,13 @@ def test_resampling_needs_zxing() -> None:
     assert all(a.variant is not Variant.RESAMPLED for a in report.attempts)
 
 
+def test_without_numpy_the_step_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without numpy the pipeline makes no resampling attempt (and raises nothing)."""
+    monkeypatch.setattr("qrseal.qr.pipeline.can_resample", lambda: False)
+    report = qr.scan_report(blurred_photo(1), clock=frozen_clock)
+    assert all(a.variant is not Variant.RESAMPLED for a in report.attempts)
+
+
 @pytest.mark.parametrize(
     "quad",
     [

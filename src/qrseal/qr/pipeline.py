@@ -34,6 +34,7 @@ from PIL import Image, ImageChops, ImageFilter
 
 from .decoders import Quad, decode, missing_reason
 from .decoders import available_decoders as available_decoders
+from .resample import available as can_resample
 from .resample import redraw
 from .results import Attempt as Attempt
 from .results import Decoder as Decoder
@@ -327,7 +328,8 @@ def run_pipeline(
     budget = _Budget(clock, start, budget_s)
     variants = _Variants(grey)
     attempts: list[Attempt] = []
-    resampled = Decoder.ZXING not in chosen  # resampling needs zxing; once per scan
+    # at most once per scan; needs zxing (which locates) and numpy
+    resampled = Decoder.ZXING not in chosen or not can_resample()
     for index, (variant, stage_decoders) in enumerate(_stages(chosen)):
         scale = _scale(variant)
         pixels = round(grey.width * scale) * round(grey.height * scale)

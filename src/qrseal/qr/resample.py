@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     Floats = NDArray[np.float64]
     Bools = NDArray[np.bool_]
 
-__all__ = ["MAX_CANDIDATES", "Quad", "redraw"]
+__all__ = ["MAX_CANDIDATES", "Quad", "available", "redraw"]
 
 #: Four (x, y) corners of a symbol: top left, top right, bottom right, bottom left.
 Quad = tuple[tuple[float, float], ...]
@@ -58,6 +58,16 @@ _MODULE_PX: Final = (1.5, 10.0)
 
 def _np() -> Any:
     return importlib.import_module("numpy")
+
+
+@functools.cache
+def available() -> bool:
+    """Whether numpy is installed (a dependency; without it the pipeline skips this step)."""
+    try:
+        _np()
+    except ImportError:
+        return False
+    return True
 
 
 @functools.cache
