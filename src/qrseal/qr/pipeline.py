@@ -9,8 +9,9 @@ This is the layer below :func:`qrseal.qr.scan`. It takes an upright greyscale im
    measured best on it (``benchmarks/scan_bench.py``),
 
 3. once per scan, when zxing located a QR symbol but could not decode it: the symbol's
-   modules sampled through its refined corners and redrawn clean (``qr.resample``,
-   for dense codes at a few pixels a module),
+   modules sampled through its refined corners and redrawn clean (``qr.resample``) —
+   at once for a dense symbol (at most ``DENSE_MODULE_PX`` pixels a module, a
+   portrait's v24 off a phone screen), after the other stages for a coarser one,
 
 and stops at the first attempt that decodes a code. Before each further step it
 estimates the step's cost from the per-pixel speed measured so far and skips what
@@ -35,7 +36,7 @@ from PIL import Image, ImageChops, ImageFilter
 from .decoders import Quad, decode, missing_reason
 from .decoders import available_decoders as available_decoders
 from .resample import available as can_resample
-from .resample import redraw
+from .resample import is_dense, redraw
 from .results import Attempt as Attempt
 from .results import Decoder as Decoder
 from .results import ScanReport as ScanReport
@@ -306,6 +307,19 @@ def _resample(
     return []
 
 
+def _report(
+    found: list[ScanResult],
+    attempts: list[Attempt],
+    skipped: tuple[tuple[Decoder, str], ...],
+    budget: _Budget,
+) -> ScanReport:
+    """The report of a scan that read ``found`` (deduplicated by text)."""
+    unique: dict[str, ScanResult] = {}
+    for result in found:
+        unique.setdefault(result.text, result)
+    return ScanReport(tuple(unique.values()), tuple(attempts), skipped, False, budget.elapsed())
+
+
 def run_pipeline(
     grey: Image.Image,
     *,
@@ -328,8 +342,13 @@ def run_pipeline(
     budget = _Budget(clock, start, budget_s)
     variants = _Variants(grey)
     attempts: list[Attempt] = []
-    # at most once per scan; needs zxing (which locates) and numpy
+    # at most once per scan; needs zxing (which locates) and numpy. A dense symbol is
+    # resampled when first located, a coarser one after the other stages (``pending``).
     resampled = Decoder.ZXING not in chosen or not can_resample()
+    pending: Quad | None = None
+    resample = functools.partial(
+        _resample, grey, factor=factor, budget=budget, attempts=attempts, keep_images=keep_images
+    )
     for index, (variant, stage_decoders) in enumerate(_stages(chosen)):
         scale = _scale(variant)
         pixels = round(grey.width * scale) * round(grey.height * scale)
@@ -349,21 +368,16 @@ def run_pipeline(
             (found, error, located), seconds = budget.run(decoder.value, pixels, attempt)
             kept = image if keep_images else None
             attempts.append(Attempt(variant, decoder, len(found), seconds, kept, error))
-            if not found and located and not resampled:
-                resampled = True
-                found = _resample(
-                    grey,
-                    _in_grey(located[0], scale),
-                    factor=factor,
-                    budget=budget,
-                    attempts=attempts,
-                    keep_images=keep_images,
-                )
+            if not found and located and not resampled and pending is None:
+                quad = _in_grey(located[0], scale)
+                check = functools.partial(is_dense, grey, quad)
+                if budget.fits("prepare", pixels) and budget.run("prepare", pixels, check)[0]:
+                    resampled = True
+                    found = resample(quad)
+                else:
+                    pending = quad
             if found:
-                unique: dict[str, ScanResult] = {}
-                for result in found:
-                    unique.setdefault(result.text, result)
-                return ScanReport(
-                    tuple(unique.values()), tuple(attempts), skipped, False, budget.elapsed()
-                )
+                return _report(found, attempts, skipped, budget)
+    if pending is not None and not resampled and (found := resample(pending)):
+        return _report(found, attempts, skipped, budget)
     return ScanReport((), tuple(attempts), skipped, budget.exhausted, budget.elapsed())

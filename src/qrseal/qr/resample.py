@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     Floats = NDArray[np.float64]
     Bools = NDArray[np.bool_]
 
-__all__ = ["MAX_CANDIDATES", "Quad", "available", "redraw"]
+__all__ = ["DENSE_MODULE_PX", "MAX_CANDIDATES", "Quad", "available", "is_dense", "redraw"]
 
 #: Four (x, y) corners of a symbol: top left, top right, bottom right, bottom left.
 Quad = tuple[tuple[float, float], ...]
@@ -52,6 +52,9 @@ _QUIET: Final = 4
 _STEPS: Final = (4.0, 2.0, 1.0, 0.5, 0.25, 0.125)
 _CLIMBS: Final = 3
 _MOVES: Final = tuple((dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
+#: A located symbol with modules at most this many pixels is resampled at once; a
+#: coarser one only after the other variants (they read blurred coarse codes better).
+DENSE_MODULE_PX: Final = 3.6
 #: Module sizes (pixels) a located code may plausibly have.
 _MODULE_PX: Final = (1.5, 10.0)
 
@@ -236,17 +239,29 @@ def _side(quad: Quad) -> float:
     return sum(math.dist(quad[i], quad[(i + 1) % 4]) for i in range(4)) / 4
 
 
+def _ranked(pixels: Floats, quad: Quad) -> list[int]:
+    """Versions whose module size fits ``quad``, best agreement first."""
+    side = _side(quad)
+    versions = [v for v in range(1, 41) if _MODULE_PX[0] <= side / (17 + 4 * v) <= _MODULE_PX[1]]
+    return sorted(versions, key=lambda v: -_agreement(pixels, quad, v))
+
+
+def is_dense(grey: Image.Image, quad: Quad) -> bool:
+    """Whether the best-fitting version puts at most :data:`DENSE_MODULE_PX` pixels in a
+    module of the symbol at ``quad`` (a few milliseconds)."""
+    np = _np()
+    ranked = _ranked(np.asarray(grey, dtype=np.float64), quad)
+    return bool(ranked) and _side(quad) / (17 + 4 * ranked[0]) <= DENSE_MODULE_PX
+
+
 def redraw(grey: Image.Image, quad: Quad) -> list[Image.Image]:
     """Clean redrawings (mode "L") of the code whose corners ``quad`` are in ``grey``,
     best guess first: up to :data:`MAX_CANDIDATES` versions x the equaliser strengths.
     Empty when no version fits the corners."""
     np = _np()
     pixels: Floats = np.asarray(grey, dtype=np.float64)
-    side = _side(quad)
-    versions = [v for v in range(1, 41) if _MODULE_PX[0] <= side / (17 + 4 * v) <= _MODULE_PX[1]]
-    ranked = sorted(versions, key=lambda v: -_agreement(pixels, quad, v))
     images = []
-    for version in ranked[:MAX_CANDIDATES]:
+    for version in _ranked(pixels, quad)[:MAX_CANDIDATES]:
         n = 17 + 4 * version
         mask, dark = _known(version)
         values = _sample(pixels, _refine(pixels, quad, version), n)
