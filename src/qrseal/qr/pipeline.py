@@ -198,7 +198,7 @@ _PREPARE_COST: Final = MappingProxyType(
 
 # What resampling a located symbol costs per pixel of its bounding box, in the units of
 # _PREPARE_COST (measured 23-39 on the scan corpus's photo_of_screen class, v24-v25 at
-# ~3 px/module, numpy already loaded); predicted and learnt as a "prepare" step.
+# ~3 px/module, numpy already loaded): priced at the "prepare" rate until seen.
 _RESAMPLE_COST: Final = 40.0
 
 # --------------------------------------------------------------------------- pipeline
@@ -227,10 +227,11 @@ class _Budget:
             self.exhausted = True
         return self.exhausted
 
-    def fits(self, kind: str, work: float) -> bool:
+    def fits(self, kind: str, work: float, like: str | None = None) -> bool:
         """Whether ``work`` units (pixels times a relative cost) of ``kind`` should
-        still finish within budget."""
-        rate = self._rates.get(kind, max(self._rates.values(), default=0.0))
+        still finish within budget (priced as ``like`` until ``kind`` has been seen)."""
+        fallback = self._rates.get(like, 0.0) if like else 0.0
+        rate = self._rates.get(kind, fallback or max(self._rates.values(), default=0.0))
         if _SAFETY * rate * work < self._budget - (self._last - self._start):
             return True
         self.exhausted = True
@@ -288,9 +289,9 @@ def _resample(
     the budget allows; what it read (positions: the located corners' bounds)."""
     _, _, width, height = _bounds(quad, 1.0)
     work = max(1, width * height) * _RESAMPLE_COST
-    if budget.spent() or not budget.fits("prepare", work):
+    if budget.spent() or not budget.fits("resample", work, like="prepare"):
         return []
-    drawings, _ = budget.run("prepare", work, functools.partial(redraw, grey, quad))
+    drawings, _ = budget.run("resample", work, functools.partial(redraw, grey, quad))
     for image in drawings:
         pixels = image.width * image.height
         if budget.spent() or not budget.fits(Decoder.ZXING.value, pixels):
@@ -370,8 +371,8 @@ def run_pipeline(
             attempts.append(Attempt(variant, decoder, len(found), seconds, kept, error))
             if not found and located and not resampled and pending is None:
                 quad = _in_grey(located[0], scale)
-                check = functools.partial(is_dense, grey, quad)
-                if budget.fits("prepare", pixels) and budget.run("prepare", pixels, check)[0]:
+                # a few milliseconds, not learnt as a rate (work 0): always made
+                if budget.run("dense", 0, functools.partial(is_dense, grey, quad))[0]:
                     resampled = True
                     found = resample(quad)
                 else:
