@@ -8,7 +8,7 @@ rendered code to the degraded image (``scan_corpus.photo_of_screen``). The oracl
 samples every module centre through it (a small mean over the module's inner third),
 optionally equalises the grid (value + alpha x (value - 3x3 module mean): cancels the
 blur's spill from neighbouring modules), and binarises with the best of (a) the global
-threshold and (b) the local-mean threshold (7x7 modules) with the best offset, alpha
+threshold and (b) the local-mean threshold (7x7 or 9x9 modules) with the best offset, alpha
 and threshold both chosen knowing the truth (fewest module errors), and counts
 
 * module errors over the symbol,
@@ -147,14 +147,15 @@ def best_binarisation(values: Float, truth: Bool) -> Bool:
     """Dark modules by the truth-chosen best of a global and a local-mean threshold."""
     candidates = []
     # a linear equaliser on the module grid undoes the blur's spill from the 8 neighbours
-    for alpha in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5):
+    for alpha in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0):
         around = box_mean(values, 3)
         sharp = values + alpha * 9 / 8 * (values - around)
         for t in np.linspace(sharp.min(), sharp.max(), 64):
             candidates.append(sharp < t)
-        local = sharp - box_mean(sharp, 7)
-        for t in np.linspace(-60, 60, 61):
-            candidates.append(local < t)
+        for window in (7, 9):
+            local = sharp - box_mean(sharp, window)
+            for t in np.linspace(-60, 60, 61):
+                candidates.append(local < t)
     return min(candidates, key=lambda dark: int(np.count_nonzero(dark != truth)))
 
 
