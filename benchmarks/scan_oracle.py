@@ -57,8 +57,8 @@ def function_mask(version: int) -> Bool:
     centres = qrcode.util.pattern_position(version)
     for r in centres:
         for c in centres:
-            if mask[r, c]:
-                continue  # overlaps a finder
+            if (r < 9 and (c < 9 or c > n - 9)) or (r > n - 9 and c < 9):
+                continue  # overlaps a finder (those on the timing lines are patterns)
             mask[r - 2 : r + 3, c - 2 : c + 3] = True
     if version >= 7:
         mask[:6, n - 11 : n - 8] = mask[n - 11 : n - 8, :6] = True

@@ -76,6 +76,11 @@ def available() -> bool:
     return True
 
 
+def _in_finder(r: int, c: int, n: int) -> bool:
+    """Whether module (r, c) of an n-module symbol is in a finder pattern's corner."""
+    return (r < 9 and (c < 9 or c > n - 9)) or (r > n - 9 and c < 9)
+
+
 @functools.cache
 def _known(version: int) -> tuple[Bools, Bools]:
     """(mask, dark) of the modules every symbol of ``version`` has: finder patterns with
@@ -100,7 +105,7 @@ def _known(version: int) -> tuple[Bools, Bools]:
     centres: list[int] = util.pattern_position(version)
     for r in centres:
         for c in centres:
-            if not mask[r, c]:
+            if not _in_finder(r, c, n):  # those on the timing lines are patterns too
                 mask[r - 2 : r + 3, c - 2 : c + 3] = True
                 dark[r - 2 : r + 3, c - 2 : c + 3] = alignment
     return mask, dark
