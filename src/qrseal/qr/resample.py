@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from PIL import Image
 
+from .decoders import Quad
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -39,8 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DENSE_MODULE_PX", "MAX_CANDIDATES", "Quad", "available", "is_dense", "redraw"]
 
-#: Four (x, y) corners of a symbol: top left, top right, bottom right, bottom left.
-Quad = tuple[tuple[float, float], ...]
 #: Versions tried per located code (best agreement with the known patterns first).
 MAX_CANDIDATES: Final = 1
 #: Equaliser strengths tried (0: none) and the local-mean window (modules) the equalised
