@@ -200,11 +200,11 @@ def _homography(src: list[tuple[float, float]], dst: list[tuple[float, float]]) 
     return [float(c) for c in np.linalg.solve(np.array(rows), np.array(rhs))]
 
 
-def _tilt(
-    code: Image.Image, rng: Rng, amount: float, fill: int | tuple[int, int] = 235
-) -> Image.Image:
-    """Project ``code`` as if the camera looked at it obliquely: one side shorter by ``amount``."""
-    w, h = code.size
+def _tilt_map(
+    size: tuple[int, int], rng: Rng, amount: float
+) -> tuple[tuple[int, int], list[float]]:
+    """Output size and ``Image.transform(PERSPECTIVE)`` coefficients of :func:`_tilt`."""
+    w, h = size
     pad = int(0.3 * w)
     src = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)]
     shrink = amount * w / 2
@@ -217,8 +217,14 @@ def _tilt(
     ux, uy = (bx - ax) / math.hypot(bx - ax, by - ay), (by - ay) / math.hypot(bx - ax, by - ay)
     dst[a] = (ax + ux * shrink, ay + uy * shrink)
     dst[b] = (bx - ux * shrink, by - uy * shrink)
-    size = (w + 2 * pad, h + 2 * pad)
-    coeffs = _homography(src, dst)
+    return (w + 2 * pad, h + 2 * pad), _homography(src, dst)
+
+
+def _tilt(
+    code: Image.Image, rng: Rng, amount: float, fill: int | tuple[int, int] = 235
+) -> Image.Image:
+    """Project ``code`` as if the camera looked at it obliquely: one side shorter by ``amount``."""
+    size, coeffs = _tilt_map(code.size, rng, amount)
     return code.transform(
         size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC, fillcolor=fill
     )
@@ -341,8 +347,35 @@ def _moire_gamma(text: str, rng: Rng, level: int) -> tuple[Image.Image, str]:
     return _image(_moire(a, rng, amplitude)), "PNG"
 
 
-def _photo_of_screen(text: str, rng: Rng, level: int) -> tuple[Image.Image, str]:
-    """A phone held up to another phone: bezel, tilt, turn, blur, moiré, glare, light fall-off, noise, JPEG."""
+def _rotation_map(size: tuple[int, int], angle: float) -> Array:
+    """The 3x3 matrix taking input to output points of ``Image.rotate(angle, expand=True)``
+    (Pillow's own formula, inverted)."""
+    w, h = size
+    t = -math.radians(angle % 360.0)
+    a, b, d, e = math.cos(t), math.sin(t), -math.sin(t), math.cos(t)
+    c = a * (-w / 2) + b * (-h / 2) + w / 2
+    f = d * (-w / 2) + e * (-h / 2) + h / 2
+    xs = [a * x + b * y + c for x, y in ((0, 0), (w, 0), (w, h), (0, h))]
+    ys = [d * x + e * y + f for x, y in ((0, 0), (w, 0), (w, h), (0, h))]
+    nw = math.ceil(max(xs)) - math.floor(min(xs))
+    nh = math.ceil(max(ys)) - math.floor(min(ys))
+    c, f = (
+        a * (-(nw - w) / 2) + b * (-(nh - h) / 2) + c,
+        d * (-(nw - w) / 2) + e * (-(nh - h) / 2) + f,
+    )
+    out_to_in = np.array([[a, b, c], [d, e, f], [0.0, 0.0, 1.0]])
+    return np.asarray(np.linalg.inv(out_to_in), dtype=np.float64)
+
+
+def _shift(dx: float, dy: float, sx: float = 1.0, sy: float = 1.0) -> Array:
+    return np.array([[sx, 0.0, dx], [0.0, sy, dy], [0.0, 0.0, 1.0]])
+
+
+def photo_of_screen(text: str, rng: Rng, level: int) -> tuple[Image.Image, str, Array]:
+    """A phone held up to another phone: bezel, tilt, turn, blur, moiré, glare, light
+    fall-off, noise, JPEG. Also the 3x3 matrix taking module coordinates of the code
+    (0..modules across, quiet zone included) to continuous pixel coordinates of the
+    returned image: the known geometry an oracle samples with (``scan_oracle.py``)."""
     tilt, turn, blur, moire, glare, noise, quality = (
         (0.08, 8, 0.25, 0.12, 0.5, 6, 85),
         (0.15, 18, 0.32, 0.22, 0.7, 10, 70),
@@ -354,20 +387,32 @@ def _photo_of_screen(text: str, rng: Rng, level: int) -> tuple[Image.Image, str]
     screen.paste(code, (30, int(code.height * 0.3)))
     phone = Image.new("L", (screen.width + 40, screen.height + 80), 15)  # bezel
     phone.paste(screen, (20, 40))
+    per_module = code.width / _modules(text).width
+    geometry = _shift(30 + 20, int(code.height * 0.3) + 40) @ _shift(0, 0, per_module, per_module)
     # carry an alpha band through the warps so the desk shows around the phone's corners
-    phone = _tilt(phone.convert("LA"), rng, rng.uniform(0.5, 1.0) * tilt, fill=(0, 0))
-    phone = phone.rotate(
-        rng.uniform(-turn, turn), Image.Resampling.BICUBIC, expand=True, fillcolor=(0, 0)
+    size, coeffs = _tilt_map(phone.size, rng, rng.uniform(0.5, 1.0) * tilt)
+    phone = phone.convert("LA").transform(
+        size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC, fillcolor=(0, 0)
     )
-    phone = phone.crop(phone.getchannel("A").getbbox())
+    out_to_in = np.array([*coeffs, 1.0]).reshape(3, 3)
+    geometry = np.linalg.inv(out_to_in) @ geometry
+    angle = rng.uniform(-turn, turn)
+    geometry = _rotation_map(phone.size, angle) @ geometry
+    phone = phone.rotate(angle, Image.Resampling.BICUBIC, expand=True, fillcolor=(0, 0))
+    bbox = phone.getchannel("A").getbbox() or (0, 0, *phone.size)
+    phone = phone.crop(bbox)
+    geometry = _shift(-bbox[0], -bbox[1]) @ geometry
     k = min(1.0, 0.95 * min(CANVAS[0] / phone.width, CANVAS[1] / phone.height))
     if k < 1.0:  # fit the phone into the frame
+        w, h = phone.size
         phone = phone.resize((int(phone.width * k), int(phone.height * k)), Image.Resampling.BOX)
+        geometry = _shift(0, 0, phone.width / w, phone.height / h) @ geometry
         module *= k
     desk = Image.new("L", CANVAS, int(rng.integers(70, 120)))
     room_x, room_y = CANVAS[0] - phone.width, CANVAS[1] - phone.height
     at = (int(room_x * rng.uniform(0.3, 0.7)), int(room_y * rng.uniform(0.3, 0.7)))
     desk.paste(phone.getchannel("L"), at, phone.getchannel("A"))
+    geometry = _shift(*at) @ geometry
     scene = desk
     a = _grey(scene)
     a = _moire(a, rng, moire)
@@ -383,7 +428,12 @@ def _photo_of_screen(text: str, rng: Rng, level: int) -> tuple[Image.Image, str]
     a = _glare(a, rng, box, 0.25, glare)
     blurred = _image(a).filter(ImageFilter.GaussianBlur(blur * module))
     a = _grey(blurred) + rng.normal(0, noise, a.shape)
-    return _jpeg(_image(a), quality), "JPEG"
+    return _jpeg(_image(a), quality), "JPEG", geometry
+
+
+def _photo_of_screen(text: str, rng: Rng, level: int) -> tuple[Image.Image, str]:
+    image, fmt, _ = photo_of_screen(text, rng, level)
+    return image, fmt
 
 
 DEGRADATIONS: Final[dict[str, Degrade]] = {
@@ -410,6 +460,19 @@ def sample(seed: int, cls: str, severity: str, index: int, *, portrait: int = 0)
     level = SEVERITIES.index(severity) if cls != CLEAN else 0
     image, fmt = DEGRADATIONS[cls](text, rng, level)
     return Sample(f"{cls}-{severity}-{index:03d}", cls, severity, text, image, fmt)
+
+
+def photo_of_screen_sample(
+    seed: int, severity: str, index: int, *, portrait: int = 0
+) -> tuple[Sample, Array, Image.Image]:
+    """The ``photo_of_screen`` sample of :func:`sample`, the 3x3 map from the code's module
+    coordinates (quiet zone included) to its pixels, and the code at one pixel a module."""
+    s = sample(seed, "photo_of_screen", severity, index, portrait=portrait)
+    rng = _rng(seed, "photo_of_screen", severity, index)
+    image, _fmt, geometry = photo_of_screen(s.text, rng, SEVERITIES.index(severity))
+    if image.tobytes() != s.image.tobytes():
+        raise RuntimeError("photo_of_screen is not reproducible")
+    return s, geometry, _modules(s.text)
 
 
 def corpus(

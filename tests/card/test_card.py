@@ -114,6 +114,25 @@ def test_holder_view_draws_the_code_in_status_colour() -> None:
         layout(_verified(0), view="holder")
 
 
+def test_holder_view_draws_a_portrait_code_at_four_pixels_a_module(
+    fonts: FontStack, script: dict[str, Any]
+) -> None:
+    """The holder card draws a portrait credential's dense code (v23+) at >= 4 px per
+    module (the card grows to hold it), and the drawn card scans back to the credential."""
+    from qrseal import qr
+
+    code = script["portrait_credential"](0)
+    verified = make_verifier().verify(code, now=FIXED_NOW)
+    ops = layout(verified, view="holder", code=code)
+    (op,) = [op for op in ops if isinstance(op, QrOp)]
+    modules = len(qr.qr_matrix(code))
+    assert qr.qr_version(code) >= 23
+    assert op.side // modules >= 4
+    card = draw_image(ops, fonts)
+    assert card.width >= op.xy[0] + op.side and card.height >= op.xy[1] + op.side
+    assert qr.scan_one(card) == code
+
+
 @pytest.mark.parametrize(
     ("changes", "colour"),
     [

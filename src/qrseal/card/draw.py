@@ -17,7 +17,7 @@ from ..errors import QrsealError
 from ..licence.portrait import PORTRAIT_FORMATS, PORTRAIT_MAX_PIXELS, portrait_mime
 from ..qr.render import qr_matrix
 from .fonts import FontStack
-from .layout import CARD_SIZE, ImageOp, Op, QrOp, RectOp, TextOp
+from .layout import ImageOp, Op, QrOp, RectOp, TextOp, canvas_size
 
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw
@@ -80,10 +80,10 @@ def _portrait(data: bytes, box: tuple[int, int, int, int]) -> Image.Image | None
 
 
 def draw_image(ops: list[Op], fonts: FontStack) -> Image.Image:
-    """The card as an RGB PIL image of :data:`~qrseal.card.layout.CARD_SIZE`."""
+    """The card as an RGB PIL image of :func:`~qrseal.card.layout.canvas_size`."""
     from PIL import Image, ImageDraw
 
-    card = Image.new("RGB", CARD_SIZE, "#ffffff")
+    card = Image.new("RGB", canvas_size(ops), "#ffffff")
     draw = ImageDraw.Draw(card)
     for op in ops:
         if isinstance(op, RectOp):
@@ -130,7 +130,7 @@ def draw_image(ops: list[Op], fonts: FontStack) -> Image.Image:
 def draw_svg(ops: list[Op], fonts: FontStack) -> str:
     """The card as a standalone SVG document. Text is SVG text in the stack's font families
     (the viewer's fonts draw it); the portrait is embedded as its signed bytes."""
-    width, height = CARD_SIZE
+    width, height = canvas_size(ops)
     family = ", ".join(f"'{name}'" for name in (*fonts.family_names(), "sans-serif"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

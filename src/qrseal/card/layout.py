@@ -22,6 +22,7 @@ from ..licence import china as cn
 from ..licence.china import CN_UTC_OFFSET, DrivePermitted
 from ..licence.deadlines import upcoming_deadlines
 from ..licence.model import Licence
+from ..qr.render import DEFAULT_BORDER, qr_version
 from ..verifier import VerifiedLicence
 from .labels import DEADLINES, LABELS, SEX, STATUS_MEANINGS
 
@@ -34,14 +35,21 @@ __all__ = [
     "RectOp",
     "TextOp",
     "View",
+    "canvas_size",
     "code_colour",
     "layout",
     "mask_number",
 ]
 
-#: Card size in pixels (width, height).
+#: Card size in pixels (width, height); the holder view grows to fit a large code.
 CARD_SIZE: Final = (1100, 660)
 _W, _H = CARD_SIZE
+#: The holder view's code is at least this many pixels square...
+_QR_SIDE: Final = 280
+#: ...and at least this many pixels per module, so that a phone photographing the screen
+#: still resolves a dense code (a portrait's v24 would be 2 px/module at 280 px).
+QR_MIN_MODULE_PX: Final = 4
+_SIDE_X: Final = 780
 _INK: Final = "#111111"
 _GREY: Final = "#666666"
 _PAPER: Final = "#fbfaf5"
@@ -94,6 +102,30 @@ class QrOp:
 
 
 Op = RectOp | TextOp | ImageOp | QrOp
+
+
+def canvas_size(ops: list[Op]) -> tuple[int, int]:
+    """The card's size: :data:`CARD_SIZE`, or larger to hold every box in ``ops``."""
+    width, height = CARD_SIZE
+    for op in ops:
+        if isinstance(op, RectOp | ImageOp):
+            width, height = max(width, op.box[2]), max(height, op.box[3])
+        elif isinstance(op, QrOp):
+            width, height = max(width, op.xy[0] + op.side), max(height, op.xy[1] + op.side)
+    return width, height
+
+
+def _qr_side(code: str) -> int:
+    """Side in pixels of the holder view's code: at least :data:`QR_MIN_MODULE_PX` a module
+    (quiet zone included, as the back ends draw it)."""
+    modules = 17 + 4 * qr_version(code) + 2 * DEFAULT_BORDER
+    return max(_QR_SIDE, QR_MIN_MODULE_PX * modules)
+
+
+def _holder_size(code: str) -> tuple[int, int]:
+    """The holder card's size: wider and taller than :data:`CARD_SIZE` for a large code."""
+    side = _qr_side(code)
+    return max(_W, _SIDE_X + side + 40), max(_H, 112 + side + 90)
 
 
 def code_colour(licence: Licence, on: datetime) -> CodeColour:
@@ -164,9 +196,10 @@ def layout(
     lic, words = result.licence, LABELS[lang]
     colour = code_colour(lic, now).value
     today = now.astimezone(CN_UTC_OFFSET).date()
+    width, height = _holder_size(code) if view is View.HOLDER and code else CARD_SIZE
     ops: list[Op] = [
-        RectOp((0, 0, _W, _H), _PAPER),
-        RectOp((0, 0, _W, 80), colour),
+        RectOp((0, 0, width, height), _PAPER),
+        RectOp((0, 0, width, 80), colour),
         TextOp((40, 18), words["title"], 34, "#ffffff"),
     ]
     # Portrait (decoded by the back end, within bounds, only now: after verification).
@@ -227,14 +260,18 @@ def _side(
     result: VerifiedLicence, view: View, lang: str, code: str | None, now: datetime, colour: str
 ) -> list[Op]:
     words = LABELS[lang]
-    x = 780
-    ops: list[Op] = [RectOp((x - 20, 100, _W - 30, 540), "#ffffff", "#cccccc")]
+    x = _SIDE_X
     generated = f"{words['generated']}: {_local(result.issued_at)}"
     if view is View.HOLDER and code:
-        ops.append(QrOp((x, 112), 280, code, colour))
-        ops.append(TextOp((x, 400), generated, 15, _INK, 290))
-        ops.append(TextOp((x, 425), f"{words['now']}: {_local(now)}", 15, _INK, 290))
-        return ops
+        side = _qr_side(code)
+        y = 112 + side
+        return [
+            RectOp((x - 20, 100, x + side + 20, max(540, y + 72)), "#ffffff", "#cccccc"),
+            QrOp((x, 112), side, code, colour),
+            TextOp((x, y + 8), generated, 15, _INK, max(290, side)),
+            TextOp((x, y + 33), f"{words['now']}: {_local(now)}", 15, _INK, max(290, side)),
+        ]
+    ops: list[Op] = [RectOp((x - 20, 100, _W - 30, 540), "#ffffff", "#cccccc")]
     live = result.presentation.value == "live"
     facts = [
         (words["live"] if live else words["static"], _INK),

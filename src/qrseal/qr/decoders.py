@@ -9,14 +9,18 @@ import functools
 import importlib
 from collections.abc import Callable, Sequence
 from types import MappingProxyType, ModuleType
-from typing import Final
+from typing import Final, NamedTuple
 
 import zxingcpp
 from PIL import Image
 
 from .results import Decoder, ScanResult, Variant
 
-__all__ = ["available_decoders", "decode", "missing_reason"]
+__all__ = ["Decoded", "Quad", "available_decoders", "decode", "missing_reason"]
+
+#: Four (x, y) corners of a symbol in the decoded image's pixels: top left, top right,
+#: bottom right, bottom left.
+Quad = tuple[tuple[float, float], ...]
 
 
 @functools.cache
@@ -135,9 +139,11 @@ def _zbar_symbols(image: Image.Image) -> list[tuple[bytes, list[int], list[int],
     return found
 
 
-def _scan_zbar(image: Image.Image, variant: Variant, factor: float) -> list[ScanResult]:
+def _scan_zbar(
+    image: Image.Image, variant: Variant, factor: float
+) -> tuple[list[ScanResult], list[Quad]]:
     if _load_pyzbar() is None:
-        return []
+        return [], []
     try:
         symbols = _zbar_symbols(image)
     except _ZBAR_ERRORS as exc:
@@ -147,19 +153,24 @@ def _scan_zbar(image: Image.Image, variant: Variant, factor: float) -> list[Scan
     found = []
     for data, xs, ys, structured in symbols:
         found += _result(data, Decoder.ZBAR, variant, xs, ys, factor, structured=structured)
-    return found
+    return found, []
 
 
 # Only QR Code model 2, what qrcode renders and zbar reads. zxing's "QRCode" is the whole
 # family: with Micro QR included it read a 6-digit Micro QR (M1: error detection only)
 # out of thresholded photo noise on the corpus.
 _ZXING_QR: Final = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCodeModel2)
+_QR_FAMILY: Final = frozenset({zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.QRCodeModel2})
 # Variants read with zxing's global-histogram binariser instead of its default local
 # average: on the corpus it reads many codes the default misses, for about 1 ms.
 _ZXING_GLOBAL: Final = frozenset({Variant.GLOBAL, Variant.HALF, Variant.DOUBLE})
 
 
-def _scan_zxing(image: Image.Image, variant: Variant, factor: float) -> list[ScanResult]:
+def _scan_zxing(
+    image: Image.Image, variant: Variant, factor: float
+) -> tuple[list[ScanResult], list[Quad]]:
+    """What zxing reads, and the corners of each QR symbol it located but could not
+    decode (``return_errors``: the resampling stage's starting point)."""
     view = memoryview(image.tobytes()).cast("B", (image.height, image.width))
     binarizer = (
         zxingcpp.Binarizer.GlobalHistogram
@@ -167,27 +178,46 @@ def _scan_zxing(image: Image.Image, variant: Variant, factor: float) -> list[Sca
         else zxingcpp.Binarizer.LocalAverage
     )
     try:
-        barcodes = zxingcpp.read_barcodes(view, formats=_ZXING_QR, binarizer=binarizer)
+        barcodes = zxingcpp.read_barcodes(
+            view, formats=_ZXING_QR, binarizer=binarizer, return_errors=True
+        )
     except (ValueError, RuntimeError, TypeError) as exc:  # what its bindings raise
         raise _DecoderFailed(Decoder.ZXING, exc) from exc
-    found = []
+    found: list[ScanResult] = []
+    located: list[Quad] = []
     for barcode in barcodes:
         p = barcode.position
         corners = (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
+        if not barcode.valid:
+            if barcode.format in _QR_FAMILY:  # zxing names an undecoded symbol's family
+                # pixel indices -> continuous coordinates of the pixel centres
+                located.append(tuple((c.x + 0.5, c.y + 0.5) for c in corners))
+            continue
         xs, ys = [c.x for c in corners], [c.y for c in corners]
         found += _result(barcode.bytes, Decoder.ZXING, variant, xs, ys, factor)
-    return found
+    return found, located
 
 
 _DECODE: Final = MappingProxyType({Decoder.ZBAR: _scan_zbar, Decoder.ZXING: _scan_zxing})
 
 
-def decode(
-    decoder: Decoder, image: Image.Image, variant: Variant, factor: float
-) -> tuple[list[ScanResult], str | None]:
-    """What ``decoder`` reads in ``image``, and the error its binding raised (then nothing
-    is read and the next attempt gets its turn)."""
+class Decoded(NamedTuple):
+    """One decoder's attempt on one image."""
+
+    #: the codes read (UTF-8 only)
+    found: list[ScanResult]
+    #: the error the binding raised (then nothing is read), else None
+    error: str | None
+    #: corners (in ``image`` pixels) of QR symbols located but not decoded
+    located: list[Quad]
+
+
+def decode(decoder: Decoder, image: Image.Image, variant: Variant, factor: float) -> Decoded:
+    """What ``decoder`` reads in ``image``, the error its binding raised (then nothing
+    is read and the next attempt gets its turn), and the symbols it located but could
+    not decode."""
     try:
-        return _DECODE[decoder](image, variant, factor), None
+        found, located = _DECODE[decoder](image, variant, factor)
     except _DecoderFailed as failed:
-        return [], failed.error
+        return Decoded([], failed.error, [])
+    return Decoded(found, None, located)

@@ -8,17 +8,23 @@ This is the layer below :func:`qrseal.qr.scan`. It takes an upright greyscale im
    (local-mean) thresholding, smoothing and sharpening — each with the decoders that
    measured best on it (``benchmarks/scan_bench.py``),
 
+3. once per scan, when zxing located a QR symbol but could not decode it: the symbol's
+   modules sampled through its refined corners and redrawn clean (``qr.resample``) —
+   at once for a dense symbol (at most ``DENSE_MODULE_PX`` pixels a module, a
+   portrait's v24 off a phone screen), after the other stages for a coarser one,
+
 and stops at the first attempt that decodes a code. Before each further step it
 estimates the step's cost from the per-pixel speed measured so far and skips what
 would overrun ``budget_s``. Time comes from an injectable ``clock``.
 
 Inversion and right-angle rotations need no variant: zxing-cpp tries them itself
 (``try_invert``, ``try_rotate``), and both decoders find finder patterns at any angle.
-Only Pillow is used: numpy is not needed at run time.
+Only Pillow is used, and numpy (loaded then) only by the resampling step.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,8 +33,10 @@ from typing import Final, TypeVar
 
 from PIL import Image, ImageChops, ImageFilter
 
+from .decoders import Quad, decode, missing_reason
 from .decoders import available_decoders as available_decoders
-from .decoders import decode, missing_reason
+from .resample import available as can_resample
+from .resample import is_dense, redraw
 from .results import Attempt as Attempt
 from .results import Decoder as Decoder
 from .results import ScanReport as ScanReport
@@ -188,6 +196,11 @@ _PREPARE_COST: Final = MappingProxyType(
 )
 
 
+# What resampling a located symbol costs per pixel of its bounding box, in the units of
+# _PREPARE_COST (measured 23-39 on the scan corpus's photo_of_screen class, v24-v25 at
+# ~3 px/module, numpy already loaded): priced at the "prepare" rate until seen.
+_RESAMPLE_COST: Final = 40.0
+
 # --------------------------------------------------------------------------- pipeline
 
 
@@ -214,10 +227,11 @@ class _Budget:
             self.exhausted = True
         return self.exhausted
 
-    def fits(self, kind: str, work: float) -> bool:
+    def fits(self, kind: str, work: float, like: str | None = None) -> bool:
         """Whether ``work`` units (pixels times a relative cost) of ``kind`` should
-        still finish within budget."""
-        rate = self._rates.get(kind, max(self._rates.values(), default=0.0))
+        still finish within budget (priced as ``like`` until ``kind`` has been seen)."""
+        fallback = self._rates.get(like, 0.0) if like else 0.0
+        rate = self._rates.get(kind, fallback or max(self._rates.values(), default=0.0))
         if _SAFETY * rate * work < self._budget - (self._last - self._start):
             return True
         self.exhausted = True
@@ -251,6 +265,62 @@ def _stages(chosen: Sequence[Decoder]) -> list[tuple[Variant, tuple[Decoder, ...
     return steps
 
 
+def _in_grey(quad: Quad, scale: float) -> Quad:
+    return tuple((x / scale, y / scale) for x, y in quad)
+
+
+def _bounds(quad: Quad, factor: float) -> tuple[int, int, int, int]:
+    """(left, top, width, height) of ``quad`` scaled by ``factor``."""
+    xs, ys = [x * factor for x, _ in quad], [y * factor for _, y in quad]
+    left, top = round(min(xs)), round(min(ys))
+    return (left, top, round(max(xs)) - left, round(max(ys)) - top)
+
+
+def _resample(
+    grey: Image.Image,
+    quad: Quad,
+    *,
+    factor: float,
+    budget: _Budget,
+    attempts: list[Attempt],
+    keep_images: bool,
+) -> list[ScanResult]:
+    """Read the symbol zxing located at ``quad`` (``grey`` pixels) by resampling it, if
+    the budget allows; what it read (positions: the located corners' bounds)."""
+    _, _, width, height = _bounds(quad, 1.0)
+    work = max(1, width * height) * _RESAMPLE_COST
+    if budget.spent() or not budget.fits("resample", work, like="prepare"):
+        return []
+    drawings, _ = budget.run("resample", work, functools.partial(redraw, grey, quad))
+    for image in drawings:
+        pixels = image.width * image.height
+        if budget.spent() or not budget.fits(Decoder.ZXING.value, pixels):
+            break
+        attempt = functools.partial(decode, Decoder.ZXING, image, Variant.RESAMPLED, 1.0)
+        decoded, seconds = budget.run(Decoder.ZXING.value, pixels, attempt)
+        kept = image if keep_images else None
+        attempts.append(
+            Attempt(Variant.RESAMPLED, Decoder.ZXING, len(decoded.found), seconds, kept, None)
+        )
+        if decoded.found:
+            box = _bounds(quad, factor)
+            return [dataclasses.replace(r, position=box) for r in decoded.found]
+    return []
+
+
+def _report(
+    found: list[ScanResult],
+    attempts: list[Attempt],
+    skipped: tuple[tuple[Decoder, str], ...],
+    budget: _Budget,
+) -> ScanReport:
+    """The report of a scan that read ``found`` (deduplicated by text)."""
+    unique: dict[str, ScanResult] = {}
+    for result in found:
+        unique.setdefault(result.text, result)
+    return ScanReport(tuple(unique.values()), tuple(attempts), skipped, False, budget.elapsed())
+
+
 def run_pipeline(
     grey: Image.Image,
     *,
@@ -273,6 +343,13 @@ def run_pipeline(
     budget = _Budget(clock, start, budget_s)
     variants = _Variants(grey)
     attempts: list[Attempt] = []
+    # at most once per scan; needs zxing (which locates) and numpy. A dense symbol is
+    # resampled when first located, a coarser one after the other stages (``pending``).
+    resampled = Decoder.ZXING not in chosen or not can_resample()
+    pending: Quad | None = None
+    resample = functools.partial(
+        _resample, grey, factor=factor, budget=budget, attempts=attempts, keep_images=keep_images
+    )
     for index, (variant, stage_decoders) in enumerate(_stages(chosen)):
         scale = _scale(variant)
         pixels = round(grey.width * scale) * round(grey.height * scale)
@@ -289,14 +366,19 @@ def run_pipeline(
             if index > 0 and (budget.spent() or not budget.fits(decoder.value, pixels)):
                 continue
             attempt = functools.partial(decode, decoder, image, variant, factor / scale)
-            (found, error), seconds = budget.run(decoder.value, pixels, attempt)
+            (found, error, located), seconds = budget.run(decoder.value, pixels, attempt)
             kept = image if keep_images else None
             attempts.append(Attempt(variant, decoder, len(found), seconds, kept, error))
+            if not found and located and not resampled and pending is None:
+                quad = _in_grey(located[0], scale)
+                # a few milliseconds, not learnt as a rate (work 0): always made
+                if budget.run("dense", 0, functools.partial(is_dense, grey, quad))[0]:
+                    resampled = True
+                    found = resample(quad)
+                else:
+                    pending = quad
             if found:
-                unique: dict[str, ScanResult] = {}
-                for result in found:
-                    unique.setdefault(result.text, result)
-                return ScanReport(
-                    tuple(unique.values()), tuple(attempts), skipped, False, budget.elapsed()
-                )
+                return _report(found, attempts, skipped, budget)
+    if pending is not None and not resampled and (found := resample(pending)):
+        return _report(found, attempts, skipped, budget)
     return ScanReport((), tuple(attempts), skipped, budget.exhausted, budget.elapsed())

@@ -47,6 +47,9 @@ class Variant(StrEnum):
     DOUBLE_ADAPTIVE = "double-adaptive"
     #: smoothed by a 3x3 mean, then sharpened twice (defocus blur)
     DEBLUR = "deblur"
+    #: a symbol zxing located but could not decode, its modules sampled through refined
+    #: corners and redrawn clean (qr.resample; issue 12: dense codes off a phone screen)
+    RESAMPLED = "resampled"
 
 
 @dataclass(frozen=True, slots=True)
