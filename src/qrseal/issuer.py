@@ -115,6 +115,7 @@ class Issuer:
         self._compress = compress
         self._strict = bool(strict)
         self._protected: bytes | None = None  # the signer's protected header, once
+        self._last_moment: tuple[tuple[object, ...], _Moment] | None = None
 
     @property
     def signer(self) -> Signer:
@@ -163,7 +164,14 @@ class Issuer:
         and until the credential expires (dates as the verifier takes them: the UTC date
         of its clock).
         """
-        moment = self._moment(now, valid_for, not_before, cti)
+        # One entry: calls at one time (a loop over records, sign_views) share the moment.
+        key = (now, valid_for, not_before, cti)
+        last = self._last_moment
+        if last is not None and last[0] == key:
+            moment = last[1]
+        else:
+            moment = self._moment(now, valid_for, not_before, cti)
+            self._last_moment = (key, moment)
         pending = self._prepare(licence, moment, holder_key, status, view, age_thresholds)
         return self._finish(pending, self._signer.sign(pending.to_be_signed))
 
