@@ -103,3 +103,29 @@ def test_verifying_text_loads_only_what_verifying_needs() -> None:
     )
     assert "qrseal.verifier.core" in loaded
     assert sorted(m for m in NOT_FOR_VERIFYING if m in loaded) == []
+
+
+def test_a_batch_worker_loads_only_what_issuing_a_chunk_needs() -> None:
+    """A worker process imports qrseal.batch.work (what it unpickles), not the driver's
+    engines, journal, id index or progress bar: each worker starts faster."""
+    from tests.fresh_process import modules_after
+
+    loaded = modules_after("import qrseal.batch.work\n")
+    assert "qrseal.batch.work" in loaded
+    driver = ("qrseal.batch.run", "qrseal.batch.engines", "qrseal.batch.journal",
+              "qrseal.batch.ids", "tqdm", "sqlite3", "concurrent.futures.process")  # fmt: skip
+    assert sorted(m for m in driver if m in loaded) == []
+
+
+def test_the_batch_package_names_resolve_on_first_use() -> None:
+    """Every name in qrseal.batch.__all__ resolves (loaded on first use) and dir() lists
+    it; an unknown name is an AttributeError."""
+    import pytest
+
+    import qrseal.batch
+
+    for name in qrseal.batch.__all__:
+        assert getattr(qrseal.batch, name) is not None
+        assert name in dir(qrseal.batch)
+    with pytest.raises(AttributeError):
+        _ = qrseal.batch.no_such_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Final
 
 from .errors import (
@@ -21,7 +21,7 @@ from .licence.views import DEFAULT_AGE_THRESHOLDS, View, resolve_view, view_elem
 from .status.lists import StatusClaimKey
 from .status.reference import StatusReference, encode_status_claim
 from .wire.cose import PublicKey, assemble_sign1, protected_header, sig_structure
-from .wire.cwt import Claim, Claims, encode_claims, encode_cnf, require_utc, to_numeric_date
+from .wire.cwt import Claim, Claims, ClaimsWriter, encode_cnf, require_utc, to_numeric_date
 from .wire.keys import LocalSigner, PrivateKey, Signer, require_keyword
 from .wire.textcodec import pack
 
@@ -44,10 +44,23 @@ class Credential:
 
 
 @dataclass(frozen=True, slots=True)
-class _Pending:
-    """A credential prepared for signing: its claims, warnings and the message to sign."""
+class _Moment:
+    """What every credential signed at one ``now`` for one validity shares: checked once
+    per :meth:`Issuer.sign` call, or once for all of :meth:`Issuer.sign_each`."""
 
-    claims: Claims
+    now: datetime
+    today: date  # the day of ``now`` and of the expiry, for the warnings
+    until: date
+    issued_at: datetime  # as the credential reports them: whole seconds
+    expires_at: datetime
+    claims: ClaimsWriter  # iss, iat, exp (and nbf, cti) encoded once
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A credential prepared for signing: its warnings and the message to sign."""
+
+    moment: _Moment
     warnings: tuple[LicenceProblem, ...]
     protected: bytes
     payload: bytes
@@ -102,6 +115,7 @@ class Issuer:
         self._compress = compress
         self._strict = bool(strict)
         self._protected: bytes | None = None  # the signer's protected header, once
+        self._last_moment: tuple[tuple[object, ...], _Moment] | None = None
 
     @property
     def signer(self) -> Signer:
@@ -150,9 +164,15 @@ class Issuer:
         and until the credential expires (dates as the verifier takes them: the UTC date
         of its clock).
         """
-        pending = self._prepare(
-            licence, now, valid_for, not_before, cti, holder_key, status, view, age_thresholds
-        )
+        # One entry: calls at one time (a loop over records, sign_views) share the moment.
+        key = (now, valid_for, not_before, cti)
+        last = self._last_moment
+        if last is not None and last[0] == key:
+            moment = last[1]
+        else:
+            moment = self._moment(now, valid_for, not_before, cti)
+            self._last_moment = (key, moment)
+        pending = self._prepare(licence, moment, holder_key, status, view, age_thresholds)
         return self._finish(pending, self._signer.sign(pending.to_be_signed))
 
     def sign_each(
@@ -167,12 +187,13 @@ class Issuer:
         (any other error is raised). Same bytes as :meth:`sign`, faster: every message is
         built first, then all are signed in one run (the signer's tables stay in the CPU
         cache), then the credentials are assembled."""
+        moment: _Moment | None = None
         items: list[_Pending | InputError | ValidityError] = []
         for licence, status in requests:
+            if moment is None:  # at the first pair, as sign would check it
+                moment = self._moment(now, valid_for, None, None)
             try:
-                pending = self._prepare(
-                    licence, now, valid_for, None, None, None, status, None, _AGES
-                )
+                pending = self._prepare(licence, moment, None, status, None, _AGES)
             except (InputError, ValidityError) as exc:
                 items.append(exc)
                 continue
@@ -192,32 +213,55 @@ class Issuer:
                 out.append(item)
         return out
 
-    def _prepare(
+    def _moment(
         self,
-        licence: Licence,
         now: datetime,
         valid_for: timedelta,
         not_before: datetime | None,
         cti: bytes | None,
-        holder_key: PublicKey | None,
-        status: StatusReference | None,
-        view: str | View | None,
-        age_thresholds: Iterable[int],
-    ) -> _Pending:
-        """Everything of :meth:`sign` before the signature: checks, warnings, claims."""
+    ) -> _Moment:
+        """The checks of :meth:`sign` on its times, and what they give every credential."""
         now = require_utc(now)
         if not timedelta(0) < valid_for <= MAX_VALIDITY:
             raise InvalidArgument(
                 f"a credential must be valid for more than 0 and at most {MAX_VALIDITY.days} "
                 f"days (asked: {valid_for})"
             )
+        expires = now + valid_for
         # Verifiers refuse nbf >= exp (cwt.check_times), compared in whole seconds as encoded.
         if not_before is not None and to_numeric_date(not_before, "not_before") >= (
-            to_numeric_date(now + valid_for)
+            to_numeric_date(expires)
         ):
             raise InvalidArgument("not_before must be before the expiry (now + valid_for)")
+        shared = Claims(
+            issuer=self._issuer,
+            issued_at=now,
+            expires_at=expires,
+            not_before=not_before,
+            cti=cti,
+        )
+        return _Moment(
+            now,
+            now.date(),
+            expires.date(),
+            now.replace(microsecond=0),
+            expires.replace(microsecond=0),
+            ClaimsWriter(shared),
+        )
+
+    def _prepare(
+        self,
+        licence: Licence,
+        moment: _Moment,
+        holder_key: PublicKey | None,
+        status: StatusReference | None,
+        view: str | View | None,
+        age_thresholds: Iterable[int],
+    ) -> _Pending:
+        """Everything of :meth:`sign` before the signature: checks, warnings, claims."""
+        now = moment.now
         licence.check_at(now)
-        warnings = licence.signing_warnings(now.date(), until=(now + valid_for).date())
+        warnings = licence.signing_warnings(moment.today, until=moment.until)
         if warnings and self._strict:
             message = f"refused (strict): {describe(warnings)}"
             raise LicenceNotIssuable(message, field=warnings[0].field, problems=warnings)
@@ -236,37 +280,23 @@ class Issuer:
             if not isinstance(status, StatusReference):
                 raise InvalidArgument("status must be a StatusReference")
             extra[_STATUS] = encode_status_claim(status)  # built in deterministic key order
-        claims = Claims(
-            issuer=self._issuer,
-            issued_at=now,
-            expires_at=now + valid_for,
-            not_before=not_before,
-            cti=cti,
-            extra=extra,
-        )
         # The licence map and its sub-maps are written in key order (unsigned int keys, whose
         # numeric order is their bytewise order; a test re-encodes every sample to check), so
         # only the claims' own keys need sorting for RFC 8949 §4.2.1 encoding.
-        payload = encode_claims(claims, sort_extra=False)
+        payload = moment.claims.encode(extra)
         signer = self._signer
         protected = self._protected
         if protected is None:
             protected = self._protected = protected_header(signer.algorithm, signer.kid)
         to_be_signed = sig_structure(protected, payload)
-        return _Pending(claims, warnings, protected, payload, to_be_signed)
+        return _Pending(moment, warnings, protected, payload, to_be_signed)
 
     def _finish(self, pending: _Pending, signature: bytes) -> Credential:
         """The credential of a prepared message and its signature."""
         cose = assemble_sign1(pending.protected, pending.payload, signature)
         text = pack(cose, DL_FORMAT, compress=self._compress)
-        claims = pending.claims
-        return Credential(
-            text,
-            cose,
-            claims.issued_at.replace(microsecond=0),
-            claims.expires_at.replace(microsecond=0),
-            pending.warnings,
-        )
+        moment = pending.moment
+        return Credential(text, cose, moment.issued_at, moment.expires_at, pending.warnings)
 
     def sign_views(
         self,

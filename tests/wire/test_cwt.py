@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import cbor2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qrseal.errors import (
     Expired,
@@ -149,6 +152,55 @@ def test_extra_claim_may_not_shadow_modelled_claim() -> None:
     """Putting iss into extra is refused instead of silently overriding it."""
     with pytest.raises(InvalidArgument):
         cwt.encode_claims(_claims(extra={Claim.ISS: "other"}))
+
+
+_CLAIM_KEYS = st.one_of(
+    st.integers(-70000, 70000),
+    st.sampled_from([-65537, 0, 1, 4, 5, 6, 7, 8, 65535]),
+    st.text(max_size=3),
+)
+_CLAIM_VALUES = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.text(max_size=30),
+    st.binary(max_size=30),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.integers(0, 30), st.text(max_size=5), max_size=4),
+)
+
+
+def _encoded_or_error(encode: Callable[[], bytes]) -> bytes | type[Exception]:
+    try:
+        return encode()
+    except InvalidArgument as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    extra=st.dictionaries(_CLAIM_KEYS, _CLAIM_VALUES, max_size=4),
+    nbf=st.booleans(),
+    cti=st.none() | st.binary(max_size=20),
+    seconds=st.integers(0, 10**9),
+)
+def test_claims_writer_writes_what_encode_claims_writes(
+    extra: dict[int, object], nbf: bool, cti: bytes | None, seconds: int
+) -> None:
+    """ClaimsWriter (shared claims encoded once) gives encode_claims's bytes, or its
+    error, for any extra claims (before, among, after or colliding with the shared keys)."""
+    now = T0 + timedelta(seconds=seconds, microseconds=seconds % 7)
+    shared = _claims(issued_at=now, expires_at=now + timedelta(days=1),
+                     not_before=now if nbf else None, cti=cti)  # fmt: skip
+    whole = Claims(shared.issuer, shared.issued_at, shared.expires_at, shared.not_before,
+                   shared.cti, extra)  # fmt: skip
+    writer = cwt.ClaimsWriter(shared)
+    expected = _encoded_or_error(lambda: cwt.encode_claims(whole, sort_extra=False))
+    assert _encoded_or_error(lambda: writer.encode(extra)) == expected
+
+
+def test_claims_writer_takes_no_extra_claims_as_shared() -> None:
+    """The shared claims of a ClaimsWriter are iss, iat, exp, nbf and cti only."""
+    with pytest.raises(InvalidArgument):
+        cwt.ClaimsWriter(_claims(extra={-65537: 1}))
 
 
 def test_check_instants_with_expiry_grace_and_absent_claims() -> None:
